@@ -1,0 +1,234 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"signet/internal/ids"
+	"signet/internal/page"
+	"signet/internal/valid"
+)
+
+// SignUp is what a new company gives to open its tenant.
+type SignUp struct {
+	CompanyName string
+	Name        string
+	Email       string
+	Password    string
+}
+
+// SignUp creates a tenant and its owner in one transaction. A person who
+// already has an account must log in and create the tenant from there; an
+// email can belong to one person only ([ErrEmailTaken]).
+func (s *Service) SignUp(ctx context.Context, in SignUp) (Tenant, Person, error) {
+	var v valid.Errors
+	company := checkName(&v, "company_name", in.CompanyName, 200)
+	name := checkName(&v, "name", in.Name, 100)
+	email := normEmail(&v, "email", in.Email)
+	checkPassword(&v, "password", in.Password)
+	if err := v.Err(); err != nil {
+		return Tenant{}, Person{}, err
+	}
+	hash, err := HashPassword(in.Password, s.opt.Password)
+	if err != nil {
+		return Tenant{}, Person{}, err
+	}
+	t := Tenant{ID: ids.New(), Name: company, Status: TenantActive}
+	p := Person{ID: ids.New(), Email: email, Name: name, PasswordHash: hash}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&p).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return fmt.Errorf("sign up %s: %w", email, ErrEmailTaken)
+			}
+			return fmt.Errorf("sign up: create person: %w", err)
+		}
+		if err := tx.Create(&t).Error; err != nil {
+			return fmt.Errorf("sign up: create tenant: %w", err)
+		}
+		m := Membership{ID: ids.New(), TenantID: t.ID, PersonID: p.ID, Role: RoleOwner}
+		if err := tx.WithContext(WithTenant(ctx, t.ID)).Create(&m).Error; err != nil {
+			return fmt.Errorf("sign up: create membership: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Tenant{}, Person{}, err
+	}
+	return t, p, nil
+}
+
+// CreateOperator creates a platform operator account, or promotes the person
+// who already has that email. Only the `signet admin` command calls it.
+func (s *Service) CreateOperator(ctx context.Context, email, name, password string) (Person, error) {
+	var v valid.Errors
+	email = normEmail(&v, "email", email)
+	name = checkName(&v, "name", name, 100)
+	checkPassword(&v, "password", password)
+	if err := v.Err(); err != nil {
+		return Person{}, err
+	}
+	hash, err := HashPassword(password, s.opt.Password)
+	if err != nil {
+		return Person{}, err
+	}
+	var p Person
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Where("email = ?", email).First(&p).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			p = Person{ID: ids.New(), Email: email, Name: name, PasswordHash: hash, PlatformRole: PlatformOperator}
+			return tx.Create(&p).Error
+		case err != nil:
+			return err
+		}
+		p.PlatformRole = PlatformOperator
+		p.PasswordHash = hash
+		return tx.Model(&p).Updates(map[string]any{"platform_role": PlatformOperator, "password_hash": hash}).Error
+	})
+	if err != nil {
+		return Person{}, fmt.Errorf("create operator %s: %w", email, err)
+	}
+	return p, nil
+}
+
+// Authenticate checks an email and password. Consecutive failures lock the
+// account with a growing delay ([LockedError]); an unknown email costs the
+// same hashing work as a known one and gives the same [ErrInvalidCredentials].
+func (s *Service) Authenticate(ctx context.Context, email, password string) (Person, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if len(password) > MaxPasswordLen*4 {
+		return Person{}, ErrInvalidCredentials
+	}
+	db := s.db.WithContext(ctx)
+	var p Person
+	if err := db.Where("email = ?", email).First(&p).Error; err != nil {
+		_, _ = CheckPassword(password, s.fake)
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return Person{}, ErrInvalidCredentials
+		}
+		return Person{}, fmt.Errorf("authenticate: %w", err)
+	}
+	now := s.now()
+	if p.LockedUntil != nil && now.Before(*p.LockedUntil) {
+		return Person{}, &LockedError{Until: *p.LockedUntil}
+	}
+	ok, err := CheckPassword(password, p.PasswordHash)
+	if err != nil {
+		return Person{}, fmt.Errorf("authenticate %s: %w", p.ID, err)
+	}
+	if !ok {
+		// Count atomically: parallel guesses must not undercount.
+		if err := db.Model(&Person{}).Where("id = ?", p.ID).
+			Update("failed_logins", gorm.Expr("failed_logins + 1")).Error; err != nil {
+			return Person{}, fmt.Errorf("authenticate: count failure: %w", err)
+		}
+		if err := db.Select("failed_logins").Where("id = ?", p.ID).First(&p).Error; err != nil {
+			return Person{}, fmt.Errorf("authenticate: %w", err)
+		}
+		if p.FailedLogins >= s.opt.LockAfter {
+			until := now.Add(s.lockFor(p.FailedLogins))
+			if err := db.Model(&Person{}).Where("id = ?", p.ID).Update("locked_until", until).Error; err != nil {
+				return Person{}, fmt.Errorf("authenticate: lock: %w", err)
+			}
+			return Person{}, &LockedError{Until: until}
+		}
+		return Person{}, ErrInvalidCredentials
+	}
+	if p.FailedLogins != 0 || p.LockedUntil != nil {
+		if err := db.Model(&Person{}).Where("id = ?", p.ID).
+			Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error; err != nil {
+			return Person{}, fmt.Errorf("authenticate: reset: %w", err)
+		}
+		p.FailedLogins, p.LockedUntil = 0, nil
+	}
+	return p, nil
+}
+
+func (s *Service) lockFor(failures int) time.Duration {
+	d := time.Minute
+	for i := s.opt.LockAfter; i < failures && d < s.opt.MaxLock; i++ {
+		d *= 2
+	}
+	return min(d, s.opt.MaxLock)
+}
+
+// Person returns a person by id. People are global, so no tenant is needed.
+func (s *Service) Person(ctx context.Context, id string) (Person, error) {
+	var p Person
+	if err := s.db.WithContext(ctx).Where("id = ?", id).First(&p).Error; err != nil {
+		return Person{}, notFound(err, "person", id)
+	}
+	return p, nil
+}
+
+// MembershipView is a membership with its tenant's name, as a person sees it.
+type MembershipView struct {
+	Membership
+	TenantName string
+}
+
+// MembershipsOf lists every tenant the person belongs to. It crosses tenants
+// by design: it is how a person chooses one.
+func (s *Service) MembershipsOf(ctx context.Context, personID string) ([]MembershipView, error) {
+	var rows []MembershipView
+	err := s.db.WithContext(Unscoped(ctx)).Model(&Membership{}).
+		Select("memberships.*, tenants.name AS tenant_name").
+		Joins("JOIN tenants ON tenants.id = memberships.tenant_id").
+		Where("memberships.person_id = ? AND tenants.status = ?", personID, TenantActive).
+		Order("memberships.created_at, memberships.id").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list memberships of %s: %w", personID, err)
+	}
+	return rows, nil
+}
+
+// Tenant returns the tenant in ctx.
+func (s *Service) Tenant(ctx context.Context) (Tenant, error) {
+	tid, ok := FromContext(ctx)
+	if !ok {
+		return Tenant{}, ErrNoTenant
+	}
+	var t Tenant
+	if err := s.db.WithContext(ctx).Where("id = ?", tid).First(&t).Error; err != nil {
+		return Tenant{}, notFound(err, "tenant", tid)
+	}
+	return t, nil
+}
+
+// RenameTenant changes the tenant's display name.
+func (s *Service) RenameTenant(ctx context.Context, name string) (Tenant, error) {
+	var v valid.Errors
+	name = checkName(&v, "name", name, 200)
+	if err := v.Err(); err != nil {
+		return Tenant{}, err
+	}
+	t, err := s.Tenant(ctx)
+	if err != nil {
+		return Tenant{}, err
+	}
+	if err := s.db.WithContext(ctx).Model(&t).Update("name", name).Error; err != nil {
+		return Tenant{}, fmt.Errorf("rename tenant %s: %w", t.ID, err)
+	}
+	t.Name = name
+	return t, nil
+}
+
+// AllTenants lists every tenant, newest first. Tenants are not tenant-owned
+// rows, so this needs no scope; only platform operators may call it.
+func (s *Service) AllTenants(ctx context.Context, r page.Request) (page.Page[Tenant], error) {
+	q, err := page.Apply(s.db.WithContext(ctx), r)
+	if err != nil {
+		return page.Page[Tenant]{}, err
+	}
+	var rows []Tenant
+	if err := q.Find(&rows).Error; err != nil {
+		return page.Page[Tenant]{}, fmt.Errorf("list tenants: %w", err)
+	}
+	return page.Finish(rows, r, func(t Tenant) string { return t.ID }), nil
+}

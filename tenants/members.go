@@ -1,0 +1,109 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"signet/internal/page"
+	"signet/internal/valid"
+)
+
+// Members lists the tenant's members, newest first, with their people.
+func (s *Service) Members(ctx context.Context, r page.Request) (page.Page[Membership], error) {
+	q, err := page.Apply(s.db.WithContext(ctx).Preload("Person"), r)
+	if err != nil {
+		return page.Page[Membership]{}, err
+	}
+	var rows []Membership
+	if err := q.Find(&rows).Error; err != nil {
+		return page.Page[Membership]{}, fmt.Errorf("list members: %w", err)
+	}
+	return page.Finish(rows, r, func(m Membership) string { return m.ID }), nil
+}
+
+// Member returns one membership of the tenant.
+func (s *Service) Member(ctx context.Context, id string) (Membership, error) {
+	var m Membership
+	if err := s.db.WithContext(ctx).Preload("Person").Where("id = ?", id).First(&m).Error; err != nil {
+		return Membership{}, notFound(err, "member", id)
+	}
+	return m, nil
+}
+
+// SetRole changes a member's role. Only owners may make or unmake owners,
+// and the last owner cannot step down ([ErrLastOwner]).
+func (s *Service) SetRole(ctx context.Context, actor Principal, id string, role Role) (Membership, error) {
+	if !role.Valid() {
+		var v valid.Errors
+		v.Add("role", "invalid", "must be one of owner, admin, member, legal")
+		return Membership{}, v
+	}
+	var m Membership
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).First(&m).Error; err != nil {
+			return notFound(err, "member", id)
+		}
+		if (m.Role == RoleOwner || role == RoleOwner) && actor.Role != RoleOwner {
+			return fmt.Errorf("set role: only an owner can change owners: %w", ErrForbidden)
+		}
+		if m.Role == RoleOwner && role != RoleOwner {
+			if err := s.keepAnOwner(tx, m.ID); err != nil {
+				return err
+			}
+		}
+		m.Role = role
+		return tx.Model(&m).Update("role", role).Error
+	})
+	if err != nil {
+		return Membership{}, err
+	}
+	return s.Member(ctx, id)
+}
+
+// RemoveMember takes a person out of the tenant. Their sessions in it end at
+// the next refresh, and access tokens expire within their short lifetime.
+func (s *Service) RemoveMember(ctx context.Context, actor Principal, id string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var m Membership
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).First(&m).Error; err != nil {
+			return notFound(err, "member", id)
+		}
+		if m.Role == RoleOwner {
+			if actor.Role != RoleOwner {
+				return fmt.Errorf("remove member: only an owner can remove an owner: %w", ErrForbidden)
+			}
+			if err := s.keepAnOwner(tx, m.ID); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(&m).Error
+	})
+}
+
+// keepAnOwner fails unless an owner other than membershipID remains. The
+// owners are locked so two owners cannot demote each other at once.
+func (s *Service) keepAnOwner(tx *gorm.DB, membershipID string) error {
+	var owners []Membership
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("role = ?", RoleOwner).Find(&owners).Error; err != nil {
+		return err
+	}
+	for _, o := range owners {
+		if o.ID != membershipID {
+			return nil
+		}
+	}
+	return ErrLastOwner
+}
+
+// addMember puts a person in the tenant in ctx.
+func addMember(tx *gorm.DB, m *Membership) error {
+	err := tx.Create(m).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrAlreadyMember
+	}
+	return err
+}
