@@ -1,7 +1,11 @@
 package migrate
 
+import "signet/pki"
+
 // All is Signet's schema history. Append only: never edit or reorder a
 // migration that has shipped.
 var All = []Migration{
 	{Version: 1, Name: "foundation", Up: v0001Foundation},
+	{Version: 2, Name: "events", Up: v0002Events},
+	{Version: 3, Name: "pki", Up: pki.Migrate0001},
 }
