@@ -1,0 +1,225 @@
+// Package app wires Signet together: configuration, database, vault, keys,
+// domain services, the HTTP server and background jobs. It is the only
+// package that knows every domain.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"signet/evidence"
+	"signet/evidence/localvault"
+	"signet/evidence/miniovault"
+	"signet/internal/database"
+	"signet/internal/kek"
+	"signet/internal/migrate"
+	"signet/notify"
+	"signet/pki"
+	"signet/tenants"
+)
+
+// App is a running Signet.
+type App struct {
+	Config  Config
+	Log     *slog.Logger
+	DB      *database.DB
+	Vault   evidence.Vault
+	Keyring *kek.Keyring
+	SMS     notify.Console
+	PKI     *pki.Service
+	Tenants *tenants.Service
+	Tokens  *tenants.TokenIssuer
+	HTTP    *fiber.App
+
+	metrics *metrics
+	routes  []*route
+	openapi openAPIDoc
+}
+
+// NewLogger returns the process logger the config asks for.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// New builds a Signet from cfg: it opens and migrates the database, opens the
+// vault, loads keys and registers the HTTP routes. End-to-end tests call it
+// exactly as `signet serve` does.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log, metrics: newMetrics()}
+	log.Info("starting signet", "config", cfg)
+
+	// Database.
+	db, err := OpenDatabase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+
+	// Vault.
+	if a.Vault, err = openVault(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+
+	// Keys.
+	if a.Keyring, err = loadKeyring(cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+
+	// PKI: the platform CA, created on first start.
+	if a.PKI, err = pki.New(ctx, pki.NewGormStore(db.DB), a.Keyring, pki.Config{
+		Organisation: cfg.PlatformName,
+		USCC:         cfg.PlatformUSCC,
+		CRLURLs: map[pki.Algorithm]string{
+			pki.SM2:   cfg.PublicURL + "/pki/crl?alg=sm2",
+			pki.ECDSA: cfg.PublicURL + "/pki/crl?alg=ecdsa",
+		},
+	}); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+
+	// Notify.
+	a.SMS = notify.Console{Log: log}
+
+	// Domains.
+	a.Tenants = tenants.NewService(db.DB, tenants.Options{
+		Password:   tenants.PasswordParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 2},
+		RefreshTTL: cfg.RefreshTokenTTL,
+	})
+	if a.Tokens, err = tenants.NewTokenIssuer(db.DB, a.Keyring, tenants.TokenOptions{TTL: cfg.AccessTokenTTL, Issuer: cfg.PublicURL}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.Tokens.RotateIfDue(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+
+	// HTTP.
+	a.HTTP = a.newHTTP()
+	return a, nil
+}
+
+// OpenDatabase opens the configured database, registers tenant scoping and
+// applies pending migrations. `signet migrate` calls it too.
+func OpenDatabase(ctx context.Context, cfg Config) (*database.DB, error) {
+	db, err := database.Open(cfg.DBDSN)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Use(tenants.Plugin{}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if _, err := migrate.Run(ctx, db, migrate.All); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openVault(ctx context.Context, cfg Config) (evidence.Vault, error) {
+	mode := evidence.RetentionMode(cfg.RetentionMode)
+	if cfg.RetentionMode == "NONE" {
+		mode = evidence.RetentionNone
+	}
+	switch cfg.Vault {
+	case "minio":
+		return miniovault.Open(ctx, miniovault.Config{
+			Endpoint: cfg.MinIOEndpoint, AccessKey: cfg.MinIOAccessKey, SecretKey: cfg.MinIOSecretKey,
+			Bucket: cfg.MinIOBucket, UseSSL: cfg.MinIOUseSSL, RetentionMode: mode, RetentionPeriod: cfg.RetentionPeriod,
+		})
+	default:
+		return localvault.Open(cfg.VaultDir, localvault.Config{RetentionMode: mode, RetentionPeriod: cfg.RetentionPeriod})
+	}
+}
+
+// loadKeyring reads the master key from config or its file, generating the
+// file on the embedded default's first start.
+func loadKeyring(cfg Config, log *slog.Logger) (*kek.Keyring, error) {
+	spec := cfg.MasterKey
+	if spec == "" {
+		b, err := os.ReadFile(cfg.MasterKeyFile)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			if spec, err = kek.Generate("k1"); err != nil {
+				return nil, err
+			}
+			if err := os.MkdirAll(filepath.Dir(cfg.MasterKeyFile), 0o700); err != nil {
+				return nil, fmt.Errorf("create master key: %w", err)
+			}
+			f, err := os.OpenFile(cfg.MasterKeyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return nil, fmt.Errorf("create master key: %w", err)
+			}
+			_, werr := f.WriteString(spec + "\n")
+			if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+				return nil, fmt.Errorf("create master key: %w", err)
+			}
+			log.Warn("generated a new master key; back it up: without it no stored private key can be used", "file", cfg.MasterKeyFile)
+		case err != nil:
+			return nil, fmt.Errorf("read master key: %w", err)
+		default:
+			spec = string(b)
+		}
+	}
+	kr, err := kek.Parse(strings.TrimSpace(spec))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	return kr, nil
+}
+
+// Run serves HTTP on cfg.Addr and runs background jobs until ctx ends, then
+// shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	jobsDone := a.startJobs(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- a.HTTP.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	err := a.HTTP.ShutdownWithTimeout(20 * time.Second)
+	<-jobsDone
+	return err
+}
+
+// Close releases the vault and the database.
+func (a *App) Close() error {
+	var errs []error
+	if c, ok := a.Vault.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,245 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything Signet reads at start-up. Each field comes from an
+// environment variable SIGNET_*, which a command-line flag can override; with
+// nothing set, Signet runs the embedded default (SQLite, local-disk vault,
+// console SMS) under ./data.
+type Config struct {
+	Addr      string
+	PublicURL string
+	DataDir   string
+
+	DBDSN string
+
+	Vault           string // "local" or "minio"
+	VaultDir        string
+	MinIOEndpoint   string
+	MinIOAccessKey  string
+	MinIOSecretKey  string
+	MinIOBucket     string
+	MinIOUseSSL     bool
+	RetentionMode   string // GOVERNANCE, COMPLIANCE or NONE
+	RetentionPeriod time.Duration
+
+	MasterKey     string
+	MasterKeyFile string
+
+	SMSSender string // "console"
+
+	PlatformName string
+	PlatformUSCC string
+
+	CORSOrigins     []string
+	BodyLimitBytes  int
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	AuthRatePerMin  int
+	Argon2MemoryKiB uint32
+	Argon2Time      uint32
+	LogLevel        slog.Level
+	LogFormat       string // "json" or "text"
+}
+
+// setting is one documented configuration knob. The README table is checked
+// against this list by a test.
+type setting struct {
+	env, flag, def, help string
+	secret               bool
+	apply                func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"SIGNET_ADDR", "addr", ":8080", "listen address", false, func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"SIGNET_PUBLIC_URL", "public-url", "http://localhost:8080", "URL people and signers reach Signet at; also the token issuer", false, func(c *Config, v string) error {
+		c.PublicURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"SIGNET_DATA_DIR", "data-dir", "./data", "directory for the embedded default's database, vault and master key", false, func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"SIGNET_DB_DSN", "db-dsn", "", "database: `mysql://user:pass@tcp(host:3306)/signet` or `sqlite://PATH` (default: SQLite at DATA_DIR/signet.db)", true, func(c *Config, v string) error { c.DBDSN = v; return nil }},
+	{"SIGNET_VAULT", "vault", "local", "object store for artefacts: `local` or `minio`", false, func(c *Config, v string) error {
+		if v != "local" && v != "minio" {
+			return fmt.Errorf("must be local or minio, not %q", v)
+		}
+		c.Vault = v
+		return nil
+	}},
+	{"SIGNET_VAULT_DIR", "vault-dir", "", "local vault directory (default DATA_DIR/vault)", false, func(c *Config, v string) error { c.VaultDir = v; return nil }},
+	{"SIGNET_MINIO_ENDPOINT", "minio-endpoint", "", "MinIO host:port", false, func(c *Config, v string) error { c.MinIOEndpoint = v; return nil }},
+	{"SIGNET_MINIO_ACCESS_KEY", "minio-access-key", "", "MinIO access key", true, func(c *Config, v string) error { c.MinIOAccessKey = v; return nil }},
+	{"SIGNET_MINIO_SECRET_KEY", "minio-secret-key", "", "MinIO secret key", true, func(c *Config, v string) error { c.MinIOSecretKey = v; return nil }},
+	{"SIGNET_MINIO_BUCKET", "minio-bucket", "signet-evidence", "MinIO bucket, created with object lock if missing", false, func(c *Config, v string) error { c.MinIOBucket = v; return nil }},
+	{"SIGNET_MINIO_USE_SSL", "minio-use-ssl", "false", "talk to MinIO over TLS", false, func(c *Config, v string) (err error) {
+		c.MinIOUseSSL, err = strconv.ParseBool(v)
+		return err
+	}},
+	{"SIGNET_VAULT_RETENTION_MODE", "vault-retention-mode", "GOVERNANCE", "object lock mode: COMPLIANCE in production, GOVERNANCE in development, NONE to disable", false, func(c *Config, v string) error {
+		v = strings.ToUpper(v)
+		if v != "GOVERNANCE" && v != "COMPLIANCE" && v != "NONE" {
+			return fmt.Errorf("must be GOVERNANCE, COMPLIANCE or NONE, not %q", v)
+		}
+		c.RetentionMode = v
+		return nil
+	}},
+	{"SIGNET_VAULT_RETENTION", "vault-retention", "87600h", "how long artefacts are locked (default 10 years)", false, func(c *Config, v string) (err error) {
+		c.RetentionPeriod, err = time.ParseDuration(v)
+		return err
+	}},
+	{"SIGNET_MASTER_KEY", "master-key", "", "key-encryption key(s): `id:base64(32 bytes)`, comma-separated, first active", true, func(c *Config, v string) error { c.MasterKey = v; return nil }},
+	{"SIGNET_MASTER_KEY_FILE", "master-key-file", "", "file holding the master key spec (default DATA_DIR/master.key, generated on first start)", false, func(c *Config, v string) error { c.MasterKeyFile = v; return nil }},
+	{"SIGNET_PLATFORM_NAME", "platform-name", "Signet Development Platform", "the operator's legal name: O= of the platform CA and its certificates", false, func(c *Config, v string) error { c.PlatformName = v; return nil }},
+	{"SIGNET_PLATFORM_USCC", "platform-uscc", "91110108MA0000PT31", "the operator's unified social credit code, carried by the seal-maker certificate (the default is a fictitious development code)", false, func(c *Config, v string) error { c.PlatformUSCC = v; return nil }},
+	{"SIGNET_SMS_SENDER", "sms-sender", "console", "SMS sender: `console` prints messages to the log", false, func(c *Config, v string) error {
+		if v != "console" {
+			return fmt.Errorf("must be console, not %q", v)
+		}
+		c.SMSSender = v
+		return nil
+	}},
+	{"SIGNET_CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed by CORS (empty: none)", false, func(c *Config, v string) error {
+		c.CORSOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+		}
+		return nil
+	}},
+	{"SIGNET_BODY_LIMIT_MB", "body-limit-mb", "60", "largest request body in MiB", false, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return fmt.Errorf("must be 1..1024, not %q", v)
+		}
+		c.BodyLimitBytes = n << 20
+		return nil
+	}},
+	{"SIGNET_ACCESS_TOKEN_TTL", "access-token-ttl", "15m", "access token lifetime (at most 15m)", false, func(c *Config, v string) (err error) {
+		c.AccessTokenTTL, err = time.ParseDuration(v)
+		if err == nil && (c.AccessTokenTTL <= 0 || c.AccessTokenTTL > 15*time.Minute) {
+			err = errors.New("must be between 1s and 15m")
+		}
+		return err
+	}},
+	{"SIGNET_REFRESH_TOKEN_TTL", "refresh-token-ttl", "720h", "refresh token lifetime", false, func(c *Config, v string) (err error) {
+		c.RefreshTokenTTL, err = time.ParseDuration(v)
+		return err
+	}},
+	{"SIGNET_AUTH_RATE_PER_MIN", "auth-rate-per-min", "30", "login, sign-up and token requests allowed per client IP per minute", false, func(c *Config, v string) (err error) {
+		c.AuthRatePerMin, err = strconv.Atoi(v)
+		return err
+	}},
+	{"SIGNET_ARGON2_MEMORY_KIB", "argon2-memory-kib", "65536", "argon2id memory cost for new password hashes", false, func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		c.Argon2MemoryKiB = uint32(n)
+		return err
+	}},
+	{"SIGNET_ARGON2_TIME", "argon2-time", "3", "argon2id passes for new password hashes", false, func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		c.Argon2Time = uint32(n)
+		return err
+	}},
+	{"SIGNET_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", false, func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+	{"SIGNET_LOG_FORMAT", "log-format", "json", "`json` or `text`", false, func(c *Config, v string) error {
+		if v != "json" && v != "text" {
+			return fmt.Errorf("must be json or text, not %q", v)
+		}
+		c.LogFormat = v
+		return nil
+	}},
+}
+
+// LoadConfig reads the environment through getenv, then the flags in args.
+// extra, if given, registers a command's own flags beside the configuration's.
+func LoadConfig(args []string, getenv func(string) string, extra ...func(*flag.FlagSet)) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("signet", flag.ContinueOnError)
+	for _, e := range extra {
+		e(fs)
+	}
+	vals := make([]*string, len(settings))
+	for i, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		vals[i] = fs.String(s.flag, def, s.help+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	var errs []error
+	for i, s := range settings {
+		if err := s.apply(&c, *vals[i]); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+		}
+	}
+	if c.DBDSN == "" {
+		c.DBDSN = "sqlite://" + filepath.Join(c.DataDir, "signet.db")
+	}
+	if c.VaultDir == "" {
+		c.VaultDir = filepath.Join(c.DataDir, "vault")
+	}
+	if c.MasterKey == "" && c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+	if c.Vault == "minio" && (c.MinIOEndpoint == "" || c.MinIOAccessKey == "" || c.MinIOSecretKey == "") {
+		errs = append(errs, errors.New("SIGNET_VAULT=minio needs SIGNET_MINIO_ENDPOINT, SIGNET_MINIO_ACCESS_KEY and SIGNET_MINIO_SECRET_KEY"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// LogValue masks secrets when the config is logged at start-up.
+func (c Config) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("data_dir", c.DataDir),
+		slog.String("db", maskDSN(c.DBDSN)), slog.String("vault", c.Vault),
+		slog.String("retention_mode", c.RetentionMode), slog.Duration("retention", c.RetentionPeriod),
+		slog.String("sms_sender", c.SMSSender), slog.Any("cors_origins", c.CORSOrigins),
+		slog.Duration("access_token_ttl", c.AccessTokenTTL),
+		slog.String("master_key", maskSecret(c.MasterKey)), slog.String("master_key_file", c.MasterKeyFile),
+	}
+	if c.Vault == "minio" {
+		attrs = append(attrs, slog.String("minio_endpoint", c.MinIOEndpoint), slog.String("minio_bucket", c.MinIOBucket),
+			slog.String("minio_access_key", maskSecret(c.MinIOAccessKey)), slog.String("minio_secret_key", maskSecret(c.MinIOSecretKey)))
+	} else {
+		attrs = append(attrs, slog.String("vault_dir", c.VaultDir))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func maskSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "****"
+}
+
+// maskDSN hides the password in user:pass@tcp(...) DSNs.
+func maskDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
+		return dsn
+	}
+	scheme := ""
+	rest := dsn[:at]
+	if i := strings.Index(rest, "://"); i >= 0 {
+		scheme, rest = rest[:i+3], rest[i+3:]
+	}
+	if user, _, ok := strings.Cut(rest, ":"); ok {
+		return scheme + user + ":****" + dsn[at:]
+	}
+	return dsn
+}

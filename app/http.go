@@ -1,0 +1,167 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"signet/internal/ids"
+	"signet/internal/page"
+)
+
+func (a *App) newHTTP() *fiber.App {
+	f := fiber.New(fiber.Config{
+		AppName:               "signet",
+		BodyLimit:             a.Config.BodyLimitBytes,
+		ErrorHandler:          errorHandler(a.Log),
+		DisableStartupMessage: true,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          120 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	f.Use(requestid.New(requestid.Config{Generator: ids.New}))
+	f.Use(a.accessLog)
+	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		a.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
+	}}))
+	f.Use(securityHeaders)
+	if len(a.Config.CORSOrigins) > 0 {
+		f.Use(cors.New(cors.Config{
+			AllowOrigins:  strings.Join(a.Config.CORSOrigins, ","),
+			AllowHeaders:  "Authorization, Content-Type, Idempotency-Key",
+			ExposeHeaders: "X-Request-Id, Idempotent-Replayed, Retry-After",
+			MaxAge:        600,
+		}))
+	}
+	f.Use(a.authenticate)
+
+	r := &router{fiber: f, app: a}
+	a.metaRoutes(r)
+	a.authRoutes(r)
+	a.tenantRoutes(r)
+	a.memberRoutes(r)
+	a.invitationRoutes(r)
+	a.apiKeyRoutes(r)
+	a.operatorRoutes(r)
+	a.pkiRoutes(r)
+	a.routes = r.routes
+
+	f.Use(func(c *fiber.Ctx) error {
+		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
+	})
+	return f
+}
+
+// authLimiter bounds credential-guessing per client IP on the auth routes.
+func (a *App) authLimiter() fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        a.Config.AuthRatePerMin,
+		Expiration: time.Minute,
+		LimitReached: func(c *fiber.Ctx) error {
+			return newAPIError(fiber.StatusTooManyRequests, "rate_limited", "too many requests from this address; slow down")
+		},
+	})
+}
+
+func (a *App) metaRoutes(r *router) {
+	r.add(route{Method: "GET", Path: "/healthz", Tag: "meta", Summary: "Liveness: the process is up", Access: public,
+		Response: statusDTO{}, Handler: func(c *fiber.Ctx) error { return c.JSON(statusDTO{Status: "ok"}) }})
+	r.add(route{Method: "GET", Path: "/readyz", Tag: "meta", Summary: "Readiness: the database and the vault answer", Access: public,
+		Response: statusDTO{}, Handler: a.readyz})
+	r.add(route{Method: "GET", Path: "/metrics", Tag: "meta", Summary: "Prometheus metrics", Access: public, Raw: "text/plain",
+		Handler: adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))})
+	r.add(route{Method: "GET", Path: "/api/openapi.json", Tag: "meta", Summary: "This API's OpenAPI 3 document", Access: public, Raw: "application/json",
+		Handler: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			return c.Send(a.openAPIJSON())
+		}})
+}
+
+type statusDTO struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks,omitempty"`
+}
+
+func (a *App) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	out := statusDTO{Status: "ok", Checks: map[string]string{"database": "ok", "vault": "ok"}}
+	if err := a.DB.Ping(ctx); err != nil {
+		out.Status, out.Checks["database"] = "unavailable", err.Error()
+	}
+	if err := a.Vault.Ping(ctx); err != nil {
+		out.Status, out.Checks["vault"] = "unavailable", err.Error()
+	}
+	if out.Status != "ok" {
+		a.Log.Warn("not ready", "checks", out.Checks)
+		return c.Status(http.StatusServiceUnavailable).JSON(out)
+	}
+	return c.JSON(out)
+}
+
+// decode reads a JSON body strictly: unknown fields and trailing data are
+// errors, so a typo in a field name is reported instead of ignored.
+func decode(c *fiber.Ctx, v any) error {
+	ct := string(c.Request().Header.ContentType())
+	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return newAPIError(http.StatusBadRequest, "malformed_json", "the body is not valid JSON for this endpoint: "+err.Error())
+	}
+	if dec.More() {
+		return newAPIError(http.StatusBadRequest, "malformed_json", "the body has data after the JSON value")
+	}
+	return nil
+}
+
+// pageRequest reads ?cursor= and ?limit=.
+func pageRequest(c *fiber.Ctx) (page.Request, error) {
+	r := page.Request{Cursor: c.Query("cursor")}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > page.MaxLimit {
+			return r, newAPIError(http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit must be 1..%d", page.MaxLimit))
+		}
+		r.Limit = n
+	}
+	return r, nil
+}
+
+// listDTO is a page of items as the API shows it.
+type listDTO[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func toList[S, T any](p page.Page[S], conv func(S) T) listDTO[T] {
+	out := listDTO[T]{Items: make([]T, len(p.Items)), NextCursor: p.NextCursor}
+	for i, s := range p.Items {
+		out.Items[i] = conv(s)
+	}
+	return out
+}
+
+// idParam reads a path id; a malformed id is simply not found.
+func idParam(c *fiber.Ctx, name string) (string, error) {
+	id := c.Params(name)
+	if !ids.Valid(id) {
+		return "", newAPIError(http.StatusNotFound, "not_found", "no such object")
+	}
+	return id, nil
+}

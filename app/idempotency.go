@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+)
+
+// Create endpoints honour an Idempotency-Key header (IETF draft
+// "The Idempotency-Key HTTP Header Field"): the first request with a key runs
+// and its response is kept for a day; a retry with the same key and body gets
+// the same response without running again; the same key with another body is
+// refused. A request that failed with a 5xx is forgotten so it can be retried.
+
+const idempotencyTTL = 24 * time.Hour
+
+type idempotencyRecord struct {
+	Scope       string `gorm:"primaryKey;size:80"`
+	Key         string `gorm:"primaryKey;size:200"`
+	Method      string `gorm:"size:8;not null"`
+	Path        string `gorm:"size:255;not null"`
+	RequestHash string `gorm:"size:64;not null"`
+	Status      int    `gorm:"not null;default:0"`
+	ContentType string `gorm:"size:100;not null;default:''"`
+	Body        []byte
+	CreatedAt   time.Time
+	CompletedAt *time.Time
+}
+
+func (idempotencyRecord) TableName() string { return "idempotency_records" }
+
+var (
+	errIdemKey      = newAPIError(http.StatusBadRequest, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 printable ASCII characters")
+	errIdemMismatch = newAPIError(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
+	errIdemBusy     = newAPIError(http.StatusConflict, "idempotency_in_progress", "a request with this Idempotency-Key is still running")
+)
+
+func (a *App) idempotency(c *fiber.Ctx) error {
+	key := c.Get("Idempotency-Key")
+	if key == "" {
+		return c.Next()
+	}
+	if len(key) > 200 || !printableASCII(key) {
+		return errIdemKey
+	}
+	// The scope keeps one caller's keys from colliding with another's.
+	scope := "ip:" + c.IP()
+	if p := principal(c); p.TenantID != "" {
+		scope = "tenant:" + p.TenantID
+	} else if p.PersonID != "" {
+		scope = "person:" + p.PersonID
+	}
+	sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"\n"), c.Body()...))
+	hash := hex.EncodeToString(sum[:])
+	db := a.DB.WithContext(context.WithoutCancel(c.UserContext()))
+	rec := idempotencyRecord{Scope: scope, Key: key, Method: c.Method(), Path: c.Path(), RequestHash: hash, CreatedAt: time.Now().UTC()}
+	if err := db.Create(&rec).Error; err != nil {
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return err
+		}
+		var prev idempotencyRecord
+		if err := db.Where(&idempotencyRecord{Scope: scope, Key: key}).First(&prev).Error; err != nil {
+			return err
+		}
+		switch {
+		case prev.RequestHash != hash:
+			return errIdemMismatch
+		case prev.CompletedAt == nil:
+			return errIdemBusy
+		}
+		c.Set("Idempotent-Replayed", "true")
+		c.Set(fiber.HeaderContentType, prev.ContentType)
+		return c.Status(prev.Status).Send(prev.Body)
+	}
+	err := c.Next()
+	if err != nil {
+		// Let the error handler write the response, then decide what to keep.
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	status := c.Response().StatusCode()
+	if status >= 500 {
+		return db.Where(&idempotencyRecord{Scope: scope, Key: key}).Delete(&idempotencyRecord{}).Error
+	}
+	now := time.Now().UTC()
+	return db.Model(&idempotencyRecord{}).Where(&idempotencyRecord{Scope: scope, Key: key}).Updates(map[string]any{
+		"status": status, "content_type": string(c.Response().Header.ContentType()),
+		"body": c.Response().Body(), "completed_at": now,
+	}).Error
+}
+
+// PruneIdempotency forgets records older than a day. The job runner calls it.
+func (a *App) PruneIdempotency(ctx context.Context) error {
+	return a.DB.WithContext(ctx).Where("created_at < ?", time.Now().UTC().Add(-idempotencyTTL)).
+		Delete(&idempotencyRecord{}).Error
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

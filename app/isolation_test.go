@@ -1,0 +1,173 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"signet/tenants"
+)
+
+// TestTenantIsolation enumerates every route Fiber has registered and calls
+// each as three principals of tenant B (owner, member, API key with every
+// scope) against tenant A's objects. Routes that name an object must answer
+// 404 (or 403 where a member or key hits a manager-only route); no answer may
+// contain anything of A's; A's objects must be unchanged afterwards.
+//
+// A new route is covered automatically: if it names a path parameter or a
+// request body this test has no fixture for, the test fails and says so.
+func TestTenantIsolation(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "mariadb"} {
+		t.Run(dialect, func(t *testing.T) {
+			var opts []testOpt
+			if dialect == "mariadb" {
+				opts = append(opts, withMariaDB(t))
+			}
+			testIsolation(t, newTestApp(t, opts...))
+		})
+	}
+}
+
+func testIsolation(t *testing.T, ta *testApp) {
+	// Tenant A and its objects.
+	a := ta.signUp("Tenant A 甲公司", "owner-a@example.com")
+	_, memberA := ta.invite(a, "member-a@example.com", "member")
+	r := ta.call("POST", "/api/invitations", a.Access, map[string]any{"email": "pending-a@example.com", "role": "legal"})
+	mustStatus(t, r, http.StatusCreated)
+	invitationA := r.JSON(t)["id"].(string)
+	r = ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "A's key", "scopes": []string{"members:read"}})
+	mustStatus(t, r, http.StatusCreated)
+	apiKeyA := r.JSON(t)["id"].(string)
+
+	// Path parameters resolve to A's objects.
+	params := map[string]string{
+		"memberID":     memberA,
+		"invitationID": invitationA,
+		"apiKeyID":     apiKeyA,
+	}
+	secretsOfA := []string{a.TenantID, a.OwnerID, memberA, invitationA, apiKeyA, "owner-a@example.com", "member-a@example.com", "pending-a@example.com", "甲公司"}
+
+	// Tenant B's principals.
+	b := ta.signUp("Tenant B", "owner-b@example.com")
+	memberB, _ := ta.invite(b, "member-b@example.com", "member")
+	r = ta.call("POST", "/api/api-keys", b.Access, map[string]any{"name": "B's key", "scopes": tenants.Scopes})
+	mustStatus(t, r, http.StatusCreated)
+	keyB := r.JSON(t)["secret"].(string)
+	callers := []struct {
+		name, token string
+		manages     bool
+	}{{"owner", b.Access, true}, {"member", memberB, false}, {"apikey", keyB, false}}
+
+	n := 0
+	samples := sampleBodies(a.TenantID, &n)
+	routes := map[string]*route{}
+	for _, rt := range ta.routes {
+		routes[rt.Method+" "+rt.Path] = rt
+	}
+	covered := 0
+	for _, fr := range ta.HTTP.GetRoutes(true) {
+		method := fr.Method
+		if method == "HEAD" || method == "OPTIONS" || method == "CONNECT" || method == "TRACE" {
+			continue // HEAD mirrors GET; the others are answered by Fiber itself
+		}
+		if fr.Path == "/" || fr.Path == "" {
+			continue // the catch-all 404 handler
+		}
+		rt := routes[method+" "+fr.Path]
+		if rt == nil {
+			t.Errorf("%s %s is registered outside router.add: it has no access rule, no OpenAPI entry and no isolation check", method, fr.Path)
+			continue
+		}
+		path := fr.Path
+		for _, p := range pathParams(fr.Path) {
+			id, ok := params[p]
+			if !ok {
+				t.Errorf("%s %s: no fixture for path parameter :%s; add one of tenant A's objects to params", method, fr.Path, p)
+				continue
+			}
+			path = strings.Replace(path, ":"+p, id, 1)
+		}
+		var body any
+		if rt.Request != nil {
+			mk, ok := samples[reflect.TypeOf(rt.Request)]
+			if !ok {
+				t.Errorf("%s %s: no sample body for %T; add one to sampleBodies", method, fr.Path, rt.Request)
+				continue
+			}
+			body = mk()
+		}
+		covered++
+		for _, c := range callers {
+			t.Run(fmt.Sprintf("%s_%s_as_%s", method, fr.Path, c.name), func(t *testing.T) {
+				resp := ta.call(method, path, c.token, body)
+				if resp.Status >= 500 {
+					t.Fatalf("status %d: %s", resp.Status, resp.Body)
+				}
+				// The problem's "instance" echoes the URL the caller sent; that
+				// tells them nothing they did not know.
+				seen := strings.ReplaceAll(string(resp.Body), path, "")
+				for _, s := range secretsOfA {
+					if strings.Contains(seen, s) {
+						t.Fatalf("answer leaks tenant A's %q: %s", s, resp.Body)
+					}
+				}
+				if len(pathParams(fr.Path)) == 0 {
+					return
+				}
+				want := http.StatusNotFound
+				if rt.Access == manager && !c.manages {
+					want = http.StatusForbidden
+				}
+				if resp.Status != want {
+					t.Fatalf("status %d, want %d: %s", resp.Status, want, resp.Body)
+				}
+			})
+		}
+	}
+	if covered < len(ta.routes) {
+		t.Errorf("covered %d of %d routes", covered, len(ta.routes))
+	}
+
+	// A's objects are untouched.
+	r = ta.call("GET", "/api/members/"+memberA, a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if r.JSON(t)["role"] != "member" {
+		t.Fatalf("A's member changed: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/invitations/"+invitationA, a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if r.JSON(t)["status"] != "pending" {
+		t.Fatalf("A's invitation changed: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/api-keys/"+apiKeyA, a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if r.JSON(t)["revoked_at"] != nil {
+		t.Fatalf("A's key revoked by B: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/tenant", a.Access, nil)
+	if r.JSON(t)["name"] != "Tenant A 甲公司" {
+		t.Fatalf("A's tenant renamed by B: %s", r.Body)
+	}
+}
+
+// sampleBodies gives a valid request body for every request DTO, aimed at
+// tenant A where a body can name a tenant.
+func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
+	uniq := func(prefix string) string { *n++; return fmt.Sprintf("%s-%d@example.com", prefix, *n) }
+	return map[reflect.Type]func() any{
+		reflect.TypeOf(signUpRequest{}): func() any {
+			return signUpRequest{CompanyName: "Probe", Name: "Probe", Email: uniq("probe"), Password: "correct horse battery"}
+		},
+		reflect.TypeOf(loginRequest{}): func() any {
+			return loginRequest{Email: "owner-b@example.com", Password: "correct horse battery", TenantID: tenantA}
+		},
+		reflect.TypeOf(refreshRequest{}):          func() any { return refreshRequest{RefreshToken: "srt_not-a-real-token"} },
+		reflect.TypeOf(renameTenantRequest{}):     func() any { return renameTenantRequest{Name: "Renamed by probe"} },
+		reflect.TypeOf(setRoleRequest{}):          func() any { return setRoleRequest{Role: "admin"} },
+		reflect.TypeOf(inviteRequest{}):           func() any { return inviteRequest{Email: uniq("invitee"), Role: "member"} },
+		reflect.TypeOf(acceptInvitationRequest{}): func() any { return acceptInvitationRequest{Token: "sit_not-a-real-token", Password: "x"} },
+		reflect.TypeOf(createAPIKeyRequest{}):     func() any { return createAPIKeyRequest{Name: "probe", Scopes: []string{"members:read"}} },
+	}
+}

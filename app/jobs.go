@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// job is a periodic background task. Jobs are domain methods; the runner
+// owns schedule and shutdown. Jobs that touch tenant data put the tenant into
+// ctx themselves per tenant (see tenants.WithTenant).
+type job struct {
+	name  string
+	every time.Duration
+	run   func(ctx context.Context) error
+}
+
+func (a *App) jobs() []job {
+	return []job{
+		{"rotate-jwt-key", time.Hour, a.Tokens.RotateIfDue},
+		{"prune-idempotency", time.Hour, a.PruneIdempotency},
+		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
+			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
+			return err
+		}},
+	}
+}
+
+// startJobs runs every job on its schedule until ctx ends; the returned
+// channel closes once all have stopped.
+func (a *App) startJobs(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, j := range a.jobs() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(j.every)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					jctx, cancel := context.WithTimeout(ctx, j.every/2)
+					if err := j.run(jctx); err != nil {
+						a.Log.Error("job failed", "job", j.name, "err", err)
+					}
+					cancel()
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	return done
+}

@@ -1,0 +1,127 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"signet/internal/page"
+	"signet/internal/valid"
+	"signet/tenants"
+)
+
+// Problem is an RFC 7807 problem document. Code is stable and
+// machine-readable; clients match on it, never on Title or Detail.
+type Problem struct {
+	Type      string             `json:"type"`
+	Title     string             `json:"title"`
+	Status    int                `json:"status"`
+	Code      string             `json:"code"`
+	Detail    string             `json:"detail,omitempty"`
+	Instance  string             `json:"instance,omitempty"`
+	RequestID string             `json:"request_id,omitempty"`
+	Errors    []valid.FieldError `json:"errors,omitempty"`
+}
+
+// apiError is an error raised by the HTTP layer itself with its own code.
+type apiError struct {
+	status int
+	code   string
+	detail string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.detail }
+
+func newAPIError(status int, code, detail string) error {
+	return &apiError{status: status, code: code, detail: detail}
+}
+
+var (
+	errUnauthenticated = newAPIError(http.StatusUnauthorized, "unauthenticated", "send a valid access token or API key in the Authorization header")
+	errForbidden       = newAPIError(http.StatusForbidden, "forbidden", "your role does not allow this")
+	errNoTenant        = newAPIError(http.StatusForbidden, "tenant_required", "this endpoint acts within a tenant; log in to one")
+)
+
+// sentinel maps a domain error to its HTTP status and stable code.
+type sentinel struct {
+	err    error
+	status int
+	code   string
+	detail string
+}
+
+var sentinels = []sentinel{
+	{tenants.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
+	{tenants.ErrEmailTaken, http.StatusConflict, "email_taken", "an account with this email exists; log in instead"},
+	{tenants.ErrAlreadyMember, http.StatusConflict, "already_member", "this person is already a member"},
+	{tenants.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials", "email or password is wrong"},
+	{tenants.ErrTokenInvalid, http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"},
+	{tenants.ErrTokenReused, http.StatusUnauthorized, "token_reused", "this refresh token was already used; the session has been revoked"},
+	{tenants.ErrForbidden, http.StatusForbidden, "forbidden", "your role does not allow this"},
+	{tenants.ErrLastOwner, http.StatusConflict, "last_owner", "a tenant must keep at least one owner"},
+	{page.ErrBadCursor, http.StatusBadRequest, "bad_cursor", "the cursor is not one this API returned"},
+}
+
+// statusCodes names the codes of errors Fiber raises itself.
+var statusCodes = map[int]string{
+	http.StatusBadRequest:            "bad_request",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: "payload_too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusTooManyRequests:       "rate_limited",
+	http.StatusRequestTimeout:        "request_timeout",
+}
+
+// errorHandler is Fiber's one error handler: every error any handler returns
+// becomes a problem+json response here.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		p := Problem{Instance: c.OriginalURL(), RequestID: requestID(c)}
+		var (
+			fv     valid.Errors
+			ae     *apiError
+			fe     *fiber.Error
+			locked *tenants.LockedError
+		)
+		switch {
+		case errors.As(err, &fv):
+			p.Status, p.Code, p.Detail, p.Errors = http.StatusUnprocessableEntity, "validation_failed", "some fields are invalid", fv
+		case errors.As(err, &ae):
+			p.Status, p.Code, p.Detail = ae.status, ae.code, ae.detail
+		case errors.As(err, &locked):
+			p.Status, p.Code = http.StatusTooManyRequests, "account_locked"
+			p.Detail = "too many failed logins; try again after " + locked.Until.UTC().Format(time.RFC3339)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(locked.Until).Seconds()+0.999))))
+		case errors.As(err, &fe):
+			p.Status, p.Detail = fe.Code, fe.Message
+			p.Code = statusCodes[fe.Code]
+			if p.Code == "" {
+				p.Code = "http_" + strconv.Itoa(fe.Code)
+			}
+		default:
+			for _, s := range sentinels {
+				if errors.Is(err, s.err) {
+					p.Status, p.Code, p.Detail = s.status, s.code, s.detail
+					break
+				}
+			}
+		}
+		if p.Status == 0 {
+			p.Status, p.Code, p.Detail = http.StatusInternalServerError, "internal_error", "something went wrong on our side; quote the request id if you report it"
+			log.ErrorContext(c.UserContext(), "request failed", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "err", err)
+		}
+		p.Title = http.StatusText(p.Status)
+		p.Type = "https://signet.dev/problems/" + p.Code
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		body, merr := jsonMarshal(p)
+		if merr != nil {
+			return c.Status(http.StatusInternalServerError).SendString(`{"status":500,"code":"internal_error"}`)
+		}
+		return c.Status(p.Status).Send(body)
+	}
+}

@@ -1,0 +1,149 @@
+// Command signet runs the Signet e-contract platform.
+//
+//	signet serve [flags]                  run the server (the embedded default with no config)
+//	signet migrate [flags]                apply pending database migrations and exit
+//	signet admin create-operator [flags]  create or promote a platform operator
+//	signet version                        print the version
+//
+// Every flag also reads an environment variable SIGNET_*; see the README.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"signet/app"
+	"signet/internal/migrate"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "signet:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: signet <command> [flags]
+
+commands:
+  serve                    run the server
+  migrate                  apply pending database migrations
+  admin create-operator    create or promote a platform operator (-email, -name; password from SIGNET_OPERATOR_PASSWORD or stdin)
+  version                  print the version
+
+Run "signet serve -h" for the configuration flags.`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args[1:], getenv, stdout)
+	case "admin":
+		if len(args) < 2 || args[1] != "create-operator" {
+			return errors.New("usage: signet admin create-operator -email E -name N")
+		}
+		return createOperator(ctx, args[2:], getenv, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "signet", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := app.LoadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg, stderr)
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, `
+Signet is running at %s
+  API document:  %s/api/openapi.json
+  Sign up a company:
+    curl -sX POST %s/api/signup -H 'Content-Type: application/json' \
+      -d '{"company_name":"示例科技有限公司","name":"Li Lei","email":"li@example.com","password":"a long password"}'
+  Log in:
+    curl -sX POST %s/api/auth/login -H 'Content-Type: application/json' \
+      -d '{"email":"li@example.com","password":"a long password"}'
+  Data: %s   (stop with Ctrl-C)
+
+`, cfg.PublicURL, cfg.PublicURL, cfg.PublicURL, cfg.PublicURL, cfg.DataDir)
+	return a.Run(ctx)
+}
+
+func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := app.LoadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	db, err := app.OpenDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := migrate.Current(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database is at schema version %d\n", v)
+	return nil
+}
+
+func createOperator(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var email, name string
+	cfg, err := app.LoadConfig(args, getenv, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "operator's email (required)")
+		fs.StringVar(&name, "name", "", "operator's name (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" || name == "" {
+		return errors.New("admin create-operator: -email and -name are required")
+	}
+	password := getenv("SIGNET_OPERATOR_PASSWORD")
+	if password == "" {
+		b, err := io.ReadAll(io.LimitReader(os.Stdin, 1024))
+		if err != nil {
+			return err
+		}
+		password = strings.TrimRight(string(b), "\r\n")
+	}
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	p, err := a.Tenants.CreateOperator(ctx, email, name, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "operator %s (%s) ready; log in at %s/api/auth/login\n", p.Email, p.ID, cfg.PublicURL)
+	return nil
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that tests shell out to, where missing:
+# openssl (PKI/TSA interoperability checks). Needs root and apt-get; without
+# them it says what is missing and the affected tests fail in CI.
+set -euo pipefail
+
+need=()
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "tools.sh: missing ${need[*]}; install them (Debian: apt-get install ${need[*]})" >&2
+  exit 0
+fi
+echo "tools.sh: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
+  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; }

@@ -1,0 +1,218 @@
+package miniovault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"signet/evidence"
+)
+
+// Config says where the bucket is and which retention a Put applies when its
+// [evidence.PutOptions] carries none.
+type Config struct {
+	Endpoint  string // host:port, without scheme
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	UseSSL    bool
+	Region    string // optional; used when creating the bucket
+	// RetentionMode is the default lock mode; [evidence.RetentionNone] means
+	// no per-object default (a default an operator set on the bucket still applies).
+	RetentionMode evidence.RetentionMode
+	// RetentionPeriod is how long the default lock holds after Put.
+	RetentionPeriod time.Duration
+}
+
+// LogValue logs the configuration with the secret key masked.
+func (c Config) LogValue() slog.Value {
+	secret := ""
+	if c.SecretKey != "" {
+		secret = "********"
+	}
+	return slog.GroupValue(
+		slog.String("endpoint", c.Endpoint),
+		slog.String("access_key", c.AccessKey),
+		slog.String("secret_key", secret),
+		slog.String("bucket", c.Bucket),
+		slog.Bool("use_ssl", c.UseSSL),
+		slog.String("region", c.Region),
+		slog.String("retention_mode", string(c.RetentionMode)),
+		slog.Duration("retention_period", c.RetentionPeriod),
+	)
+}
+
+// Vault is an [evidence.Vault] in a MinIO bucket with object lock. It is
+// safe for concurrent use.
+type Vault struct {
+	client *minio.Client
+	bucket string
+	cfg    Config
+}
+
+var _ evidence.Vault = (*Vault)(nil)
+
+// Open connects to the server and makes sure the bucket exists with object
+// lock, creating it if missing. It fails when the bucket exists without
+// object lock, since that cannot be switched on afterwards.
+func Open(ctx context.Context, cfg Config) (*Vault, error) {
+	if err := checkConfig(cfg); err != nil {
+		return nil, fmt.Errorf("open minio vault: %w", err)
+	}
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.UseSSL,
+		Region: cfg.Region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open minio vault %s: %w", cfg.Endpoint, err)
+	}
+	v := &Vault{client: client, bucket: cfg.Bucket, cfg: cfg}
+	if err := v.ensureBucket(ctx); err != nil {
+		return nil, fmt.Errorf("open minio vault %s/%s: %w", cfg.Endpoint, cfg.Bucket, err)
+	}
+	return v, nil
+}
+
+func checkConfig(cfg Config) error {
+	switch {
+	case cfg.Endpoint == "":
+		return errors.New("no endpoint")
+	case strings.Contains(cfg.Endpoint, "://"):
+		return fmt.Errorf("endpoint %q must be host:port, without scheme (set UseSSL for https)", cfg.Endpoint)
+	case cfg.Bucket == "":
+		return errors.New("no bucket")
+	}
+	if err := checkMode(cfg.RetentionMode); err != nil {
+		return err
+	}
+	if cfg.RetentionMode != evidence.RetentionNone && cfg.RetentionPeriod <= 0 {
+		return fmt.Errorf("retention mode %s needs a positive retention period", cfg.RetentionMode)
+	}
+	return nil
+}
+
+func (v *Vault) ensureBucket(ctx context.Context) error {
+	exists, err := v.client.BucketExists(ctx, v.bucket)
+	if err != nil {
+		return fmt.Errorf("check bucket: %w", err)
+	}
+	if !exists {
+		err := v.client.MakeBucket(ctx, v.bucket, minio.MakeBucketOptions{Region: v.cfg.Region, ObjectLocking: true})
+		// Another instance may have created it since BucketExists; the lock
+		// check below decides whether that bucket is usable.
+		if err != nil && errorCode(err) != "BucketAlreadyOwnedByYou" {
+			return fmt.Errorf("create bucket with object lock: %w", err)
+		}
+	}
+	lock, _, _, _, err := v.client.GetObjectLockConfig(ctx, v.bucket)
+	if errorCode(err) == "ObjectLockConfigurationNotFoundError" || (err == nil && lock != "Enabled") {
+		return fmt.Errorf("bucket %s exists without object lock, which can only be enabled when a bucket is created: use a new bucket", v.bucket)
+	}
+	if err != nil {
+		return fmt.Errorf("check object lock: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the server answers and the bucket exists. It writes
+// nothing: every write to a locked bucket leaves a version behind.
+func (v *Vault) Ping(ctx context.Context) error {
+	exists, err := v.client.BucketExists(ctx, v.bucket)
+	if err != nil {
+		return fmt.Errorf("ping minio vault: %w", err)
+	}
+	if !exists {
+		return fmt.Errorf("ping minio vault: bucket %s does not exist", v.bucket)
+	}
+	return nil
+}
+
+// errorCode returns the S3 error code in err, or "".
+func errorCode(err error) string {
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) {
+		return resp.Code
+	}
+	return ""
+}
+
+// translate maps the S3 errors that mean a vault sentinel to that sentinel
+// and returns other errors unchanged.
+func translate(err error) error {
+	var resp minio.ErrorResponse
+	if !errors.As(err, &resp) {
+		return err
+	}
+	switch {
+	case resp.Code == "NoSuchKey" || resp.Code == "NoSuchVersion":
+		return evidence.ErrObjectNotFound
+	case resp.Code == "PreconditionFailed":
+		return evidence.ErrObjectExists
+	// MinIO answers InvalidRequest "Object is WORM protected and cannot be
+	// overwritten" to deleting a locked version and to shortening a lock;
+	// AWS answers AccessDenied, which can also mean other things, so only
+	// MinIO's is mapped.
+	case resp.Code == "InvalidRequest" && strings.Contains(resp.Message, "WORM protected"):
+		return evidence.ErrRetained
+	}
+	return err
+}
+
+// Headers and list-metadata keys that carry an object's lock.
+const (
+	lockModeHeader  = "X-Amz-Object-Lock-Mode"
+	lockUntilHeader = "X-Amz-Object-Lock-Retain-Until-Date"
+)
+
+// infoOf describes an object from a HEAD or GET response.
+func infoOf(key string, o minio.ObjectInfo) (evidence.ObjectInfo, error) {
+	ret, err := lockOf(o.Metadata.Get(lockModeHeader), o.Metadata.Get(lockUntilHeader))
+	if err != nil {
+		return evidence.ObjectInfo{}, err
+	}
+	return evidence.ObjectInfo{
+		Key:         key,
+		Size:        o.Size,
+		ContentType: o.ContentType,
+		Created:     o.LastModified.UTC().Truncate(time.Second),
+		Retention:   ret,
+	}, nil
+}
+
+// listedInfoOf describes an object from a listing made WithMetadata, where
+// MinIO puts the system metadata in UserMetadata under lower-case names.
+func listedInfoOf(o minio.ObjectInfo) (evidence.ObjectInfo, error) {
+	ret, err := lockOf(o.UserMetadata[strings.ToLower(lockModeHeader)], o.UserMetadata[strings.ToLower(lockUntilHeader)])
+	if err != nil {
+		return evidence.ObjectInfo{}, err
+	}
+	return evidence.ObjectInfo{
+		Key:         o.Key,
+		Size:        o.Size,
+		ContentType: o.UserMetadata["content-type"],
+		Created:     o.LastModified.UTC().Truncate(time.Second),
+		Retention:   ret,
+	}, nil
+}
+
+func lockOf(mode, until string) (evidence.Retention, error) {
+	if mode == "" {
+		return evidence.Retention{}, nil
+	}
+	m := evidence.RetentionMode(strings.ToUpper(mode))
+	if err := checkMode(m); err != nil {
+		return evidence.Retention{}, err
+	}
+	t, err := time.Parse(time.RFC3339, until)
+	if err != nil {
+		return evidence.Retention{}, fmt.Errorf("parse retain-until date %q: %w", until, err)
+	}
+	return evidence.Retention{Mode: m, Until: t.UTC()}, nil
+}
