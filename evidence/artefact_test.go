@@ -59,7 +59,7 @@ func TestArtefacts(t *testing.T) {
 		// Corrupt the stored bytes behind the vault's back, keeping the size.
 		var path string
 		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, a.SM3+"@data") {
+			if err == nil && !d.IsDir() && strings.HasSuffix(filepath.ToSlash(p), a.Key+"@data") {
 				path = p
 			}
 			return nil
