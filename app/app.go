@@ -20,6 +20,7 @@ import (
 	"signet/evidence"
 	"signet/evidence/localvault"
 	"signet/evidence/miniovault"
+	"signet/evidence/tsa"
 	"signet/internal/database"
 	"signet/internal/kek"
 	"signet/internal/migrate"
@@ -37,9 +38,14 @@ type App struct {
 	Keyring *kek.Keyring
 	SMS     notify.Console
 	PKI     *pki.Service
-	Tenants *tenants.Service
-	Tokens  *tenants.TokenIssuer
-	HTTP    *fiber.App
+	// TSA is the platform's own time-stamping authority, served at /tsa;
+	// Timestamps is what signing and evidence ask for tokens (the built-in
+	// TSA or the configured external ones).
+	TSA        *tsa.Authority
+	Timestamps *tsa.Client
+	Tenants    *tenants.Service
+	Tokens     *tenants.TokenIssuer
+	HTTP       *fiber.App
 
 	metrics *metrics
 	routes  []*route
@@ -92,6 +98,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("pki: %w", err)
+	}
+
+	// Time-stamping.
+	if a.TSA, a.Timestamps, err = newTimestamping(ctx, cfg, a.PKI, log); err != nil {
+		a.Close()
+		return nil, err
 	}
 
 	// Notify.

@@ -39,6 +39,8 @@ type Config struct {
 
 	PlatformName string
 	PlatformUSCC string
+	TSAURLs      []string
+	TSARootsFile string
 
 	CORSOrigins     []string
 	BodyLimitBytes  int
@@ -99,6 +101,16 @@ var settings = []setting{
 	{"SIGNET_MASTER_KEY_FILE", "master-key-file", "", "file holding the master key spec (default DATA_DIR/master.key, generated on first start)", false, func(c *Config, v string) error { c.MasterKeyFile = v; return nil }},
 	{"SIGNET_PLATFORM_NAME", "platform-name", "Signet Development Platform", "the operator's legal name: O= of the platform CA and its certificates", false, func(c *Config, v string) error { c.PlatformName = v; return nil }},
 	{"SIGNET_PLATFORM_USCC", "platform-uscc", "91110108MA0000PT31", "the operator's unified social credit code, carried by the seal-maker certificate (the default is a fictitious development code)", false, func(c *Config, v string) error { c.PlatformUSCC = v; return nil }},
+	{"SIGNET_TSA_URLS", "tsa-urls", "", "external RFC 3161 TSAs, comma-separated, tried in order (empty: the built-in TSA at /tsa)", false, func(c *Config, v string) error {
+		c.TSAURLs = nil
+		for _, u := range strings.Split(v, ",") {
+			if u = strings.TrimSpace(u); u != "" {
+				c.TSAURLs = append(c.TSAURLs, u)
+			}
+		}
+		return nil
+	}},
+	{"SIGNET_TSA_ROOTS_FILE", "tsa-roots-file", "", "PEM roots the external TSAs' certificates must chain to", false, func(c *Config, v string) error { c.TSARootsFile = v; return nil }},
 	{"SIGNET_SMS_SENDER", "sms-sender", "console", "SMS sender: `console` prints messages to the log", false, func(c *Config, v string) error {
 		if v != "console" {
 			return fmt.Errorf("must be console, not %q", v)

@@ -57,6 +57,7 @@ func (a *App) newHTTP() *fiber.App {
 	a.apiKeyRoutes(r)
 	a.operatorRoutes(r)
 	a.pkiRoutes(r)
+	a.tsaRoutes(r)
 	a.routes = r.routes
 
 	f.Use(func(c *fiber.Ctx) error {

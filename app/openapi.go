@@ -102,6 +102,9 @@ func (s *schemaSet) operation(rt *route) map[string]any {
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
+	if rt.RawRequest != "" {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{rt.RawRequest: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+	}
 	if t := typeOf(rt.Request); t != nil {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": s.ref(t)}}}
 	}

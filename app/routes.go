@@ -47,6 +47,8 @@ type route struct {
 	Paged bool
 	// Raw routes answer something other than JSON (e.g. metrics, a PDF).
 	Raw string
+	// RawRequest is the content type of a non-JSON request body.
+	RawRequest string
 	// Before runs ahead of the access check, e.g. a rate limiter.
 	Before  fiber.Handler
 	Handler fiber.Handler
