@@ -222,13 +222,9 @@ func (s *Service) RenameTenant(ctx context.Context, name string) (Tenant, error)
 // AllTenants lists every tenant, newest first. Tenants are not tenant-owned
 // rows, so this needs no scope; only platform operators may call it.
 func (s *Service) AllTenants(ctx context.Context, r page.Request) (page.Page[Tenant], error) {
-	q, err := page.Apply(s.db.WithContext(ctx), r)
-	if err != nil {
-		return page.Page[Tenant]{}, err
+	p, err := page.Find(s.db.WithContext(ctx), r, func(t Tenant) string { return t.ID })
+	if err != nil && !errors.Is(err, page.ErrBadCursor) {
+		return p, fmt.Errorf("list tenants: %w", err)
 	}
-	var rows []Tenant
-	if err := q.Find(&rows).Error; err != nil {
-		return page.Page[Tenant]{}, fmt.Errorf("list tenants: %w", err)
-	}
-	return page.Finish(rows, r, func(t Tenant) string { return t.ID }), nil
+	return p, err
 }

@@ -67,15 +67,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Principal, in NewAPIKe
 
 // APIKeys lists the tenant's keys, newest first.
 func (s *Service) APIKeys(ctx context.Context, r page.Request) (page.Page[APIKey], error) {
-	q, err := page.Apply(s.db.WithContext(ctx), r)
-	if err != nil {
-		return page.Page[APIKey]{}, err
+	p, err := page.Find(s.db.WithContext(ctx), r, func(k APIKey) string { return k.ID })
+	if err != nil && !errors.Is(err, page.ErrBadCursor) {
+		return p, fmt.Errorf("list api keys: %w", err)
 	}
-	var rows []APIKey
-	if err := q.Find(&rows).Error; err != nil {
-		return page.Page[APIKey]{}, fmt.Errorf("list api keys: %w", err)
-	}
-	return page.Finish(rows, r, func(k APIKey) string { return k.ID }), nil
+	return p, err
 }
 
 // APIKey returns one of the tenant's keys.

@@ -40,15 +40,11 @@ func (s *Service) Invite(ctx context.Context, actor Principal, email string, rol
 
 // Invitations lists the tenant's invitations, newest first.
 func (s *Service) Invitations(ctx context.Context, r page.Request) (page.Page[Invitation], error) {
-	q, err := page.Apply(s.db.WithContext(ctx), r)
-	if err != nil {
-		return page.Page[Invitation]{}, err
+	p, err := page.Find(s.db.WithContext(ctx), r, func(i Invitation) string { return i.ID })
+	if err != nil && !errors.Is(err, page.ErrBadCursor) {
+		return p, fmt.Errorf("list invitations: %w", err)
 	}
-	var rows []Invitation
-	if err := q.Find(&rows).Error; err != nil {
-		return page.Page[Invitation]{}, fmt.Errorf("list invitations: %w", err)
-	}
-	return page.Finish(rows, r, func(i Invitation) string { return i.ID }), nil
+	return p, err
 }
 
 // Invitation returns one of the tenant's invitations.

@@ -14,15 +14,11 @@ import (
 
 // Members lists the tenant's members, newest first, with their people.
 func (s *Service) Members(ctx context.Context, r page.Request) (page.Page[Membership], error) {
-	q, err := page.Apply(s.db.WithContext(ctx).Preload("Person"), r)
-	if err != nil {
-		return page.Page[Membership]{}, err
+	p, err := page.Find(s.db.WithContext(ctx).Preload("Person"), r, func(m Membership) string { return m.ID })
+	if err != nil && !errors.Is(err, page.ErrBadCursor) {
+		return p, fmt.Errorf("list members: %w", err)
 	}
-	var rows []Membership
-	if err := q.Find(&rows).Error; err != nil {
-		return page.Page[Membership]{}, fmt.Errorf("list members: %w", err)
-	}
-	return page.Finish(rows, r, func(m Membership) string { return m.ID }), nil
+	return p, err
 }
 
 // Member returns one membership of the tenant.

@@ -72,3 +72,16 @@ func Finish[T any](rows []T, r Request, id func(T) string) Page[T] {
 	}
 	return p
 }
+
+// Find runs q for one page of T: Apply, then Find, then Finish.
+func Find[T any](q *gorm.DB, r Request, id func(T) string) (Page[T], error) {
+	q, err := Apply(q, r)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	var rows []T
+	if err := q.Find(&rows).Error; err != nil {
+		return Page[T]{}, err
+	}
+	return Finish(rows, r, id), nil
+}
