@@ -135,12 +135,12 @@ start() {
 		pid=$!
 		echo "$pid" >"$state/minio.pid"
 
-		local waited=0
+		local deadline=$((SECONDS + START_TIMEOUT))
 		while ! live "$port"; do
 			if ! kill -0 "$pid" 2>/dev/null; then
 				break
 			fi
-			if ((waited >= START_TIMEOUT * 4)); then
+			if ((SECONDS >= deadline)); then
 				kill "$pid" 2>/dev/null || true
 				echo "minio.sh: start: MinIO did not become live on 127.0.0.1:$port within ${START_TIMEOUT}s; its log:" >&2
 				tail -n 30 "$state/minio.log" >&2 || true
@@ -148,7 +148,6 @@ start() {
 				exit 1
 			fi
 			sleep 0.25
-			waited=$((waited + 1))
 		done
 		if kill -0 "$pid" 2>/dev/null; then
 			break

@@ -27,6 +27,8 @@
 //   - Only one Vault may have a directory open (enforced with flock on Unix);
 //     within it, Put's commit, ExtendRetention and Delete of one key are
 //     serialised, so a check of retention and the change it guards are atomic.
+//   - Retain-until dates are rounded up, and Created truncated, to whole
+//     seconds, as S3 stores them, so both vaults describe an object alike.
 //   - Retention is enforced by this process's clock. It guards against
 //     application bugs, not against someone with shell access to the disk.
 package localvault

@@ -52,7 +52,7 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		Key:         key,
 		Size:        size,
 		ContentType: contentType,
-		Created:     time.Now().UTC().Round(0),
+		Created:     time.Now().UTC().Truncate(time.Second), // as S3's Last-Modified, so both vaults agree
 		Retention:   ret,
 	}
 	tmpMeta, err := writeTempSidecar(dir, info)

@@ -17,12 +17,17 @@ import (
 // Config says where the bucket is and which retention a Put applies when its
 // [evidence.PutOptions] carries none.
 type Config struct {
-	Endpoint  string // host:port, without scheme
+	// Endpoint is the server's host:port, without scheme.
+	Endpoint string
+	// AccessKey and SecretKey are the credentials; see LogValue for logging them.
 	AccessKey string
 	SecretKey string
-	Bucket    string
-	UseSSL    bool
-	Region    string // optional; used when creating the bucket
+	// Bucket is created with object lock if it does not exist.
+	Bucket string
+	// UseSSL selects https.
+	UseSSL bool
+	// Region is optional; it is used when creating the bucket.
+	Region string
 	// RetentionMode is the default lock mode; [evidence.RetentionNone] means
 	// no per-object default (a default an operator set on the bucket still applies).
 	RetentionMode evidence.RetentionMode
