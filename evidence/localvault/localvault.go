@@ -100,21 +100,7 @@ func Open(dir string, cfg Config) (*Vault, error) {
 }
 
 func checkConfig(cfg Config) error {
-	if err := checkMode(cfg.RetentionMode); err != nil {
-		return err
-	}
-	if cfg.RetentionMode != evidence.RetentionNone && cfg.RetentionPeriod <= 0 {
-		return fmt.Errorf("retention mode %s needs a positive retention period", cfg.RetentionMode)
-	}
-	return nil
-}
-
-func checkMode(m evidence.RetentionMode) error {
-	switch m {
-	case evidence.RetentionNone, evidence.RetentionGovernance, evidence.RetentionCompliance:
-		return nil
-	}
-	return fmt.Errorf("unknown retention mode %q", m)
+	return evidence.RetentionPolicy{Mode: cfg.RetentionMode, Period: cfg.RetentionPeriod}.Check()
 }
 
 // Close releases the directory lock. The Vault must not be used afterwards.
@@ -208,15 +194,4 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-// ceilSecond rounds t up to a whole second in UTC. S3 stores retain-until
-// dates with second precision; rounding up (never down) keeps a lock at least
-// as long as asked, and makes both vaults report the same instant.
-func ceilSecond(t time.Time) time.Time {
-	t = t.UTC().Round(0)
-	if s := t.Truncate(time.Second); !s.Equal(t) {
-		return s.Add(time.Second)
-	}
-	return t
 }

@@ -67,7 +67,7 @@ func readSidecar(path, key string) (evidence.ObjectInfo, error) {
 		return evidence.ObjectInfo{}, fmt.Errorf("read sidecar %s: unknown format version %d", path, s.Version)
 	case s.Key != key:
 		return evidence.ObjectInfo{}, fmt.Errorf("read sidecar %s: it describes key %q", path, s.Key)
-	case checkMode(evidence.RetentionMode(s.RetentionMode)) != nil:
+	case evidence.RetentionMode.Check(evidence.RetentionMode(s.RetentionMode)) != nil:
 		return evidence.ObjectInfo{}, fmt.Errorf("read sidecar %s: unknown retention mode %q", path, s.RetentionMode)
 	}
 	return s.info(), nil

@@ -23,7 +23,7 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if size < 0 {
 		return evidence.ObjectInfo{}, fmt.Errorf("put %s: negative size %d", key, size)
 	}
-	ret, err := v.putRetention(opts.Retention, time.Now())
+	ret, err := evidence.RetentionPolicy{Mode: v.cfg.RetentionMode, Period: v.cfg.RetentionPeriod}.ForPut(opts.Retention, time.Now())
 	if err != nil {
 		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
@@ -112,7 +112,7 @@ func writeTempData(ctx context.Context, dir string, r io.Reader, size int64) (st
 	if err != nil {
 		return "", err
 	}
-	_, err = io.Copy(f, &sizedReader{ctx: ctx, r: r, left: size})
+	_, err = io.Copy(f, evidence.NewSizedReader(ctx, r, size))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -123,25 +123,4 @@ func writeTempData(ctx context.Context, dir string, r io.Reader, size int64) (st
 		err = os.Chmod(f.Name(), 0o440)
 	}
 	return f.Name(), err
-}
-
-// putRetention returns the lock a Put applies: the vault default when req
-// is nil, else *req, with Until rounded up to a whole second.
-func (v *Vault) putRetention(req *evidence.Retention, now time.Time) (evidence.Retention, error) {
-	if req == nil {
-		if v.cfg.RetentionMode == evidence.RetentionNone {
-			return evidence.Retention{}, nil
-		}
-		return evidence.Retention{Mode: v.cfg.RetentionMode, Until: ceilSecond(now.Add(v.cfg.RetentionPeriod))}, nil
-	}
-	if err := checkMode(req.Mode); err != nil {
-		return evidence.Retention{}, err
-	}
-	if req.Mode == evidence.RetentionNone {
-		return evidence.Retention{}, nil
-	}
-	if !req.Until.After(now) {
-		return evidence.Retention{}, fmt.Errorf("retain-until %s is not in the future", req.Until.UTC().Format(time.RFC3339))
-	}
-	return evidence.Retention{Mode: req.Mode, Until: ceilSecond(req.Until)}, nil
 }

@@ -19,7 +19,7 @@ func (v *Vault) ExtendRetention(ctx context.Context, key string, r evidence.Rete
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("extend retention %s: %w", key, err)
 	}
-	if err := checkMode(r.Mode); err != nil {
+	if err := evidence.RetentionMode.Check(r.Mode); err != nil {
 		return fmt.Errorf("extend retention %s: %w", key, err)
 	}
 	unlock := v.lockKey(key)
@@ -31,9 +31,9 @@ func (v *Vault) ExtendRetention(ctx context.Context, key string, r evidence.Rete
 	now := time.Now()
 	next := evidence.Retention{}
 	if r.Mode != evidence.RetentionNone {
-		next = evidence.Retention{Mode: r.Mode, Until: ceilSecond(r.Until)}
+		next = evidence.Retention{Mode: r.Mode, Until: evidence.CeilSecond(r.Until)}
 	}
-	if err := checkExtension(info.Retention, next, now); err != nil {
+	if err := evidence.CheckRetentionChange(info.Retention, next, now); err != nil {
 		return fmt.Errorf("extend retention %s: %w", key, err)
 	}
 	if next.Mode == info.Retention.Mode && next.Until.Equal(info.Retention.Until) ||
@@ -52,27 +52,6 @@ func (v *Vault) ExtendRetention(ctx context.Context, key string, r evidence.Rete
 	}
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("extend retention %s: sync directory: %w", key, err)
-	}
-	return nil
-}
-
-// checkExtension says whether a lock cur may become next at now. While cur
-// holds, next must keep its mode (as S3 without the governance bypass does,
-// even from governance to compliance) and may not end earlier. A new lock
-// must end in the future.
-func checkExtension(cur, next evidence.Retention, now time.Time) error {
-	if cur.Active(now) {
-		switch {
-		case next.Mode == evidence.RetentionNone:
-			return fmt.Errorf("cannot remove a lock that holds until %s: %w", cur.Until.Format(time.RFC3339), evidence.ErrRetained)
-		case next.Mode != cur.Mode:
-			return fmt.Errorf("cannot change a %s lock to %s while it holds: %w", cur.Mode, next.Mode, evidence.ErrRetained)
-		case next.Until.Before(cur.Until):
-			return fmt.Errorf("cannot shorten a lock from %s to %s: %w", cur.Until.Format(time.RFC3339), next.Until.Format(time.RFC3339), evidence.ErrRetained)
-		}
-	}
-	if next.Mode != evidence.RetentionNone && !next.Until.After(now) {
-		return fmt.Errorf("retain-until %s is not in the future", next.Until.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -94,11 +94,8 @@ func checkConfig(cfg Config) error {
 	case cfg.Bucket == "":
 		return errors.New("no bucket")
 	}
-	if err := checkMode(cfg.RetentionMode); err != nil {
+	if err := (evidence.RetentionPolicy{Mode: cfg.RetentionMode, Period: cfg.RetentionPeriod}).Check(); err != nil {
 		return err
-	}
-	if cfg.RetentionMode != evidence.RetentionNone && cfg.RetentionPeriod <= 0 {
-		return fmt.Errorf("retention mode %s needs a positive retention period", cfg.RetentionMode)
 	}
 	return nil
 }
@@ -212,7 +209,7 @@ func lockOf(mode, until string) (evidence.Retention, error) {
 		return evidence.Retention{}, nil
 	}
 	m := evidence.RetentionMode(strings.ToUpper(mode))
-	if err := checkMode(m); err != nil {
+	if err := evidence.RetentionMode.Check(m); err != nil {
 		return evidence.Retention{}, err
 	}
 	t, err := time.Parse(time.RFC3339, until)

@@ -22,7 +22,7 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if size < 0 {
 		return evidence.ObjectInfo{}, fmt.Errorf("put %s: negative size %d", key, size)
 	}
-	ret, err := putRetention(v.cfg, opts.Retention, time.Now())
+	ret, err := evidence.RetentionPolicy{Mode: v.cfg.RetentionMode, Period: v.cfg.RetentionPeriod}.ForPut(opts.Retention, time.Now())
 	if err != nil {
 		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
@@ -37,7 +37,7 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	}
 	po.SetMatchETagExcept("*")
 
-	body := &sizedReader{ctx: ctx, r: r, left: size}
+	body := evidence.NewSizedReader(ctx, r, size)
 	if size == 0 {
 		// The client sends no body for size 0 and never reads r, so check
 		// here that r is empty.
@@ -47,9 +47,9 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	}
 	up, err := v.client.PutObject(ctx, v.bucket, key, body, size, po)
 	if err != nil {
-		if body.err != nil {
+		if body.Err() != nil {
 			// The body's own failure says more than the transport's report of it.
-			return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, body.err)
+			return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, body.Err())
 		}
 		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
 	}

@@ -20,7 +20,7 @@ func (v *Vault) ExtendRetention(ctx context.Context, key string, r evidence.Rete
 	if !evidence.ValidKey(key) {
 		return fmt.Errorf("extend retention %q: %w", key, evidence.ErrInvalidKey)
 	}
-	if err := checkMode(r.Mode); err != nil {
+	if err := evidence.RetentionMode.Check(r.Mode); err != nil {
 		return fmt.Errorf("extend retention %s: %w", key, err)
 	}
 	st, err := v.client.StatObject(ctx, v.bucket, key, minio.StatObjectOptions{})
@@ -34,9 +34,9 @@ func (v *Vault) ExtendRetention(ctx context.Context, key string, r evidence.Rete
 	now := time.Now()
 	next := evidence.Retention{}
 	if r.Mode != evidence.RetentionNone {
-		next = evidence.Retention{Mode: r.Mode, Until: ceilSecond(r.Until)}
+		next = evidence.Retention{Mode: r.Mode, Until: evidence.CeilSecond(r.Until)}
 	}
-	if err := checkExtension(info.Retention, next, now); err != nil {
+	if err := evidence.CheckRetentionChange(info.Retention, next, now); err != nil {
 		return fmt.Errorf("extend retention %s: %w", key, err)
 	}
 	if next.Mode == info.Retention.Mode && next.Until.Equal(info.Retention.Until) ||
@@ -129,65 +129,4 @@ func (v *Vault) versionLock(ctx context.Context, o minio.ObjectInfo) (evidence.R
 	}
 	info, err := infoOf(o.Key, st)
 	return info.Retention, err
-}
-
-func checkMode(m evidence.RetentionMode) error {
-	switch m {
-	case evidence.RetentionNone, evidence.RetentionGovernance, evidence.RetentionCompliance:
-		return nil
-	}
-	return fmt.Errorf("unknown retention mode %q", m)
-}
-
-// putRetention returns the lock a Put applies: cfg's default when req is
-// nil, else *req, with Until rounded up to a whole second.
-func putRetention(cfg Config, req *evidence.Retention, now time.Time) (evidence.Retention, error) {
-	if req == nil {
-		if cfg.RetentionMode == evidence.RetentionNone {
-			return evidence.Retention{}, nil
-		}
-		return evidence.Retention{Mode: cfg.RetentionMode, Until: ceilSecond(now.Add(cfg.RetentionPeriod))}, nil
-	}
-	if err := checkMode(req.Mode); err != nil {
-		return evidence.Retention{}, err
-	}
-	if req.Mode == evidence.RetentionNone {
-		return evidence.Retention{}, nil
-	}
-	if !req.Until.After(now) {
-		return evidence.Retention{}, fmt.Errorf("retain-until %s is not in the future", req.Until.UTC().Format(time.RFC3339))
-	}
-	return evidence.Retention{Mode: req.Mode, Until: ceilSecond(req.Until)}, nil
-}
-
-// checkExtension says whether a lock cur may become next at now. While cur
-// holds, next must keep its mode (S3 refuses a mode change without the
-// governance bypass, even from governance to compliance) and may not end
-// earlier. A new lock must end in the future.
-func checkExtension(cur, next evidence.Retention, now time.Time) error {
-	if cur.Active(now) {
-		switch {
-		case next.Mode == evidence.RetentionNone:
-			return fmt.Errorf("cannot remove a lock that holds until %s: %w", cur.Until.Format(time.RFC3339), evidence.ErrRetained)
-		case next.Mode != cur.Mode:
-			return fmt.Errorf("cannot change a %s lock to %s while it holds: %w", cur.Mode, next.Mode, evidence.ErrRetained)
-		case next.Until.Before(cur.Until):
-			return fmt.Errorf("cannot shorten a lock from %s to %s: %w", cur.Until.Format(time.RFC3339), next.Until.Format(time.RFC3339), evidence.ErrRetained)
-		}
-	}
-	if next.Mode != evidence.RetentionNone && !next.Until.After(now) {
-		return fmt.Errorf("retain-until %s is not in the future", next.Until.Format(time.RFC3339))
-	}
-	return nil
-}
-
-// ceilSecond rounds t up to a whole second in UTC. S3 stores retain-until
-// dates with second precision; rounding up (never down) keeps a lock at
-// least as long as asked.
-func ceilSecond(t time.Time) time.Time {
-	t = t.UTC().Round(0)
-	if s := t.Truncate(time.Second); !s.Equal(t) {
-		return s.Add(time.Second)
-	}
-	return t
 }

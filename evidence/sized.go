@@ -1,4 +1,4 @@
-package localvault
+package evidence
 
 import (
 	"context"
@@ -6,11 +6,21 @@ import (
 	"io"
 )
 
-// sizedReader yields exactly left bytes of r, or fails. It checks that r is
+// NewSizedReader returns a reader that yields exactly size bytes of r, or
+// fails. Vault implementations wrap their input in it.
+func NewSizedReader(ctx context.Context, r io.Reader, size int64) *SizedReader {
+	return &SizedReader{ctx: ctx, r: r, left: size}
+}
+
+// Err is the reader's own failure (wrong length, cancelled), if any; it says
+// more than a transport's report of the same failure.
+func (s *SizedReader) Err() error { return s.err }
+
+// SizedReader yields exactly left bytes of r, or fails. It checks that r is
 // exhausted before handing out the last byte, so a consumer that commits once
 // it has the promised size never commits a body of the wrong length. It also
 // stops when ctx is done.
-type sizedReader struct {
+type SizedReader struct {
 	ctx     context.Context
 	r       io.Reader
 	left    int64
@@ -18,7 +28,7 @@ type sizedReader struct {
 	err     error
 }
 
-func (s *sizedReader) Read(p []byte) (int, error) {
+func (s *SizedReader) Read(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
@@ -59,7 +69,7 @@ func (s *sizedReader) Read(p []byte) (int, error) {
 }
 
 // checkEnd makes sure r has nothing after the promised bytes.
-func (s *sizedReader) checkEnd() error {
+func (s *SizedReader) checkEnd() error {
 	s.checked = true
 	var b [1]byte
 	for range 100 {
