@@ -21,9 +21,11 @@ import (
 	"signet/evidence/localvault"
 	"signet/evidence/miniovault"
 	"signet/evidence/tsa"
+	"signet/identity"
 	"signet/internal/database"
 	"signet/internal/kek"
 	"signet/internal/migrate"
+	"signet/internal/otp"
 	"signet/notify"
 	"signet/pki"
 	"signet/tenants"
@@ -46,6 +48,11 @@ type App struct {
 	Tenants    *tenants.Service
 	Tokens     *tenants.TokenIssuer
 	HTTP       *fiber.App
+
+	// OTP sends and checks SMS one-time codes; Identity runs real-name
+	// verification of people and organisations.
+	OTP      *otp.Service
+	Identity *identity.Service
 
 	metrics *metrics
 	routes  []*route
@@ -123,10 +130,51 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	// Identity: SMS one-time codes and real-name verification. Their HMAC
+	// and blind-index keys are random platform secrets sealed by the keyring
+	// in identity_secrets (identity.LoadKey).
+	if err := a.openIdentity(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+
 	// HTTP.
 	a.HTTP = a.newHTTP()
 	return a, nil
 }
+
+func (a *App) openIdentity(ctx context.Context, cfg Config) error {
+	otpKey, err := identity.LoadKey(ctx, a.DB.DB, a.Keyring, "otp")
+	if err != nil {
+		return err
+	}
+	if a.OTP, err = otp.New(a.DB.DB, smsRelay{a}, otp.Options{Key: otpKey, TTL: cfg.OTPTTL, PerIPPerDay: cfg.OTPPerIPPerDay}); err != nil {
+		return err
+	}
+	indexKey, err := identity.LoadKey(ctx, a.DB.DB, a.Keyring, "blind-index")
+	if err != nil {
+		return err
+	}
+	deps := identity.Deps{DB: a.DB.DB, Keys: a.Keyring, Vault: a.Vault, CA: a.PKI, Codes: a.OTP, Payments: identity.NewManualPayments(a.Keyring)}
+	if cfg.IdentityHTTPURL != "" {
+		p, err := identity.NewHTTPProvider(identity.HTTPConfig{
+			URL: cfg.IdentityHTTPURL, Secret: cfg.IdentityHTTPSecret, Factors: cfg.IdentityHTTPFactors,
+			Timeout: cfg.IdentityHTTPTimeout, Retries: cfg.IdentityHTTPRetries, Codes: cfg.IdentityHTTPCodes,
+		})
+		if err != nil {
+			return err
+		}
+		deps.Provider = p
+	}
+	a.Identity = identity.NewService(deps, identity.Options{IndexKey: indexKey, DefaultMethod: cfg.IdentityProvider, Validity: cfg.IdentityValidity})
+	clear(indexKey)
+	return nil
+}
+
+// smsRelay sends through a.SMS, the one place the SMS sender is chosen.
+type smsRelay struct{ a *App }
+
+func (r smsRelay) SendSMS(ctx context.Context, m notify.SMS) error { return r.a.SMS.SendSMS(ctx, m) }
 
 // OpenDatabase opens the configured database, registers tenant scoping and
 // applies pending migrations. `signet migrate` calls it too.

@@ -37,6 +37,18 @@ type Config struct {
 
 	SMSSender string // "console"
 
+	// Real-name verification (identity) and SMS one-time codes.
+	IdentityProvider    string // default person method: "manual" or "http"
+	IdentityHTTPURL     string
+	IdentityHTTPSecret  string
+	IdentityHTTPFactors int
+	IdentityHTTPTimeout time.Duration
+	IdentityHTTPRetries int
+	IdentityHTTPCodes   string
+	IdentityValidity    time.Duration
+	OTPTTL              time.Duration
+	OTPPerIPPerDay      int
+
 	PlatformName string
 	PlatformUSCC string
 	TSAURLs      []string
@@ -117,6 +129,44 @@ var settings = []setting{
 		}
 		c.SMSSender = v
 		return nil
+	}},
+	{"SIGNET_IDENTITY_PROVIDER", "identity-provider", "manual", "how people are verified by default: `manual` (an operator reviews ID images) or `http` (the third-party check below)", false, func(c *Config, v string) error {
+		if v != "manual" && v != "http" {
+			return fmt.Errorf("must be manual or http, not %q", v)
+		}
+		c.IdentityProvider = v
+		return nil
+	}},
+	{"SIGNET_IDENTITY_HTTP_URL", "identity-http-url", "", "URL of the third-party 2/3/4-factor identity check (empty: the http method is off)", false, func(c *Config, v string) error { c.IdentityHTTPURL = v; return nil }},
+	{"SIGNET_IDENTITY_HTTP_SECRET", "identity-http-secret", "", "HMAC-SHA256 key signing requests to the identity check", true, func(c *Config, v string) error { c.IdentityHTTPSecret = v; return nil }},
+	{"SIGNET_IDENTITY_HTTP_FACTORS", "identity-http-factors", "3", "factors the identity check compares: 2 (name, ID number), 3 (+ mobile) or 4 (+ bank card)", false, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 4 {
+			return fmt.Errorf("must be 2, 3 or 4, not %q", v)
+		}
+		c.IdentityHTTPFactors = n
+		return nil
+	}},
+	{"SIGNET_IDENTITY_HTTP_TIMEOUT", "identity-http-timeout", "5s", "timeout of each request to the identity check", false, func(c *Config, v string) (err error) {
+		c.IdentityHTTPTimeout, err = time.ParseDuration(v)
+		return err
+	}},
+	{"SIGNET_IDENTITY_HTTP_RETRIES", "identity-http-retries", "2", "retries after a network error, 429 or 5xx from the identity check", false, func(c *Config, v string) (err error) {
+		c.IdentityHTTPRetries, err = strconv.Atoi(v)
+		return err
+	}},
+	{"SIGNET_IDENTITY_HTTP_CODES", "identity-http-codes", "0:match,1:mismatch,2:mismatch,3:mismatch", "how the identity check's answer codes map to match, mismatch or pending (operator review)", false, func(c *Config, v string) error { c.IdentityHTTPCodes = v; return nil }},
+	{"SIGNET_IDENTITY_VALIDITY", "identity-validity", "8760h", "how long a verification stays approved before it must be redone", false, func(c *Config, v string) (err error) {
+		c.IdentityValidity, err = time.ParseDuration(v)
+		return err
+	}},
+	{"SIGNET_OTP_TTL", "otp-ttl", "5m", "how long an SMS one-time code is valid", false, func(c *Config, v string) (err error) {
+		c.OTPTTL, err = time.ParseDuration(v)
+		return err
+	}},
+	{"SIGNET_OTP_PER_IP_PER_DAY", "otp-per-ip-per-day", "50", "SMS codes one client address may request in 24 hours (a number gets at most 10)", false, func(c *Config, v string) (err error) {
+		c.OTPPerIPPerDay, err = strconv.Atoi(v)
+		return err
 	}},
 	{"SIGNET_CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed by CORS (empty: none)", false, func(c *Config, v string) error {
 		c.CORSOrigins = nil
@@ -210,6 +260,9 @@ func LoadConfig(args []string, getenv func(string) string, extra ...func(*flag.F
 	if c.Vault == "minio" && (c.MinIOEndpoint == "" || c.MinIOAccessKey == "" || c.MinIOSecretKey == "") {
 		errs = append(errs, errors.New("SIGNET_VAULT=minio needs SIGNET_MINIO_ENDPOINT, SIGNET_MINIO_ACCESS_KEY and SIGNET_MINIO_SECRET_KEY"))
 	}
+	if c.IdentityProvider == "http" && (c.IdentityHTTPURL == "" || c.IdentityHTTPSecret == "") {
+		errs = append(errs, errors.New("SIGNET_IDENTITY_PROVIDER=http needs SIGNET_IDENTITY_HTTP_URL and SIGNET_IDENTITY_HTTP_SECRET"))
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -219,7 +272,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("data_dir", c.DataDir),
 		slog.String("db", maskDSN(c.DBDSN)), slog.String("vault", c.Vault),
 		slog.String("retention_mode", c.RetentionMode), slog.Duration("retention", c.RetentionPeriod),
-		slog.String("sms_sender", c.SMSSender), slog.Any("cors_origins", c.CORSOrigins),
+		slog.String("sms_sender", c.SMSSender), slog.String("identity_provider", c.IdentityProvider),
+		slog.String("identity_http_url", c.IdentityHTTPURL), slog.String("identity_http_secret", maskSecret(c.IdentityHTTPSecret)), slog.Any("cors_origins", c.CORSOrigins),
 		slog.Duration("access_token_ttl", c.AccessTokenTTL),
 		slog.String("master_key", maskSecret(c.MasterKey)), slog.String("master_key_file", c.MasterKeyFile),
 	}

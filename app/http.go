@@ -57,6 +57,7 @@ func (a *App) newHTTP() *fiber.App {
 	a.apiKeyRoutes(r)
 	a.operatorRoutes(r)
 	a.pkiRoutes(r)
+	a.identityRoutes(r)
 	a.tsaRoutes(r)
 	a.routes = r.routes
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,13 +42,35 @@ func testIsolation(t *testing.T, ta *testApp) {
 	mustStatus(t, r, http.StatusCreated)
 	apiKeyA := r.JSON(t)["id"].(string)
 
+	// A's identity objects: its owner verified by an operator, and its
+	// organisation waiting for a micro-deposit.
+	sms := ta.inbox()
+	ops := ta.operatorToken()
+	personVerA := ta.verifyManually(a.Access, ops, sms, "李雷", idOwnerA)
+	r = ta.call("PUT", "/api/identity/organisation", a.Access, map[string]any{"name": "甲公司", "uscc": usccOrgA,
+		"legal_rep_name": "李雷", "legal_rep_id_number": idOwnerA, "method": "deposit", "bank_name": "示例银行", "bank_account": bankAccount})
+	mustStatus(t, r, http.StatusOK)
+	orgVerA := r.JSON(t)["id"].(string)
+	r = ta.upload("/api/identity/organisation/documents", a.Access, "authorisation", letterPDF)
+	mustStatus(t, r, http.StatusCreated)
+	documentA := r.JSON(t)["id"].(string)
+	mustStatus(t, ta.call("POST", "/api/identity/organisation/submit", a.Access, nil), http.StatusOK)
+	r = ta.call("GET", "/api/operator/identity/payouts", ops, nil)
+	mustStatus(t, r, http.StatusOK)
+	payoutA := regexp.MustCompile(`"id":"([0-9a-f-]{36})"`).FindStringSubmatch(string(r.Body))[1]
+
 	// Path parameters resolve to A's objects.
 	params := map[string]string{
-		"memberID":     memberA,
-		"invitationID": invitationA,
-		"apiKeyID":     apiKeyA,
+		"memberID":             memberA,
+		"invitationID":         invitationA,
+		"apiKeyID":             apiKeyA,
+		"personVerificationID": personVerA,
+		"orgVerificationID":    orgVerA,
+		"documentID":           documentA,
+		"payoutID":             payoutA,
 	}
-	secretsOfA := []string{a.TenantID, a.OwnerID, memberA, invitationA, apiKeyA, "owner-a@example.com", "member-a@example.com", "pending-a@example.com", "甲公司"}
+	secretsOfA := []string{a.TenantID, a.OwnerID, memberA, invitationA, apiKeyA, "owner-a@example.com", "member-a@example.com", "pending-a@example.com", "甲公司",
+		personVerA, orgVerA, documentA, payoutA, idOwnerA, usccOrgA, bankAccount}
 
 	// Tenant B's principals.
 	b := ta.signUp("Tenant B", "owner-b@example.com")
@@ -117,7 +140,7 @@ func testIsolation(t *testing.T, ta *testApp) {
 					return
 				}
 				want := http.StatusNotFound
-				if rt.Access == manager && !c.manages {
+				if rt.Access == manager && !c.manages || rt.Access == operator {
 					want = http.StatusForbidden
 				}
 				if resp.Status != want {
@@ -146,6 +169,15 @@ func testIsolation(t *testing.T, ta *testApp) {
 	if r.JSON(t)["revoked_at"] != nil {
 		t.Fatalf("A's key revoked by B: %s", r.Body)
 	}
+	r = ta.call("GET", "/api/identity/organisation", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if m := r.JSON(t); m["state"] != "submitted" || m["deposit_attempts"] != float64(0) {
+		t.Fatalf("A's organisation verification changed: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/identity/person", a.Access, nil)
+	if r.JSON(t)["state"] != "approved" {
+		t.Fatalf("A's person verification changed: %s", r.Body)
+	}
 	r = ta.call("GET", "/api/tenant", a.Access, nil)
 	if r.JSON(t)["name"] != "Tenant A 甲公司" {
 		t.Fatalf("A's tenant renamed by B: %s", r.Body)
@@ -169,5 +201,15 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 		reflect.TypeOf(inviteRequest{}):           func() any { return inviteRequest{Email: uniq("invitee"), Role: "member"} },
 		reflect.TypeOf(acceptInvitationRequest{}): func() any { return acceptInvitationRequest{Token: "sit_not-a-real-token", Password: "x"} },
 		reflect.TypeOf(createAPIKeyRequest{}):     func() any { return createAPIKeyRequest{Name: "probe", Scopes: []string{"members:read"}} },
+		reflect.TypeOf(mobileCodeRequest{}):       func() any { return mobileCodeRequest{Mobile: "13912345678"} },
+		reflect.TypeOf(savePersonRequest{}): func() any {
+			return savePersonRequest{Name: "Probe", IDNumber: idOwnerA, Mobile: "13912345678", Code: "123456"}
+		},
+		reflect.TypeOf(saveOrgRequest{}): func() any {
+			return saveOrgRequest{Name: "Probe", USCC: usccOrgA, LegalRepName: "Probe", LegalRepIDNumber: idOwnerA}
+		},
+		reflect.TypeOf(confirmDepositRequest{}): func() any { return confirmDepositRequest{Amount: "0.42"} },
+		reflect.TypeOf(decisionRequest{}):       func() any { return decisionRequest{Reason: "probe"} },
+		reflect.TypeOf(payoutSentRequest{}):     func() any { return payoutSentRequest{Reference: "probe"} },
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"signet/evidence"
 )
 
 // job is a periodic background task. Jobs are domain methods; the runner
@@ -19,6 +21,11 @@ func (a *App) jobs() []job {
 	return []job{
 		{"rotate-jwt-key", time.Hour, a.Tokens.RotateIfDue},
 		{"prune-idempotency", time.Hour, a.PruneIdempotency},
+		{"expire-verifications", time.Hour, a.Identity.ExpireDue},
+		{"anchor-event-chains", 10 * time.Minute, func(ctx context.Context) error {
+			_, err := evidence.AnchorAll(ctx, a.DB.DB, a.Timestamps)
+			return err
+		}},
 		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
 			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
 			return err

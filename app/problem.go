@@ -9,6 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"signet/identity"
+	"signet/internal/otp"
 	"signet/internal/page"
 	"signet/internal/valid"
 	"signet/tenants"
@@ -64,6 +66,19 @@ var sentinels = []sentinel{
 	{tenants.ErrForbidden, http.StatusForbidden, "forbidden", "your role does not allow this"},
 	{tenants.ErrLastOwner, http.StatusConflict, "last_owner", "a tenant must keep at least one owner"},
 	{page.ErrBadCursor, http.StatusBadRequest, "bad_cursor", "the cursor is not one this API returned"},
+	{identity.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
+	{identity.ErrState, http.StatusConflict, "invalid_state", "the application's current state does not allow this"},
+	{identity.ErrDuplicate, http.StatusConflict, "identity_taken", "this identity is already verified for another account"},
+	{identity.ErrApplicantUnverified, http.StatusConflict, "applicant_unverified", "complete your own real-name verification first"},
+	{identity.ErrDocumentsMissing, http.StatusConflict, "documents_missing", "upload the required documents first"},
+	{identity.ErrDepositMismatch, http.StatusUnprocessableEntity, "deposit_mismatch", "the amount does not match the deposit"},
+	{identity.ErrDepositFailed, http.StatusConflict, "deposit_failed", "the deposit check failed and the application was rejected; you may resubmit"},
+	{identity.ErrDepositNotSent, http.StatusConflict, "deposit_not_sent", "the deposit has not been sent yet"},
+	{otp.ErrMismatch, http.StatusUnprocessableEntity, "otp_mismatch", "the SMS code is wrong"},
+	{otp.ErrNoCode, http.StatusUnprocessableEntity, "otp_expired", "no valid SMS code; request a new one"},
+	{otp.ErrExhausted, http.StatusUnprocessableEntity, "otp_exhausted", "too many wrong codes; request a new one"},
+	{otp.ErrNumberLimit, http.StatusTooManyRequests, "otp_number_limit", "too many codes for this number today"},
+	{otp.ErrIPLimit, http.StatusTooManyRequests, "otp_ip_limit", "too many codes from this address today"},
 }
 
 // statusCodes names the codes of errors Fiber raises itself.

@@ -6,9 +6,41 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/emmansun/gmsm/smx509"
+
 	"signet/evidence/tsa"
 	"signet/pki"
 )
+
+// x509Chain converts a PKI chain for crypto/x509 users and sorts it into
+// roots (self-signed) and intermediates.
+func x509Chain(in []*smx509.Certificate) (chain []*x509.Certificate, roots, intermediates *x509.CertPool, err error) {
+	roots, intermediates = x509.NewCertPool(), x509.NewCertPool()
+	for _, c := range in {
+		xc, err := x509.ParseCertificate(c.Raw)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		chain = append(chain, xc)
+		if c.IsCA && string(c.RawSubject) == string(c.RawIssuer) {
+			roots.AddCert(xc)
+		} else {
+			intermediates.AddCert(xc)
+		}
+	}
+	return chain, roots, intermediates, nil
+}
+
+// TimestampRoots returns the pools that anchors and tokens from the built-in
+// TSA verify against: the platform's ECDSA root and its issuing CA.
+func (a *App) TimestampRoots(ctx context.Context) (roots, intermediates *x509.CertPool, err error) {
+	cred, err := a.PKI.PlatformCredential(ctx, pki.PurposeTSA, pki.ECDSA)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, roots, intermediates, err = x509Chain(cred.Chain)
+	return roots, intermediates, err
+}
 
 // newTimestamping builds the platform's own TSA from its PKI certificate and
 // the client that signing and evidence use: the built-in TSA, or the
@@ -28,17 +60,9 @@ func newTimestamping(ctx context.Context, cfg Config, p *pki.Service, log interf
 	if err != nil {
 		return nil, nil, fmt.Errorf("tsa: certificate: %w", err)
 	}
-	roots := x509.NewCertPool()
-	var chain []*x509.Certificate
-	for _, c := range cred.Chain {
-		xc, err := x509.ParseCertificate(c.Raw)
-		if err != nil {
-			return nil, nil, fmt.Errorf("tsa: chain: %w", err)
-		}
-		chain = append(chain, xc)
-		if c.IsCA && string(c.RawSubject) == string(c.RawIssuer) {
-			roots.AddCert(xc)
-		}
+	chain, roots, _, err := x509Chain(cred.Chain)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tsa: chain: %w", err)
 	}
 	auth, err := tsa.NewAuthority(tsa.AuthorityConfig{Signer: signer, Certificate: cert, Chain: chain})
 	if err != nil {

@@ -76,8 +76,8 @@ type Vault interface {
 	// List calls fn for every object whose key starts with prefix, in key order,
 	// and stops at the first error fn returns.
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
-	// ExtendRetention moves the object's lock to r. Shortening a lock or
-	// weakening its mode returns [ErrRetained].
+	// ExtendRetention moves the object's lock to r. While the lock holds,
+	// shortening it, removing it or changing its mode returns [ErrRetained].
 	ExtendRetention(ctx context.Context, key string, r Retention) error
 	// Delete removes the object. It returns [ErrRetained] while a lock holds
 	// and [ErrObjectNotFound] when there is nothing to delete.
@@ -97,14 +97,15 @@ func ObjectKey(tenantID, kind, digestHex string) string {
 }
 
 // ValidKey reports whether key has the shape ObjectKey builds: non-empty
-// segments of [A-Za-z0-9._-], no "." or ".." segments, at most 512 bytes.
+// segments of [A-Za-z0-9._-] of at most 250 bytes (a file name on disk), no
+// "." or ".." segments, at most 512 bytes in all.
 // Implementations call it so a key can never escape its prefix on disk.
 func ValidKey(key string) bool {
 	if key == "" || len(key) > 512 || strings.HasPrefix(key, "/") || strings.HasSuffix(key, "/") {
 		return false
 	}
 	for _, seg := range strings.Split(key, "/") {
-		if seg == "" || seg == "." || seg == ".." {
+		if seg == "" || seg == "." || seg == ".." || len(seg) > 250 {
 			return false
 		}
 		for _, c := range seg {

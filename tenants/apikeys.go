@@ -19,6 +19,7 @@ import (
 // API key can do only what its scopes name.
 var Scopes = []string{
 	"members:read",
+	"identity:read",
 	"contracts:read",
 	"contracts:write",
 	"seals:read",

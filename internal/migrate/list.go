@@ -8,4 +8,6 @@ var All = []Migration{
 	{Version: 1, Name: "foundation", Up: v0001Foundation},
 	{Version: 2, Name: "events", Up: v0002Events},
 	{Version: 3, Name: "pki", Up: pki.Migrate0001},
+	{Version: 4, Name: "identity", Up: v0004Identity},
+	{Version: 5, Name: "event anchors", Up: v0005Anchors},
 }

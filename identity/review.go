@@ -1,0 +1,125 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"signet/evidence"
+	"signet/pki"
+	"signet/tenants"
+)
+
+// Application kinds in the review queue.
+const (
+	KindPerson       = "person"
+	KindOrganisation = "organisation"
+)
+
+// QueueItem is one application waiting for an operator.
+type QueueItem struct {
+	Kind        string
+	ID          string
+	State       State
+	Method      string
+	Name        string
+	SubmittedAt time.Time
+}
+
+// Queue lists the applications an operator must decide, oldest first:
+// pending manual person checks (including HTTP checks the provider could
+// not answer) and pending organisation reviews. Operators only.
+func (s *Service) Queue(ctx context.Context) ([]QueueItem, error) {
+	pending := []State{StateSubmitted, StateResubmitted}
+	var ps []PersonVerification
+	if err := s.db.WithContext(ctx).Where("state IN ?", pending).Order("submitted_at").Limit(200).Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	var orgs []OrgVerification
+	if err := s.db.WithContext(tenants.Unscoped(ctx)).Where("state IN ? AND method = ?", pending, MethodReview).
+		Order("submitted_at").Limit(200).Find(&orgs).Error; err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	out := make([]QueueItem, 0, len(ps)+len(orgs))
+	for _, p := range ps {
+		out = append(out, QueueItem{Kind: KindPerson, ID: p.ID, State: p.State, Method: p.Method, Name: p.Name, SubmittedAt: deref(p.SubmittedAt)})
+	}
+	for _, o := range orgs {
+		out = append(out, QueueItem{Kind: KindOrganisation, ID: o.ID, State: o.State, Method: o.Method, Name: o.Name, SubmittedAt: deref(o.SubmittedAt)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SubmittedAt.Before(out[j].SubmittedAt) })
+	return out, nil
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// PersonHistory returns the audit events of a person's verification, oldest
+// first: every save, upload, submission and decision, rejections included.
+func (s *Service) PersonHistory(ctx context.Context, personID string) ([]evidence.Event, error) {
+	return evidence.Events(tenants.WithTenant(ctx, PlatformTenant), s.db, PersonChain(personID))
+}
+
+// OrgHistory returns the identity events of an organisation's verification
+// from its tenant's chain.
+func (s *Service) OrgHistory(ctx context.Context, row OrgVerification) ([]evidence.Event, error) {
+	evs, err := evidence.Events(tenants.WithTenant(ctx, row.TenantID), s.db, evidence.TenantChain(row.TenantID))
+	if err != nil {
+		return nil, err
+	}
+	out := evs[:0]
+	for _, e := range evs {
+		if strings.HasPrefix(e.Type, "identity.org.") {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ExpireDue is the background job: approvals past their ExpiresAt become
+// expired (and their certificates are revoked), and deposit checks past
+// their window are rejected. It returns the first error after trying all.
+func (s *Service) ExpireDue(ctx context.Context) error {
+	now := s.now()
+	system := Actor{Ref: "system"}
+	var errs []error
+	var ps []PersonVerification
+	if err := s.db.WithContext(ctx).Where("state = ? AND expires_at <= ?", StateApproved, now).Limit(500).Find(&ps).Error; err != nil {
+		return fmt.Errorf("expire verifications: %w", err)
+	}
+	for _, p := range ps {
+		if _, err := s.endPerson(ctx, p, StateExpired, "the verification expired", pki.ReasonCessationOfOperation, system); err != nil && !errors.Is(err, ErrState) {
+			errs = append(errs, err)
+		}
+	}
+	var orgs []OrgVerification
+	if err := s.db.WithContext(tenants.Unscoped(ctx)).Where("state = ? AND expires_at <= ?", StateApproved, now).Limit(500).Find(&orgs).Error; err != nil {
+		return fmt.Errorf("expire verifications: %w", err)
+	}
+	for _, o := range orgs {
+		if _, err := s.endOrg(tenants.WithTenant(ctx, o.TenantID), o, StateExpired, "the verification expired", pki.ReasonCessationOfOperation, system); err != nil && !errors.Is(err, ErrState) {
+			errs = append(errs, err)
+		}
+	}
+	orgs = nil
+	if err := s.db.WithContext(tenants.Unscoped(ctx)).Where("state IN ? AND method = ? AND deposit_deadline <= ?",
+		[]State{StateSubmitted, StateResubmitted}, MethodDeposit, now).Limit(500).Find(&orgs).Error; err != nil {
+		return fmt.Errorf("expire deposits: %w", err)
+	}
+	for _, o := range orgs {
+		if _, err := s.rejectOrg(tenants.WithTenant(ctx, o.TenantID), o, "the deposit was not confirmed within the time allowed", system); err != nil && !errors.Is(err, ErrState) {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("expire verifications: %w", errors.Join(errs...))
+	}
+	return nil
+}

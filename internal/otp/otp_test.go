@@ -1,0 +1,247 @@
+package otp_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"signet/internal/dbtest"
+	"signet/internal/otp"
+	"signet/notify"
+)
+
+var _ otp.Sender = notify.Console{}
+
+// inbox is a Sender built from a function field that keeps every message.
+type inbox struct {
+	mu   sync.Mutex
+	msgs []notify.SMS
+	fail error
+}
+
+func (b *inbox) SendSMS(_ context.Context, m notify.SMS) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return b.fail
+	}
+	b.msgs = append(b.msgs, m)
+	return nil
+}
+
+var codeRE = regexp.MustCompile(`\b\d{6}\b`)
+
+func (b *inbox) last(t *testing.T) string {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.msgs) == 0 {
+		t.Fatal("no SMS sent")
+	}
+	c := codeRE.FindString(b.msgs[len(b.msgs)-1].Body)
+	if c == "" {
+		t.Fatalf("no code in %q", b.msgs[len(b.msgs)-1].Body)
+	}
+	return c
+}
+
+func (b *inbox) count() int { b.mu.Lock(); defer b.mu.Unlock(); return len(b.msgs) }
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func wrong(c string) string              { return strings.Map(func(r rune) rune { return '0' + (r-'0'+1)%10 }, c) }
+func key() []byte                        { return []byte("0123456789abcdef0123456789abcdef") }
+func intent(d string) otp.Intent         { return otp.Intent{Purpose: "test.purpose", Digest: d} }
+func req(m string, d string) otp.Request {
+	return otp.Request{Mobile: m, Intent: intent(d), IP: "192.0.2.1"}
+}
+func chk(m, d, code string) otp.Check { return otp.Check{Mobile: m, Intent: intent(d), Code: code} }
+
+const mobile = "+8613812345678"
+
+func forEachDB(t *testing.T, f func(t *testing.T, svc *otp.Service, box *inbox, clk *clock)) {
+	for _, d := range dbtest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			db := dbtest.MustOpen(t, d)
+			box := &inbox{}
+			clk := &clock{t: time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)}
+			svc, err := otp.New(db.DB, box, otp.Options{Key: key(), Now: clk.now, PerIPPerDay: 12})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, svc, box, clk)
+		})
+	}
+}
+
+func TestOTP(t *testing.T) {
+	ctx := context.Background()
+	t.Run("OK", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			tk, err := svc.Issue(ctx, req(mobile, "X"))
+			if err != nil || !tk.Sent {
+				t.Fatalf("issue: %v %+v", err, tk)
+			}
+			c := box.last(t)
+			if len(c) != otp.Digits {
+				t.Fatalf("code %q", c)
+			}
+			if err := svc.Verify(ctx, chk(mobile, "X", c)); err != nil {
+				t.Fatal(err)
+			}
+			// Single use.
+			if err := svc.Verify(ctx, chk(mobile, "X", c)); !errors.Is(err, otp.ErrNoCode) {
+				t.Fatalf("reuse: %v", err)
+			}
+		})
+	})
+	t.Run("ErrExpiredAfterTTL", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatal(err)
+			}
+			clk.advance(5*time.Minute + time.Second)
+			if err := svc.Verify(ctx, chk(mobile, "X", box.last(t))); !errors.Is(err, otp.ErrNoCode) {
+				t.Fatalf("expired code: %v", err)
+			}
+		})
+	})
+	t.Run("ErrExhaustedAfterFiveWrong", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatal(err)
+			}
+			c := box.last(t)
+			for i := 1; i < otp.MaxAttempts; i++ {
+				if err := svc.Verify(ctx, chk(mobile, "X", wrong(c))); !errors.Is(err, otp.ErrMismatch) {
+					t.Fatalf("wrong entry %d: %v", i, err)
+				}
+			}
+			if err := svc.Verify(ctx, chk(mobile, "X", wrong(c))); !errors.Is(err, otp.ErrExhausted) {
+				t.Fatalf("fifth wrong entry: %v", err)
+			}
+			if err := svc.Verify(ctx, chk(mobile, "X", c)); !errors.Is(err, otp.ErrNoCode) {
+				t.Fatalf("right code after void: %v", err)
+			}
+		})
+	})
+	t.Run("ResendWithin60sSendsNothing", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatal(err)
+			}
+			first := box.last(t)
+			clk.advance(59 * time.Second)
+			tk, err := svc.Issue(ctx, req(mobile, "X"))
+			if err != nil || tk.Sent || box.count() != 1 {
+				t.Fatalf("resend within 60 s: %v %+v, %d messages", err, tk, box.count())
+			}
+			clk.advance(2 * time.Second)
+			if tk, err = svc.Issue(ctx, req(mobile, "X")); err != nil || !tk.Sent || box.count() != 2 {
+				t.Fatalf("resend after 60 s: %v %+v", err, tk)
+			}
+			// The new code replaces the old one.
+			if first != box.last(t) {
+				if err := svc.Verify(ctx, chk(mobile, "X", first)); !errors.Is(err, otp.ErrMismatch) {
+					t.Fatalf("old code after resend: %v", err)
+				}
+			}
+			if err := svc.Verify(ctx, chk(mobile, "X", box.last(t))); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("ErrNumberLimit", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			for i := 0; i < otp.PerNumberPerDay; i++ {
+				r := req(mobile, "X")
+				r.IP = "" // only the number's quota is under test
+				if _, err := svc.Issue(ctx, r); err != nil {
+					t.Fatalf("code %d: %v", i+1, err)
+				}
+				clk.advance(otp.ResendAfter)
+			}
+			if _, err := svc.Issue(ctx, req(mobile, "X")); !errors.Is(err, otp.ErrNumberLimit) {
+				t.Fatalf("11th code: %v", err)
+			}
+			clk.advance(24 * time.Hour)
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatalf("next day: %v", err)
+			}
+		})
+	})
+	t.Run("ErrIPLimit", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			for i := 0; i < 12; i++ {
+				if _, err := svc.Issue(ctx, req(fmt.Sprintf("+86138%08d", i), "X")); err != nil {
+					t.Fatalf("code %d: %v", i+1, err)
+				}
+			}
+			if _, err := svc.Issue(ctx, req("+8613912345678", "X")); !errors.Is(err, otp.ErrIPLimit) {
+				t.Fatalf("13th code from one IP: %v", err)
+			}
+		})
+	})
+	t.Run("StoredHashed", func(t *testing.T) {
+		for _, d := range dbtest.Dialects {
+			t.Run(d, func(t *testing.T) {
+				db := dbtest.MustOpen(t, d)
+				box := &inbox{}
+				svc, _ := otp.New(db.DB, box, otp.Options{Key: key()})
+				if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+					t.Fatal(err)
+				}
+				var rows []map[string]any
+				if err := db.Table("otp_codes").Find(&rows).Error; err != nil || len(rows) != 1 {
+					t.Fatalf("rows %v %v", rows, err)
+				}
+				for k, v := range rows[0] {
+					s, _ := v.(string)
+					if b, ok := v.([]byte); ok {
+						s = string(b)
+					}
+					if strings.Contains(s, box.last(t)) || strings.Contains(s, "13812345678") {
+						t.Fatalf("column %s holds the code or the number: %q", k, s)
+					}
+				}
+			})
+		}
+	})
+	t.Run("ErrMismatchForOtherIntent", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.Verify(ctx, chk(mobile, "Y", box.last(t))); !errors.Is(err, otp.ErrMismatch) {
+				t.Fatalf("code for X used for Y: %v", err)
+			}
+			if err := svc.Verify(ctx, chk("+8613912345678", "X", box.last(t))); !errors.Is(err, otp.ErrNoCode) {
+				t.Fatalf("code used for another number: %v", err)
+			}
+			if err := svc.Verify(ctx, chk(mobile, "X", box.last(t))); err != nil {
+				t.Fatalf("right intent: %v", err)
+			}
+		})
+	})
+	t.Run("SendFailureCostsNothing", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			box.fail = errors.New("network down")
+			for i := 0; i < otp.PerNumberPerDay+1; i++ {
+				if _, err := svc.Issue(ctx, req(mobile, "X")); err == nil || errors.Is(err, otp.ErrNumberLimit) {
+					t.Fatalf("failed send %d: %v", i, err)
+				}
+			}
+			box.fail = nil
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
