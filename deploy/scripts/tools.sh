@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests shell out to, where missing:
-# openssl (PKI/TSA interoperability checks). Needs root and apt-get; without
+# openssl (PKI/TSA interoperability checks), fonts-wqy-microhei (seal images). Needs root and apt-get; without
 # them it says what is missing and the affected tests fail in CI.
 set -euo pipefail
 
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) # seals/render
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
