@@ -164,6 +164,18 @@ func TestIdempotency(t *testing.T) {
 			t.Fatalf("%d keys after a replay, want 1", n)
 		}
 	})
+	t.Run("StoredResponseIsSealed", func(t *testing.T) {
+		secret := first.JSON(t)["secret"].(string)
+		var bodies [][]byte
+		if err := ta.DB.Table("idempotency_records").Pluck("body", &bodies).Error; err != nil || len(bodies) == 0 {
+			t.Fatalf("records: %d, %v", len(bodies), err)
+		}
+		for _, b := range bodies {
+			if strings.Contains(string(b), secret) || strings.Contains(string(b), "sgk_") {
+				t.Fatal("an API key secret is stored in clear in idempotency_records")
+			}
+		}
+	})
 	t.Run("KeyReusedWithOtherBody", func(t *testing.T) {
 		r := ta.call("POST", "/api/api-keys", c.Access, map[string]any{"name": "other", "scopes": []string{"members:read"}}, "Idempotency-Key", "k-1")
 		mustStatus(t, r, http.StatusUnprocessableEntity)

@@ -32,21 +32,7 @@ func (a *App) newHTTP() *fiber.App {
 		WriteTimeout:          120 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	})
-	f.Use(requestid.New(requestid.Config{Generator: ids.New}))
-	f.Use(a.accessLog)
-	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
-		a.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
-	}}))
-	f.Use(securityHeaders)
-	if len(a.Config.CORSOrigins) > 0 {
-		f.Use(cors.New(cors.Config{
-			AllowOrigins:  strings.Join(a.Config.CORSOrigins, ","),
-			AllowHeaders:  "Authorization, Content-Type, Idempotency-Key",
-			ExposeHeaders: "X-Request-Id, Idempotent-Replayed, Retry-After",
-			MaxAge:        600,
-		}))
-	}
-	f.Use(a.authenticate)
+	a.useMiddleware(f)
 
 	r := &router{fiber: f, app: a}
 	a.metaRoutes(r)
@@ -65,6 +51,27 @@ func (a *App) newHTTP() *fiber.App {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
 	})
 	return f
+}
+
+// useMiddleware installs what every request passes through, in order:
+// request id, access log and metrics, panic recovery, security headers,
+// CORS, and authentication.
+func (a *App) useMiddleware(f *fiber.App) {
+	f.Use(requestid.New(requestid.Config{Generator: ids.New}))
+	f.Use(a.accessLog)
+	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		a.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
+	}}))
+	f.Use(securityHeaders)
+	if len(a.Config.CORSOrigins) > 0 {
+		f.Use(cors.New(cors.Config{
+			AllowOrigins:  strings.Join(a.Config.CORSOrigins, ","),
+			AllowHeaders:  "Authorization, Content-Type, Idempotency-Key",
+			ExposeHeaders: "X-Request-Id, Idempotent-Replayed, Retry-After",
+			MaxAge:        600,
+		}))
+	}
+	f.Use(a.authenticate)
 }
 
 // authLimiter bounds credential-guessing per client IP on the auth routes.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -17,6 +18,9 @@ import (
 // and its response is kept for a day; a retry with the same key and body gets
 // the same response without running again; the same key with another body is
 // refused. A request that failed with a 5xx is forgotten so it can be retried.
+//
+// A stored response can hold a secret shown once (an API key, an invitation
+// token), so it is kept sealed under the KEK, bound to its scope and key.
 
 const idempotencyTTL = 24 * time.Hour
 
@@ -74,9 +78,13 @@ func (a *App) idempotency(c *fiber.Ctx) error {
 		case prev.CompletedAt == nil:
 			return errIdemBusy
 		}
+		body, err := a.Keyring.Open(idemLabel(scope, key), prev.Body)
+		if err != nil {
+			return fmt.Errorf("idempotency replay: %w", err)
+		}
 		c.Set("Idempotent-Replayed", "true")
 		c.Set(fiber.HeaderContentType, prev.ContentType)
-		return c.Status(prev.Status).Send(prev.Body)
+		return c.Status(prev.Status).Send(body)
 	}
 	err := c.Next()
 	if err != nil {
@@ -89,10 +97,14 @@ func (a *App) idempotency(c *fiber.Ctx) error {
 	if status >= 500 {
 		return db.Where(&idempotencyRecord{Scope: scope, Key: key}).Delete(&idempotencyRecord{}).Error
 	}
+	sealed, err := a.Keyring.Seal(idemLabel(scope, key), c.Response().Body())
+	if err != nil {
+		return fmt.Errorf("idempotency: %w", err)
+	}
 	now := time.Now().UTC()
 	return db.Model(&idempotencyRecord{}).Where(&idempotencyRecord{Scope: scope, Key: key}).Updates(map[string]any{
 		"status": status, "content_type": string(c.Response().Header.ContentType()),
-		"body": c.Response().Body(), "completed_at": now,
+		"body": sealed, "completed_at": now,
 	}).Error
 }
 
@@ -101,6 +113,8 @@ func (a *App) PruneIdempotency(ctx context.Context) error {
 	return a.DB.WithContext(ctx).Where("created_at < ?", time.Now().UTC().Add(-idempotencyTTL)).
 		Delete(&idempotencyRecord{}).Error
 }
+
+func idemLabel(scope, key string) string { return "idempotency/" + scope + "/" + key }
 
 func printableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
