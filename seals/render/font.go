@@ -115,3 +115,22 @@ func (tf *typeface) glyph(buf *sfnt.Buffer, ch rune) (glyph, error) {
 	}
 	return g, nil
 }
+
+// LoadFont parses the first face of the font file (TTF, OTF or TTC) at path
+// the way [New] does, realigning its tables first, so that other packages
+// can draw with the same fonts. A missing file wraps fs.ErrNotExist.
+func LoadFont(path string) (*sfnt.Font, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	face, err := firstFace(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	f, err := sfnt.Parse(face)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return f, nil
+}
