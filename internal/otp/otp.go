@@ -177,7 +177,9 @@ func (s *Service) Issue(ctx context.Context, r Request) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, fmt.Errorf("otp: issue: %w", err)
 	}
-	if last.ID != "" && last.IntentDigest == r.Intent.Digest && now.Before(last.CreatedAt.Add(ResendAfter)) && now.Before(last.ExpiresAt) {
+	// The resend guard holds per number and purpose whatever the intent, so
+	// nobody can void a person's live code more than once a minute.
+	if last.ID != "" && now.Before(last.CreatedAt.Add(ResendAfter)) && now.Before(last.ExpiresAt) {
 		return Ticket{Sent: false, ExpiresAt: last.ExpiresAt, RetryAfter: last.CreatedAt.Add(ResendAfter)}, nil
 	}
 	var n int64
@@ -244,16 +246,29 @@ func (s *Service) Verify(ctx context.Context, c Check) error {
 	if live.ID == "" || !now.Before(live.ExpiresAt) {
 		return fmt.Errorf("otp: verify: %w", ErrNoCode)
 	}
+	// Every entry, right or wrong, first claims one of the code's attempts,
+	// atomically; only a request whose claim succeeded may compare. Parallel
+	// guesses can therefore never get more than MaxAttempts comparisons.
+	claim := db.Model(&code{}).Where("id = ? AND attempts < ? AND used_at IS NULL AND voided_at IS NULL", live.ID, MaxAttempts).
+		Update("attempts", gorm.Expr("attempts + 1"))
+	if claim.Error != nil {
+		return fmt.Errorf("otp: verify: %w", claim.Error)
+	}
+	if claim.RowsAffected != 1 {
+		if err := db.Model(&code{}).Where("id = ? AND voided_at IS NULL", live.ID).Update("voided_at", now).Error; err != nil {
+			return fmt.Errorf("otp: verify: %w", err)
+		}
+		return fmt.Errorf("otp: verify: %w", ErrExhausted)
+	}
 	want, _ := hex.DecodeString(live.CodeHash)
 	got, _ := hex.DecodeString(s.hash(c.Intent, c.Code))
 	if !hmac.Equal(want, got) {
-		res := db.Model(&code{}).Where("id = ? AND attempts < ? AND used_at IS NULL AND voided_at IS NULL", live.ID, MaxAttempts).
-			Update("attempts", gorm.Expr("attempts + 1"))
-		if res.Error != nil {
-			return fmt.Errorf("otp: verify: %w", res.Error)
+		var after code
+		if err := db.Select("attempts").Where("id = ?", live.ID).First(&after).Error; err != nil {
+			return fmt.Errorf("otp: verify: %w", err)
 		}
-		if live.Attempts+1 >= MaxAttempts {
-			if err := db.Model(&code{}).Where("id = ? AND attempts >= ?", live.ID, MaxAttempts).Update("voided_at", now).Error; err != nil {
+		if after.Attempts >= MaxAttempts {
+			if err := db.Model(&code{}).Where("id = ? AND voided_at IS NULL", live.ID).Update("voided_at", now).Error; err != nil {
 				return fmt.Errorf("otp: verify: %w", err)
 			}
 			return fmt.Errorf("otp: verify: %w", ErrExhausted)

@@ -245,3 +245,44 @@ func TestOTP(t *testing.T) {
 		})
 	})
 }
+
+// TestConcurrentGuessesCannotExceedAttempts: forty wrong guesses sent at once
+// must get no more than MaxAttempts comparisons against the live code (a
+// read-compare-increment check let about thirty through on MariaDB).
+func TestConcurrentGuessesCannotExceedAttempts(t *testing.T) {
+	forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+		ctx := context.Background()
+		if _, err := svc.Issue(ctx, req(mobile, "doc-1")); err != nil {
+			t.Fatal(err)
+		}
+		right := box.last(t)
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			compared int
+		)
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := svc.Verify(ctx, chk(mobile, "doc-1", wrong(right)))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case errors.Is(err, otp.ErrMismatch):
+					compared++
+				case errors.Is(err, otp.ErrExhausted), errors.Is(err, otp.ErrNoCode):
+				default:
+					t.Errorf("unexpected result %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if compared > otp.MaxAttempts-1 {
+			t.Fatalf("%d wrong guesses were answered 'mismatch' (compared against the live code); at most %d may be", compared, otp.MaxAttempts-1)
+		}
+		if err := svc.Verify(ctx, chk(mobile, "doc-1", right)); err == nil {
+			t.Fatal("the right code still worked after the attempts were used up")
+		}
+	})
+}
