@@ -286,20 +286,28 @@ func (s *Service) ConfirmDeposit(ctx context.Context, amount string, a Actor) (O
 	if err != nil {
 		return row, fmt.Errorf("confirm deposit: %w", err)
 	}
+	// Claim one attempt atomically before comparing, so amounts sent in
+	// parallel can never test more than DepositAttempts guesses.
+	db := s.db.WithContext(ctx)
+	claim := db.Model(&OrgVerification{}).
+		Where("id = ? AND deposit_attempts < ? AND state IN ?", row.ID, s.opt.DepositAttempts, []State{StateSubmitted, StateResubmitted}).
+		Update("deposit_attempts", gorm.Expr("deposit_attempts + 1"))
+	if claim.Error != nil {
+		return row, fmt.Errorf("confirm deposit: %w", claim.Error)
+	}
+	if claim.RowsAffected != 1 {
+		return row, fmt.Errorf("confirm deposit: %w", ErrDepositFailed)
+	}
 	want, _ := strconv.Atoi(string(plain))
 	if subtle.ConstantTimeEq(int32(want), int32(fen)) == 1 {
 		return s.approveOrg(ctx, row, a)
 	}
-	res := s.db.WithContext(ctx).Model(&OrgVerification{}).Where("id = ? AND deposit_attempts = ?", row.ID, row.DepositAttempts).
-		Update("deposit_attempts", gorm.Expr("deposit_attempts + 1"))
-	if res.Error != nil {
-		return row, fmt.Errorf("confirm deposit: %w", res.Error)
+	var after OrgVerification
+	if err := db.Select("deposit_attempts").Where("id = ?", row.ID).First(&after).Error; err != nil {
+		return row, fmt.Errorf("confirm deposit: %w", err)
 	}
-	if res.RowsAffected != 1 {
-		return row, fmt.Errorf("confirm deposit: %w", ErrState) // a concurrent attempt; try again
-	}
-	if row.DepositAttempts+1 >= s.opt.DepositAttempts {
-		if _, err := s.rejectOrg(ctx, row, "the deposit amount was entered wrongly too many times", system); err != nil {
+	if after.DepositAttempts >= s.opt.DepositAttempts {
+		if _, err := s.rejectOrg(ctx, row, "the deposit amount was entered wrongly too many times", system); err != nil && !errors.Is(err, ErrState) {
 			return row, err
 		}
 		return row, fmt.Errorf("confirm deposit: %w", ErrDepositFailed)

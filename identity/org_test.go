@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -229,4 +230,54 @@ func TestExpireDue(t *testing.T) {
 	if _, err := e.ca.PartyCredential(ctx, pki.Person, pid, pki.SM2); !errors.Is(err, pki.ErrNotFound) {
 		t.Fatalf("certificate after expiry: %v", err)
 	}
+}
+
+// TestDepositConcurrentGuesses: amounts sent in parallel may test at most
+// DepositAttempts (3) guesses in all; a read-compare-count check let whole
+// waves through (review finding).
+func TestDepositConcurrentGuesses(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		const pid = "0190a0a0-0000-7000-8000-000000000041"
+		e.verifiedApplicant(pid, idBob)
+		tctx := tenants.WithTenant(ctx, "0190a0a0-0000-7000-8000-0000000000b1")
+		e.applyOrg(tctx, pid, usccA, identity.MethodDeposit)
+		ps, err := e.svc.PendingPayouts(ctx)
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("payouts = %+v, %v", ps, err)
+		}
+		if _, err := e.svc.RecordPayout(ctx, ps[0].ID, "BANK-REF-C", operator); err != nil {
+			t.Fatal(err)
+		}
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			tested int
+		)
+		for fen := 1; fen <= 99; fen++ {
+			if fen == ps[0].AmountFen {
+				continue
+			}
+			wg.Add(1)
+			go func(fen int) {
+				defer wg.Done()
+				_, err := e.svc.ConfirmDeposit(tctx, identity.FormatFen(fen), applicant(pid))
+				mu.Lock()
+				defer mu.Unlock()
+				if errors.Is(err, identity.ErrDepositMismatch) {
+					tested++
+				}
+			}(fen)
+		}
+		wg.Wait()
+		if tested > 2 {
+			t.Fatalf("%d wrong amounts were tested and answered 'mismatch'; at most 2 may be before the third fails the application", tested)
+		}
+		if ov, _ := e.svc.Organisation(tctx); ov.State != identity.StateRejected {
+			t.Fatalf("state after 98 parallel wrong amounts: %s", ov.State)
+		}
+		if _, err := e.svc.ConfirmDeposit(tctx, identity.FormatFen(ps[0].AmountFen), applicant(pid)); err == nil {
+			t.Fatal("the right amount still approved after the attempts were used up")
+		}
+	})
 }
