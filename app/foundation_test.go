@@ -71,6 +71,17 @@ func TestFoundationFlow(t *testing.T) {
 			mustStatus(t, ta.call("DELETE", "/api/api-keys/"+key["id"].(string), access, nil), http.StatusOK)
 			mustStatus(t, ta.call("GET", "/api/members", secret, nil), http.StatusUnauthorized)
 
+			// Someone already logged in to another company accepts an invitation
+			// with their session still attached.
+			other := ta.signUp("Other Co", "elsewhere-"+dialect+"@example.com")
+			r = ta.call("POST", "/api/invitations", access, map[string]any{"email": other.Email, "role": "legal"})
+			mustStatus(t, r, http.StatusCreated)
+			r = ta.call("POST", "/api/invitations/accept", other.Access, map[string]any{"token": r.JSON(t)["token"], "password": "correct horse battery"})
+			mustStatus(t, r, http.StatusOK)
+			if r.JSON(t)["role"] != "legal" || r.JSON(t)["tenant"].(map[string]any)["id"] != c.TenantID {
+				t.Fatalf("accept while logged in elsewhere: %s", r.Body)
+			}
+
 			// Logout ends the session.
 			mustStatus(t, ta.call("POST", "/api/auth/logout", "", map[string]any{"refresh_token": refreshed["refresh_token"]}), http.StatusNoContent)
 			mustStatus(t, ta.call("POST", "/api/auth/refresh", "", map[string]any{"refresh_token": refreshed["refresh_token"]}), http.StatusUnauthorized)

@@ -175,8 +175,15 @@ type MembershipView struct {
 // MembershipsOf lists every tenant the person belongs to. It crosses tenants
 // by design: it is how a person chooses one.
 func (s *Service) MembershipsOf(ctx context.Context, personID string) ([]MembershipView, error) {
+	return membershipsOf(ctx, s.db, personID)
+}
+
+// membershipsOf reads through db, which may be a transaction: a transaction
+// must never wait for a second pooled connection (SQLite's writers would
+// starve the pool).
+func membershipsOf(ctx context.Context, db *gorm.DB, personID string) ([]MembershipView, error) {
 	var rows []MembershipView
-	err := s.db.WithContext(Unscoped(ctx)).Model(&Membership{}).
+	err := db.WithContext(Unscoped(ctx)).Model(&Membership{}).
 		Select("memberships.*, tenants.name AS tenant_name").
 		Joins("JOIN tenants ON tenants.id = memberships.tenant_id").
 		Where("memberships.person_id = ? AND tenants.status = ?", personID, TenantActive).

@@ -125,8 +125,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, in Accept) (Person, Memb
 				return ErrInvalidCredentials
 			}
 		}
+		// The membership belongs to the invitation's tenant, whatever tenant
+		// the caller happens to be logged in to.
 		m = Membership{ID: ids.New(), TenantID: inv.TenantID, PersonID: p.ID, Role: inv.Role}
-		if err := addMember(tx, &m); err != nil {
+		if err := addMember(tx.WithContext(WithTenant(Unscoped(ctx), inv.TenantID)), &m); err != nil {
 			return err
 		}
 		return tx.Model(&inv).Update("accepted_at", s.now()).Error

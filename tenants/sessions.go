@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"signet/internal/ids"
 )
@@ -38,7 +38,7 @@ type ClientMeta struct {
 // tenant, or none for an operator without tenants) and returns its first
 // refresh token.
 func (s *Service) StartSession(ctx context.Context, p Person, tenantID string, meta ClientMeta) (string, Session, error) {
-	sess, err := s.resolve(ctx, p, tenantID)
+	sess, err := resolve(ctx, s.db, p, tenantID)
 	if err != nil {
 		return "", Session{}, err
 	}
@@ -47,10 +47,10 @@ func (s *Service) StartSession(ctx context.Context, p Person, tenantID string, m
 	return tok, sess, err
 }
 
-// resolve finds the role p holds in tenantID.
-func (s *Service) resolve(ctx context.Context, p Person, tenantID string) (Session, error) {
+// resolve finds the role p holds in tenantID, reading through db.
+func resolve(ctx context.Context, db *gorm.DB, p Person, tenantID string) (Session, error) {
 	sess := Session{PersonID: p.ID, Operator: p.PlatformRole == PlatformOperator}
-	ms, err := s.MembershipsOf(ctx, p.ID)
+	ms, err := membershipsOf(ctx, db, p.ID)
 	if err != nil {
 		return Session{}, err
 	}
@@ -83,37 +83,62 @@ func (s *Service) issueRefresh(db *gorm.DB, sess Session, meta ClientMeta) (stri
 // already spent revokes its whole family and returns [ErrTokenReused]; an
 // unknown, expired or revoked one returns [ErrTokenInvalid]. The role is
 // read afresh, so a demoted or removed member's next refresh reflects it.
+//
+// The token is spent by one conditional UPDATE, so of two concurrent
+// refreshes exactly one wins and the other is a reuse, on every dialect.
 func (s *Service) Refresh(ctx context.Context, token string, meta ClientMeta) (string, Session, error) {
+	digest := digestSecret(token)
+	var (
+		next string
+		sess Session
+		err  error
+	)
+	for attempt := 0; attempt < 3; attempt++ {
+		next, sess, err = s.spend(ctx, digest, meta)
+		if !isDeadlock(err) {
+			break
+		}
+	}
+	switch {
+	case errors.Is(err, errNotSpendable):
+		return "", Session{}, s.whyNotSpendable(ctx, digest)
+	case errors.Is(err, ErrTokenInvalid):
+		return "", Session{}, fmt.Errorf("refresh: %w", ErrTokenInvalid)
+	case err != nil:
+		return "", Session{}, fmt.Errorf("refresh: %w", err)
+	}
+	return next, sess, nil
+}
+
+var errNotSpendable = errors.New("refresh token not spendable")
+
+// spend marks the token used and issues its successor in one transaction.
+func (s *Service) spend(ctx context.Context, digest string, meta ClientMeta) (string, Session, error) {
 	var (
 		next string
 		sess Session
 	)
-	reusedFamily := ""
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var rt refreshToken
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", digestSecret(token)).First(&rt).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrTokenInvalid
-		}
-		if err != nil {
-			return err
-		}
 		now := s.now()
-		if rt.RevokedAt != nil || !now.Before(rt.ExpiresAt) {
-			return ErrTokenInvalid
+		res := tx.Model(&refreshToken{}).
+			Where("token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", digest, now).
+			Update("used_at", now)
+		if res.Error != nil {
+			return res.Error
 		}
-		if rt.UsedAt != nil {
-			reusedFamily = rt.FamilyID
-			return nil
+		if res.RowsAffected != 1 {
+			return errNotSpendable
 		}
-		if err := tx.Model(&refreshToken{}).Where("id = ? AND used_at IS NULL", rt.ID).Update("used_at", now).Error; err != nil {
+		var rt refreshToken
+		if err := tx.Where("token_hash = ?", digest).First(&rt).Error; err != nil {
 			return err
 		}
 		var p Person
 		if err := tx.Where("id = ?", rt.PersonID).First(&p).Error; err != nil {
 			return ErrTokenInvalid
 		}
-		sess, err = s.resolve(ctx, p, rt.ActiveTenantID)
+		var err error
+		sess, err = resolve(ctx, tx, p, rt.ActiveTenantID)
 		if errors.Is(err, ErrNotFound) {
 			return ErrTokenInvalid // no longer a member of that tenant
 		}
@@ -121,26 +146,40 @@ func (s *Service) Refresh(ctx context.Context, token string, meta ClientMeta) (s
 			return err
 		}
 		sess.FamilyID = rt.FamilyID
-		next, err = s.issueRefresh(tx, sess, meta)
-		if err != nil {
+		if next, err = s.issueRefresh(tx, sess, meta); err != nil {
 			return err
 		}
 		sess.Expires = now.Add(s.opt.RefreshTTL)
 		return nil
 	})
+	return next, sess, err
+}
+
+// whyNotSpendable tells a replayed token (which revokes its family) from an
+// unknown, expired or revoked one.
+func (s *Service) whyNotSpendable(ctx context.Context, digest string) error {
+	var rt refreshToken
+	err := s.db.WithContext(ctx).Where("token_hash = ?", digest).First(&rt).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("refresh: %w", ErrTokenInvalid)
+	}
 	if err != nil {
-		if errors.Is(err, ErrTokenInvalid) {
-			return "", Session{}, fmt.Errorf("refresh: %w", ErrTokenInvalid)
-		}
-		return "", Session{}, fmt.Errorf("refresh: %w", err)
+		return fmt.Errorf("refresh: %w", err)
 	}
-	if reusedFamily != "" {
-		if err := s.revokeWhere(ctx, "family_id = ?", reusedFamily); err != nil {
-			return "", Session{}, err
+	if rt.UsedAt != nil && rt.RevokedAt == nil && s.now().Before(rt.ExpiresAt) {
+		if err := s.revokeWhere(ctx, "family_id = ?", rt.FamilyID); err != nil {
+			return err
 		}
-		return "", Session{}, fmt.Errorf("refresh: %w", ErrTokenReused)
+		return fmt.Errorf("refresh: %w", ErrTokenReused)
 	}
-	return next, sess, nil
+	return fmt.Errorf("refresh: %w", ErrTokenInvalid)
+}
+
+// isDeadlock reports a MySQL/MariaDB deadlock or lock-wait timeout, after
+// which the whole transaction may simply run again.
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
 // Logout revokes the session the refresh token belongs to. Unknown tokens are
