@@ -167,7 +167,7 @@ func TestIdempotency(t *testing.T) {
 	t.Run("ReplaySameResponse", func(t *testing.T) {
 		again := ta.call("POST", "/api/api-keys", c.Access, body, "Idempotency-Key", "k-1")
 		mustStatus(t, again, http.StatusCreated)
-		if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" || again.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("replay differs:\n%s\n%s", first.Body, again.Body)
 		}
 		r := ta.call("GET", "/api/api-keys", c.Access, nil)
@@ -192,6 +192,16 @@ func TestIdempotency(t *testing.T) {
 		mustStatus(t, r, http.StatusUnprocessableEntity)
 		if r.JSON(t)["code"] != "idempotency_key_reused" {
 			t.Fatal(string(r.Body))
+		}
+	})
+	t.Run("KeysAreScopedPerPrincipal", func(t *testing.T) {
+		// A second admin of the same tenant must not receive the first
+		// admin's response, which holds a secret shown once.
+		admin2, _ := ta.invite(c, "admin2@example.com", "admin")
+		r := ta.call("POST", "/api/api-keys", admin2, body, "Idempotency-Key", "k-1")
+		mustStatus(t, r, http.StatusCreated)
+		if r.Header.Get("Idempotent-Replayed") != "" || r.JSON(t)["secret"] == first.JSON(t)["secret"] {
+			t.Fatal("a second admin received the first admin's replayed secret")
 		}
 	})
 	t.Run("KeysAreScopedPerTenant", func(t *testing.T) {

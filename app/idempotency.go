@@ -53,13 +53,9 @@ func (a *App) idempotency(c *fiber.Ctx) error {
 	if len(key) > 200 || !printableASCII(key) {
 		return errIdemKey
 	}
-	// The scope keeps one caller's keys from colliding with another's.
-	scope := "ip:" + c.IP()
-	if p := principal(c); p.TenantID != "" {
-		scope = "tenant:" + p.TenantID
-	} else if p.PersonID != "" {
-		scope = "person:" + p.PersonID
-	}
+	// The scope is the acting principal, so one caller can never replay
+	// another's response (which may hold a secret shown once).
+	scope := idemScope(c)
 	sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"\n"), c.Body()...))
 	hash := hex.EncodeToString(sum[:])
 	db := a.DB.WithContext(context.WithoutCancel(c.UserContext()))
@@ -83,9 +79,17 @@ func (a *App) idempotency(c *fiber.Ctx) error {
 			return fmt.Errorf("idempotency replay: %w", err)
 		}
 		c.Set("Idempotent-Replayed", "true")
+		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Set(fiber.HeaderContentType, prev.ContentType)
 		return c.Status(prev.Status).Send(body)
 	}
+	// A panic further down must not leave the key stuck "in progress".
+	defer func() {
+		if r := recover(); r != nil {
+			_ = db.Where(&idempotencyRecord{Scope: scope, Key: key}).Delete(&idempotencyRecord{}).Error
+			panic(r)
+		}
+	}()
 	err := c.Next()
 	if err != nil {
 		// Let the error handler write the response, then decide what to keep.
@@ -112,6 +116,19 @@ func (a *App) idempotency(c *fiber.Ctx) error {
 func (a *App) PruneIdempotency(ctx context.Context) error {
 	return a.DB.WithContext(ctx).Where("created_at < ?", time.Now().UTC().Add(-idempotencyTTL)).
 		Delete(&idempotencyRecord{}).Error
+}
+
+// idemScope names the caller: an API key, a person within a tenant, or,
+// for anonymous requests, the client address.
+func idemScope(c *fiber.Ctx) string {
+	p := principal(c)
+	switch {
+	case p.APIKeyID != "":
+		return "apikey:" + p.APIKeyID
+	case p.PersonID != "":
+		return "person:" + p.PersonID + "@" + p.TenantID
+	}
+	return "ip:" + c.IP()
 }
 
 func idemLabel(scope, key string) string { return "idempotency/" + scope + "/" + key }
