@@ -31,15 +31,28 @@ func x509Chain(in []*smx509.Certificate) (chain []*x509.Certificate, roots, inte
 	return chain, roots, intermediates, nil
 }
 
-// TimestampRoots returns the pools that anchors and tokens from the built-in
-// TSA verify against: the platform's ECDSA root and its issuing CA.
+// TimestampRoots returns the pools that anchors and signature time-stamps
+// verify against: the platform's ECDSA root and issuing CA (the built-in
+// TSA) plus, when external TSAs are configured, their roots — tokens made
+// before a switch of TSA must keep verifying.
 func (a *App) TimestampRoots(ctx context.Context) (roots, intermediates *x509.CertPool, err error) {
 	cred, err := a.PKI.PlatformCredential(ctx, pki.PurposeTSA, pki.ECDSA)
 	if err != nil {
 		return nil, nil, err
 	}
-	_, roots, intermediates, err = x509Chain(cred.Chain)
-	return roots, intermediates, err
+	if _, roots, intermediates, err = x509Chain(cred.Chain); err != nil {
+		return nil, nil, err
+	}
+	if a.Config.TSARootsFile != "" {
+		pem, err := os.ReadFile(a.Config.TSARootsFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tsa roots: %w", err)
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, nil, fmt.Errorf("tsa roots: no certificate in %s", a.Config.TSARootsFile)
+		}
+	}
+	return roots, intermediates, nil
 }
 
 // newTimestamping builds the platform's own TSA from its PKI certificate and

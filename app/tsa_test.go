@@ -102,3 +102,43 @@ func TestTimestampClient(t *testing.T) {
 		t.Fatalf("token info = %+v", tok.Info)
 	}
 }
+
+// TestTimestampRootsIncludeExternal: with an external TSA's roots configured,
+// tokens verify against them as well as against the platform's own root.
+func TestTimestampRootsIncludeExternal(t *testing.T) {
+	ta := newTestApp(t)
+	ext := newTestApp(t) // another platform's TSA stands in for an external one
+	chain := ext.call("GET", "/pki/ca?alg=ecdsa", "", nil)
+	mustStatus(t, chain, 200)
+	file := filepath.Join(t.TempDir(), "ext-roots.pem")
+	if err := os.WriteFile(file, chain.Body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	digest := tsa.SM3.Sum([]byte("head"))
+	external, err := ext.Timestamps.Timestamp(ctx, digest, tsa.SM3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin, err := ta.Timestamps.Timestamp(ctx, digest, tsa.SM3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func(tok *tsa.Token) error {
+		roots, inter, err := ta.TimestampRoots(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tsa.Verify(tok.DER, digest, tsa.SM3, tsa.VerifyOptions{Roots: roots, Intermediates: inter})
+		return err
+	}
+	if err := verify(external); err == nil {
+		t.Fatal("an external token verified before its roots were configured")
+	}
+	ta.Config.TSARootsFile = file
+	for name, tok := range map[string]*tsa.Token{"builtin": builtin, "external": external} {
+		if err := verify(tok); err != nil {
+			t.Fatalf("%s token: %v", name, err)
+		}
+	}
+}
