@@ -115,8 +115,10 @@ func Append(ctx context.Context, db *gorm.DB, rec Record, now time.Time) (Event,
 }
 
 // ChainHash computes SM3(prev ‖ canonical(e)). The canonical encoding is a
-// domain label followed by each field as a 4-byte big-endian length and its
-// bytes, in a fixed order, so no two distinct events encode alike.
+// domain label followed by each field (id, tenant, chain, seq, type, actor,
+// time, IP, user agent, payload SM3) as a 4-byte big-endian length and its
+// bytes, in a fixed order, so no two distinct events encode alike and an
+// event's id cannot be swapped for another's.
 func ChainHash(e Event) string {
 	prev, _ := hex.DecodeString(e.PrevHash)
 	h := sm3.New()
@@ -134,6 +136,7 @@ func canonical(e Event) []byte {
 		b.Write(n[:])
 		b.WriteString(s)
 	}
+	field(e.ID)
 	field(e.TenantID)
 	field(e.Chain)
 	field(fmt.Sprint(e.Seq))

@@ -120,6 +120,10 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (Princi
 	if k.RevokedAt != nil || (k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)) {
 		return Principal{}, ErrInvalidCredentials
 	}
+	var t Tenant
+	if err := db.Where("id = ?", k.TenantID).First(&t).Error; err != nil || t.Status != TenantActive {
+		return Principal{}, ErrInvalidCredentials // a suspended tenant's keys stop working at once
+	}
 	// Recording last use is best effort and at most once a minute per key.
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
 		_ = db.Model(&k).Update("last_used_at", now).Error

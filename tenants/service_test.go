@@ -321,6 +321,22 @@ func testAPIKeys(t *testing.T, dialect string) {
 			t.Fatalf("revoked key: %v", err)
 		}
 	})
+	t.Run("APIKey/SuspendedTenant", func(t *testing.T) {
+		_, secret, err := s.CreateAPIKey(tctx, ownerP, tenants.NewAPIKey{Name: "svc", Scopes: []string{"members:read"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticateAPIKey(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB().Model(&tenants.Tenant{}).Where("id = ?", tn.ID).Update("status", tenants.TenantSuspended).Error; err != nil {
+			t.Fatal(err)
+		}
+		defer s.DB().Model(&tenants.Tenant{}).Where("id = ?", tn.ID).Update("status", tenants.TenantActive)
+		if _, err := s.AuthenticateAPIKey(ctx, secret); !errors.Is(err, tenants.ErrInvalidCredentials) {
+			t.Fatalf("a suspended tenant's key still works: %v", err)
+		}
+	})
 	t.Run("APIKey/Expiry", func(t *testing.T) {
 		exp := clk.Now().Add(time.Hour)
 		_, secret, err := s.CreateAPIKey(tctx, ownerP, tenants.NewAPIKey{Name: "short", Scopes: []string{"members:read"}, ExpiresAt: &exp})

@@ -87,18 +87,33 @@ func (t *TokenIssuer) TTL() time.Duration { return t.opt.TTL }
 
 // Load reads the signing keys, creating the first one on a new database.
 func (t *TokenIssuer) Load(ctx context.Context) error {
+	return t.load(ctx, true)
+}
+
+// retiredGrace is how long a retired key still verifies: every token it
+// signed must expire first, and another instance may keep signing with it
+// until its next rotation check (the job runs every 10 minutes).
+func (t *TokenIssuer) retiredGrace() time.Duration { return 2*t.opt.TTL + 20*time.Minute }
+
+// load reads the keys; only start-up and rotation may create one. The
+// verification path reloads with create=false, so a forged token's unknown
+// kid can never cause a rotation.
+func (t *TokenIssuer) load(ctx context.Context, create bool) error {
 	var keys []jwtKey
 	if err := t.db.WithContext(ctx).Order("created_at DESC, kid DESC").Find(&keys).Error; err != nil {
 		return fmt.Errorf("load jwt keys: %w", err)
 	}
 	if len(keys) == 0 {
+		if !create {
+			return errors.New("load jwt keys: none stored")
+		}
 		return t.Rotate(ctx)
 	}
 	pubs := map[string]ed25519.PublicKey{}
 	var active *jwtKey
 	now := t.now()
 	for i, k := range keys {
-		if k.RetiredAt != nil && now.Sub(*k.RetiredAt) > 2*t.opt.TTL {
+		if k.RetiredAt != nil && now.Sub(*k.RetiredAt) > t.retiredGrace() {
 			continue
 		}
 		pubs[k.KID] = ed25519.PublicKey(k.PublicKey)
@@ -107,6 +122,9 @@ func (t *TokenIssuer) Load(ctx context.Context) error {
 		}
 	}
 	if active == nil {
+		if !create {
+			return errors.New("load jwt keys: no active key")
+		}
 		return t.Rotate(ctx)
 	}
 	seed, err := t.kr.Open("jwt/"+active.KID, active.PrivateEnc)
@@ -270,7 +288,7 @@ func (t *TokenIssuer) publicKey(ctx context.Context, kid string) ed25519.PublicK
 		return nil
 	}
 	// Another instance may have rotated: reload once, then look again.
-	if err := t.Load(ctx); err != nil {
+	if err := t.load(ctx, false); err != nil {
 		return nil
 	}
 	t.mu.RLock()

@@ -1,0 +1,6 @@
+package tenants
+
+import "gorm.io/gorm"
+
+// DB exposes the service's handle to tests that tamper behind its back.
+func (s *Service) DB() *gorm.DB { return s.db }
