@@ -28,6 +28,8 @@ import (
 	"signet/internal/otp"
 	"signet/notify"
 	"signet/pki"
+	"signet/seals"
+	"signet/seals/render"
 	"signet/tenants"
 )
 
@@ -53,6 +55,9 @@ type App struct {
 	// verification of people and organisations.
 	OTP      *otp.Service
 	Identity *identity.Service
+
+	// Seals runs electronic seals: application, review, making, use.
+	Seals *seals.Service
 
 	metrics *metrics
 	routes  []*route
@@ -138,6 +143,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	// Seals: template rendering needs a CJK font; without one, template
+	// seals answer an error naming the font packages and uploads still work.
+	a.openSeals(cfg)
+
 	// HTTP.
 	a.HTTP = a.newHTTP()
 	return a, nil
@@ -169,6 +178,18 @@ func (a *App) openIdentity(ctx context.Context, cfg Config) error {
 	a.Identity = identity.NewService(deps, identity.Options{IndexKey: indexKey, DefaultMethod: cfg.IdentityProvider, Validity: cfg.IdentityValidity})
 	clear(indexKey)
 	return nil
+}
+
+func (a *App) openSeals(cfg Config) {
+	r, err := render.New("")
+	if err != nil {
+		a.Log.Warn("seal templates unavailable", "err", err)
+		r = nil
+	}
+	a.Seals = seals.NewService(seals.Deps{
+		DB: a.DB.DB, Vault: a.Vault, Keys: a.Keyring, CA: a.PKI, Orgs: orgApproval{a.Identity}, Renderer: r,
+		PIN: tenants.PasswordParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 2},
+	})
 }
 
 // smsRelay sends through a.SMS, the one place the SMS sender is chosen.

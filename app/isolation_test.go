@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"signet/tenants"
 )
@@ -34,7 +35,7 @@ func TestTenantIsolation(t *testing.T) {
 func testIsolation(t *testing.T, ta *testApp) {
 	// Tenant A and its objects.
 	a := ta.signUp("Tenant A 甲公司", "owner-a@example.com")
-	_, memberA := ta.invite(a, "member-a@example.com", "member")
+	memberTokenA, memberA := ta.invite(a, "member-a@example.com", "member")
 	r := ta.call("POST", "/api/invitations", a.Access, map[string]any{"email": "pending-a@example.com", "role": "legal"})
 	mustStatus(t, r, http.StatusCreated)
 	invitationA := r.JSON(t)["id"].(string)
@@ -59,8 +60,27 @@ func testIsolation(t *testing.T, ta *testApp) {
 	mustStatus(t, r, http.StatusOK)
 	payoutA := regexp.MustCompile(`"id":"([0-9a-f-]{36})"`).FindStringSubmatch(string(r.Body))[1]
 
+	// A's seal: its verified owner's personal name seal, usable by A's
+	// member with a PIN after the custodian approves each use.
+	r = ta.call("POST", "/api/seals", a.Access, map[string]any{"kind": "personal", "style": "name", "name": "李雷", "suffix": "之印"})
+	mustStatus(t, r, http.StatusCreated)
+	sealA := r.JSON(t)["id"].(string)
+	r = ta.call("POST", "/api/seals/"+sealA+"/authorisations", a.Access, map[string]any{"member_id": memberA, "require_approval": true,
+		"valid_until": time.Now().Add(time.Hour)})
+	mustStatus(t, r, http.StatusCreated)
+	authorisationA := r.JSON(t)["id"].(string)
+	mustStatus(t, ta.call("PUT", "/api/seals/"+sealA+"/pin", memberTokenA, map[string]any{"pin": "246810"}), http.StatusNoContent)
+	mustStatus(t, ta.call("POST", "/api/seals/"+sealA+"/uses", memberTokenA, map[string]any{"pin": "246810", "purpose": "A's contract", "document_digest": "a1"}), http.StatusConflict)
+	r = ta.call("GET", "/api/seals/"+sealA+"/approvals", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	approvalA := regexp.MustCompile(`"id":"([0-9a-f-]{36})"`).FindStringSubmatch(string(r.Body))[1]
+
 	// Path parameters resolve to A's objects.
 	params := map[string]string{
+		"sealID":               sealA,
+		"authorisationID":      authorisationA,
+		"approvalID":           approvalA,
+		"personID":             a.OwnerID,
 		"memberID":             memberA,
 		"invitationID":         invitationA,
 		"apiKeyID":             apiKeyA,
@@ -70,7 +90,7 @@ func testIsolation(t *testing.T, ta *testApp) {
 		"payoutID":             payoutA,
 	}
 	secretsOfA := []string{a.TenantID, a.OwnerID, memberA, invitationA, apiKeyA, "owner-a@example.com", "member-a@example.com", "pending-a@example.com", "甲公司",
-		personVerA, orgVerA, documentA, payoutA, idOwnerA, usccOrgA, bankAccount}
+		personVerA, orgVerA, documentA, payoutA, idOwnerA, usccOrgA, bankAccount, sealA, authorisationA, approvalA}
 
 	// Tenant B's principals.
 	b := ta.signUp("Tenant B", "owner-b@example.com")
@@ -178,6 +198,19 @@ func testIsolation(t *testing.T, ta *testApp) {
 	if r.JSON(t)["state"] != "approved" {
 		t.Fatalf("A's person verification changed: %s", r.Body)
 	}
+	r = ta.call("GET", "/api/seals/"+sealA, a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if r.JSON(t)["state"] != "active" {
+		t.Fatalf("A's seal changed by B: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/seals/"+sealA+"/approvals", a.Access, nil)
+	if !strings.Contains(string(r.Body), `"state":"pending"`) {
+		t.Fatalf("A's pending seal use decided by B: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/seals/"+sealA+"/authorisations", a.Access, nil)
+	if strings.Contains(string(r.Body), "revoked_at") {
+		t.Fatalf("A's seal authorisation withdrawn by B: %s", r.Body)
+	}
 	r = ta.call("GET", "/api/tenant", a.Access, nil)
 	if r.JSON(t)["name"] != "Tenant A 甲公司" {
 		t.Fatalf("A's tenant renamed by B: %s", r.Body)
@@ -211,5 +244,17 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 		reflect.TypeOf(confirmDepositRequest{}): func() any { return confirmDepositRequest{Amount: "0.42"} },
 		reflect.TypeOf(decisionRequest{}):       func() any { return decisionRequest{Reason: "probe"} },
 		reflect.TypeOf(payoutSentRequest{}):     func() any { return payoutSentRequest{Reference: "probe"} },
+		reflect.TypeOf(sealDesignRequest{}): func() any {
+			return sealDesignRequest{Kind: "personal", Style: "name", Name: "韩梅梅"}
+		},
+		reflect.TypeOf(signatureRequest{}):  func() any { return signatureRequest{Default: true} },
+		reflect.TypeOf(sealReasonRequest{}): func() any { return sealReasonRequest{Reason: "probe"} },
+		reflect.TypeOf(authoriseRequest{}): func() any {
+			return authoriseRequest{Role: "member", AutoStamp: true, ValidUntil: time.Now().Add(time.Hour)}
+		},
+		reflect.TypeOf(sealPINRequest{}): func() any { return sealPINRequest{PIN: "135790"} },
+		reflect.TypeOf(sealUseRequest{}): func() any {
+			return sealUseRequest{PIN: "246810", Purpose: "probe", DocumentDigest: "b2", AutoStamp: true}
+		},
 	}
 }

@@ -19,9 +19,10 @@ type job struct {
 
 func (a *App) jobs() []job {
 	return []job{
-		{"rotate-jwt-key", time.Hour, a.Tokens.RotateIfDue},
+		{"rotate-jwt-key", 10 * time.Minute, a.Tokens.RotateIfDue},
 		{"prune-idempotency", time.Hour, a.PruneIdempotency},
 		{"expire-verifications", time.Hour, a.Identity.ExpireDue},
+		{"expire-seals", time.Hour, a.Seals.ExpireDue},
 		{"anchor-event-chains", 10 * time.Minute, func(ctx context.Context) error {
 			_, err := evidence.AnchorAll(ctx, a.DB.DB, a.Timestamps)
 			return err

@@ -13,6 +13,8 @@ import (
 	"signet/internal/otp"
 	"signet/internal/page"
 	"signet/internal/valid"
+	"signet/seals"
+	"signet/seals/imageproc"
 	"signet/tenants"
 )
 
@@ -79,6 +81,21 @@ var sentinels = []sentinel{
 	{otp.ErrExhausted, http.StatusUnprocessableEntity, "otp_exhausted", "too many wrong codes; request a new one"},
 	{otp.ErrNumberLimit, http.StatusTooManyRequests, "otp_number_limit", "too many codes for this number today"},
 	{otp.ErrIPLimit, http.StatusTooManyRequests, "otp_ip_limit", "too many codes from this address today"},
+	{seals.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
+	{seals.ErrState, http.StatusConflict, "invalid_state", "the seal's current state does not allow this"},
+	{seals.ErrUnverified, http.StatusConflict, "owner_unverified", "the organisation (or person) must be verified before a seal can be made"},
+	{seals.ErrForbidden, http.StatusForbidden, "forbidden", "your role does not allow this"},
+	{seals.ErrNotUsable, http.StatusConflict, "seal_not_usable", "the seal is not active or outside its validity"},
+	{seals.ErrNotAuthorised, http.StatusForbidden, "seal_not_authorised", "you are not authorised to use this seal now"},
+	{seals.ErrPINWrong, http.StatusUnprocessableEntity, "pin_wrong", "the seal PIN is wrong"},
+	{seals.ErrPINLocked, http.StatusLocked, "pin_locked", "too many wrong PINs; ask an administrator to unlock you"},
+	{seals.ErrPINNotSet, http.StatusConflict, "pin_not_set", "set your PIN for this seal first"},
+	{seals.ErrApprovalPending, http.StatusConflict, "approval_pending", "this use waits for the seal custodian's approval"},
+	{imageproc.ErrNotImage, http.StatusUnprocessableEntity, "not_an_image", "send a PNG or JPEG image"},
+	{imageproc.ErrTooLarge, http.StatusUnprocessableEntity, "image_too_large", "the image must be at most 5 MB and 4096×4096 pixels"},
+	{imageproc.ErrTooSmall, http.StatusUnprocessableEntity, "image_too_small", "the image is too small to make a seal from"},
+	{imageproc.ErrEmpty, http.StatusUnprocessableEntity, "image_empty", "no seal was found in the image"},
+	{imageproc.ErrInvalid, http.StatusUnprocessableEntity, "image_invalid", "the image cannot be used as a seal"},
 }
 
 // statusCodes names the codes of errors Fiber raises itself.

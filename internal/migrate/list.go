@@ -10,4 +10,5 @@ var All = []Migration{
 	{Version: 3, Name: "pki", Up: pki.Migrate0001},
 	{Version: 4, Name: "identity", Up: v0004Identity},
 	{Version: 5, Name: "event anchors", Up: v0005Anchors},
+	{Version: 6, Name: "seals", Up: v0006Seals},
 }
