@@ -7,6 +7,8 @@ set -euo pipefail
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) # seals/render
+command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)   # internal/pdfsig interop (pdfsig, pdftoppm)
+command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools) # internal/pdfsig: NSS db for pdfsig
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,150 @@
+package pdfsig
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"fmt"
+	"io"
+
+	"github.com/emmansun/gmsm/pkcs7"
+	"github.com/emmansun/gmsm/smx509"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"signet/evidence/tsa"
+)
+
+// Timestamper obtains an RFC 3161 time-stamp token over digest, an h
+// digest. *tsa.Client is one.
+type Timestamper interface {
+	Timestamp(ctx context.Context, digest []byte, h tsa.Hash) (*tsa.Token, error)
+}
+
+var _ Timestamper = (*tsa.Client)(nil)
+
+var (
+	// oidTimeStampToken is id-aa-timeStampToken (RFC 3161 appendix A): an
+	// unsigned attribute holding a token over the signature value.
+	oidTimeStampToken       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+	oidSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+)
+
+// ECDSASigner returns a SignerFunc that makes a detached CMS SignedData
+// (content type id-data, digest SHA-256) for PDF readers of
+// adbe.pkcs7.detached. The signed attributes are contentType,
+// messageDigest, signingTime and ESS signingCertificateV2; when ts is not
+// nil, an RFC 3161 token over the SHA-256 of the signature value is added as
+// the unsigned attribute id-aa-timeStampToken. chain holds the certificates
+// above cert, issuer first; all go into the CMS. RSA keys work too.
+func ECDSASigner(cert *x509.Certificate, chain []*x509.Certificate, key crypto.Signer, ts Timestamper) SignerFunc {
+	return func(ctx context.Context, signed io.Reader) ([]byte, error) {
+		ee, err := smx509.ParseCertificate(cert.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("cms: signer certificate: %w", err)
+		}
+		parents := make([]*smx509.Certificate, len(chain))
+		for i, c := range chain {
+			if parents[i], err = smx509.ParseCertificate(c.Raw); err != nil {
+				return nil, fmt.Errorf("cms: chain certificate: %w", err)
+			}
+		}
+		data, err := io.ReadAll(signed)
+		if err != nil {
+			return nil, err
+		}
+		sd, err := pkcs7.NewSignedData(data)
+		if err != nil {
+			return nil, fmt.Errorf("cms: %w", err)
+		}
+		sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+		return finish(ctx, sd, ee, parents, key, ts, tsa.SHA256)
+	}
+}
+
+// SM2Signer returns a SignerFunc that makes a detached GM CMS SignedData
+// (GB/T 35275 OIDs, SM3 digest, SM2 signature with the default signer ID).
+// When ts is not nil, an RFC 3161 token over the SM3 of the signature value
+// is added as the unsigned attribute id-aa-timeStampToken. key must be an
+// *sm2.PrivateKey or a crypto.Signer that computes ZA and SM3 itself.
+func SM2Signer(cert *smx509.Certificate, chain []*smx509.Certificate, key crypto.Signer, ts Timestamper) SignerFunc {
+	return func(ctx context.Context, signed io.Reader) ([]byte, error) {
+		data, err := io.ReadAll(signed)
+		if err != nil {
+			return nil, err
+		}
+		sd, err := pkcs7.NewSMSignedData(data)
+		if err != nil {
+			return nil, fmt.Errorf("cms: %w", err)
+		}
+		return finish(ctx, sd, cert, chain, key, ts, tsa.SM3)
+	}
+}
+
+// finish signs, time-stamps the signature value and returns the detached CMS.
+func finish(ctx context.Context, sd *pkcs7.SignedData, ee *smx509.Certificate, parents []*smx509.Certificate, key crypto.Signer, ts Timestamper, h tsa.Hash) ([]byte, error) {
+	ess, err := signingCertificateV2(ee)
+	if err != nil {
+		return nil, err
+	}
+	cfg := pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{
+		{Type: oidSigningCertificateV2, Value: asn1.RawValue{FullBytes: ess}},
+	}}
+	if err := sd.AddSignerChain(ee, key, parents, cfg); err != nil {
+		return nil, fmt.Errorf("cms: sign: %w", err)
+	}
+	if ts != nil {
+		si := &sd.GetSignedData().SignerInfos[0]
+		tok, err := ts.Timestamp(ctx, h.Sum(si.EncryptedDigest), h)
+		if err != nil {
+			return nil, fmt.Errorf("cms: time-stamp the signature: %w", err)
+		}
+		attr := pkcs7.Attribute{Type: oidTimeStampToken, Value: asn1.RawValue{FullBytes: tok.DER}}
+		if err := si.SetUnauthenticatedAttributes([]pkcs7.Attribute{attr}); err != nil {
+			return nil, fmt.Errorf("cms: time-stamp attribute: %w", err)
+		}
+	}
+	sd.Detach()
+	der, err := sd.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("cms: encode: %w", err)
+	}
+	return der, nil
+}
+
+// signingCertificateV2 returns the DER ESS SigningCertificateV2 (RFC 5035)
+// naming cert by its SHA-256 hash and issuer and serial, as PAdES wants.
+func signingCertificateV2(cert *smx509.Certificate) ([]byte, error) {
+	sum := sha256.Sum256(cert.Raw)
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1OctetString(sum[:])
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+						b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+							b.AddBytes(cert.RawIssuer)
+						})
+					})
+					b.AddASN1BigInt(cert.SerialNumber)
+				})
+			})
+		})
+	})
+	der, err := b.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("cms: encode signing certificate: %w", err)
+	}
+	return der, nil
+}
+
+// timestampHash picks the imprint hash for a signer's digest algorithm.
+func timestampHash(digestAlg asn1.ObjectIdentifier) tsa.Hash {
+	if digestAlg.Equal(pkcs7.OIDDigestAlgorithmSM3) {
+		return tsa.SM3
+	}
+	return tsa.SHA256
+}

@@ -1,0 +1,82 @@
+// Package pdfsig signs PDF documents with incremental updates and verifies
+// their signatures. The signing domain wraps it; it knows nothing of
+// tenants, seals or storage.
+//
+// Sign appends one update holding a signature field, its visible stamps,
+// the signature dictionary and a cross-reference section; a SignerFunc
+// supplied by the caller (ECDSASigner, SM2Signer or an HSM-backed one)
+// turns the signed bytes into a detached CMS. Verify checks every signature
+// field: the byte range, the CMS, the chain, the RFC 3161 time-stamp over
+// the signature value, and what later updates changed.
+//
+// # Invariants
+//
+//   - Sign only appends. The result starts with every byte of its input,
+//     so earlier signatures, which cover only their own ByteRange, stay
+//     valid. Stamps are drawn in the same update the signature covers;
+//     nothing is ever stamped into a signed revision.
+//   - A placeholder is found by offset. The /Contents and /ByteRange holes
+//     are located where the writer put them in the appended bytes, never by
+//     searching the file: an earlier signature's zero padding looks the same.
+//   - A signature that does not fit its placeholder fails with
+//     ErrContentsTooLarge; it is never truncated and the placeholder never grows.
+//   - The new cross-reference section is of the kind the previous one was:
+//     a classic table after a table, an xref stream after a stream (so
+//     readers that do not know streams never meet one they did not before),
+//     with /Prev pointing back.
+//   - Verify trusts nothing by default: no roots given, nothing is Trusted.
+//     It fetches nothing and checks no revocation.
+//
+// # What is written
+//
+// The first Placement is the signature field's widget (/FT /Sig merged
+// with its /Widget annotation, /V pointing at the signature dictionary).
+// Further placements, such as the slices of a cross-page seal, are /Stamp
+// annotations flagged print, locked and locked-contents, added in the same
+// update and so covered by the same signature; removing one later is a
+// modification Verify reports. Each placement's PNG becomes an RGB image
+// XObject, with a soft mask when it has transparency, drawn by a form
+// XObject that is the annotation's normal appearance (/AP /N).
+//
+// The signature dictionary is /Filter /Adobe.PPKLite /SubFilter
+// /adbe.pkcs7.detached. ECDSASigner makes PKCS #7/CMS SignedData with
+// SHA-256, the format Adobe Reader reads; poppler's pdfsig validates it
+// (tested here, with the chain trusted through an NSS database). SM2Signer uses the
+// same SubFilter with GM CMS (GB/T 35275 OIDs, SM2 with SM3), because no
+// SubFilter names SM2: Chinese readers that know GM CMS check it, while
+// poppler 22 reports "Unknown Validation Failure" (checked), and other
+// readers that do not know SM2, Adobe Reader among them, cannot validate
+// it either. Verify checks both kinds.
+//
+// Both signers put an RFC 3161 time-stamp token over the signature value
+// into the unsigned attribute id-aa-timeStampToken (SHA-256 imprint for
+// ECDSA, SM3 for SM2), and an ESS signingCertificateV2 into the signed
+// attributes. The CMS is built with github.com/emmansun/gmsm/pkcs7, which
+// already handles SM2 and exposes the signer info, so the time-stamp can be
+// added after the signature exists; internal/cms does not fit, as it
+// encapsulates content and has no unsigned attributes.
+//
+// # Reading PDF
+//
+// The parser is this package's own and small: trailers, startxref, classic
+// and stream cross-references (with /W, /Index, /Prev, hybrid /XRefStm, Flate
+// and PNG predictors), object streams, and the object syntax. A library such
+// as github.com/pdfcpu/pdfcpu could read, but writing must be byte-exact
+// appending anyway, and comparing one revision with the next needs access
+// to each cross-reference section, which such libraries merge away. Not
+// supported: encrypted documents, and repairing broken cross-references.
+//
+// # What Verify reports
+//
+// For each signature, Change compares every object that later updates
+// write with its previous revision: new signature dictionaries, widgets,
+// stamps, XObjects, extended /Annots and /Fields and /SigFlags are
+// FurtherSignaturesOnly, provided each such update adds a signature;
+// anything else, and bytes appended outside any revision, is Modified.
+// Signatures are gathered from every revision, so one that a later update
+// dropped from the form is still reported (as Modified).
+//
+// Not handled: certification (DocMDP) signatures and their permissions,
+// document time-stamps and long-term validation data (/DSS), revocation,
+// and encrypted documents (Sign refuses them).
+package pdfsig

@@ -1,0 +1,272 @@
+package pdfsig
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+	"unicode/utf16"
+)
+
+// DefaultContentsSize is the room, in bytes of DER, reserved for the CMS
+// signature when Request.ContentsSize is zero: 16 KiB for the signature and
+// certificate chain plus 8 KiB for a time-stamp token.
+const DefaultContentsSize = 24 << 10
+
+// ErrContentsTooLarge means the CMS signature did not fit the reserved room.
+var ErrContentsTooLarge = errors.New("pdfsig: signature does not fit its placeholder")
+
+// SignerFunc returns a DER CMS SignedData that signs, detached, the bytes
+// read from signed: the document with its /Contents value cut out. The
+// caller owns the keys, so it may sign in an HSM; ECDSASigner and SM2Signer
+// are ready-made ones.
+type SignerFunc func(ctx context.Context, signed io.Reader) ([]byte, error)
+
+// Placement is where a signature's image appears.
+type Placement struct {
+	// Page is the page number, from 1.
+	Page int
+	// Rect is llx, lly, urx, ury in PDF points, origin bottom-left.
+	Rect [4]float64
+	// PNG is the image, drawn to fill Rect; transparency is kept.
+	PNG []byte
+}
+
+// Request is what Sign needs.
+type Request struct {
+	// Signer produces the CMS. Required.
+	Signer SignerFunc
+	// Placements are the visible stamps. The first one is the signature
+	// field's widget; the others are locked stamp annotations in the same
+	// update, covered by the same signature. With none, the signature is
+	// invisible (a zero-sized widget on page 1).
+	Placements []Placement
+	// FieldName names the signature field; empty means "Signature<n>".
+	FieldName string
+	// Name, Reason and Location are optional, informational entries.
+	Name, Reason, Location string
+	// Time is written as /M; zero means now. The time that counts is the
+	// time-stamp token's.
+	Time time.Time
+	// ContentsSize is the room for the CMS in bytes; zero means DefaultContentsSize.
+	ContentsSize int
+}
+
+// Sign appends one incremental update to pdf that adds a signature field
+// with its appearances and signs the result. See SignContext.
+func Sign(pdf []byte, req Request) ([]byte, error) {
+	return SignContext(context.Background(), pdf, req)
+}
+
+// SignContext is Sign with a context for the signer, which may call an HSM
+// or a time-stamping authority. It never changes the bytes of pdf: the
+// result is pdf followed by the update.
+func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
+	if req.Signer == nil {
+		return nil, errors.New("sign pdf: no signer")
+	}
+	doc, err := readDocument(pdf)
+	if err != nil {
+		return nil, fmt.Errorf("sign pdf: %w", err)
+	}
+	if doc.trailer()["Encrypt"] != nil {
+		return nil, errors.New("sign pdf: encrypted documents are not supported")
+	}
+	catalog, ok := doc.resolve(doc.trailer()["Root"]).(dict)
+	if !ok {
+		return nil, fmt.Errorf("sign pdf: %w", malformed("catalog is not a dictionary"))
+	}
+	pages, err := pageRefs(doc, catalog)
+	if err != nil {
+		return nil, fmt.Errorf("sign pdf: %w", err)
+	}
+	u := newUpdate(doc)
+
+	acroForm, _ := doc.resolve(catalog["AcroForm"]).(dict)
+	acroForm = acroForm.clone()
+	fields, _ := doc.resolve(acroForm["Fields"]).(array)
+	taken := map[string]bool{}
+	for _, f := range fields {
+		if fd, ok := doc.resolve(f).(dict); ok {
+			t, _ := fd["T"].([]byte)
+			taken[decodeText(t)] = true
+		}
+	}
+	fieldName := req.FieldName
+	for n := len(fields) + 1; fieldName == "" || taken[fieldName]; n++ {
+		if req.FieldName != "" {
+			return nil, fmt.Errorf("sign pdf: a field named %q exists", req.FieldName)
+		}
+		fieldName = fmt.Sprintf("Signature%d", n)
+	}
+
+	size := req.ContentsSize
+	if size <= 0 {
+		size = DefaultContentsSize
+	}
+	contents := &placeholder{width: 2 * size}
+	byteRange := &placeholder{byteRange: true}
+	when := req.Time
+	if when.IsZero() {
+		when = time.Now()
+	}
+	sig := dict{
+		"Type": name("Sig"), "Filter": name("Adobe.PPKLite"), "SubFilter": name("adbe.pkcs7.detached"),
+		"ByteRange": byteRange, "Contents": contents,
+		"M": []byte(when.UTC().Format("D:20060102150405+00'00'")),
+	}
+	for k, v := range map[name]string{"Name": req.Name, "Reason": req.Reason, "Location": req.Location} {
+		if v != "" {
+			sig[k] = textString(v)
+		}
+	}
+	sigRef := u.add(sig)
+
+	placements := req.Placements
+	if len(placements) == 0 {
+		placements = []Placement{{Page: 1}}
+	}
+	newAnnots := map[int][]any{} // page object number → annotations to add
+	var field ref
+	for i, pl := range placements {
+		if pl.Page < 1 || pl.Page > len(pages) {
+			return nil, fmt.Errorf("sign pdf: placement %d: page %d not in 1..%d", i+1, pl.Page, len(pages))
+		}
+		page := pages[pl.Page-1]
+		annot := dict{
+			"Type": name("Annot"), "P": page, "F": int64(4), // print
+			"Rect": array{pl.Rect[0], pl.Rect[1], pl.Rect[2], pl.Rect[3]},
+		}
+		if len(req.Placements) > 0 {
+			if pl.Rect[2] <= pl.Rect[0] || pl.Rect[3] <= pl.Rect[1] {
+				return nil, fmt.Errorf("sign pdf: placement %d: empty rectangle", i+1)
+			}
+			img, err := imageXObject(u, pl.PNG)
+			if err != nil {
+				return nil, fmt.Errorf("sign pdf: placement %d: %w", i+1, err)
+			}
+			annot["AP"] = dict{"N": appearance(u, img, pl.Rect)}
+		}
+		if i == 0 {
+			annot["Subtype"] = name("Widget")
+			annot["FT"] = name("Sig")
+			annot["T"] = textString(fieldName)
+			annot["V"] = sigRef
+			field = u.add(annot)
+			newAnnots[page.num] = append(newAnnots[page.num], field)
+			continue
+		}
+		annot["Subtype"] = name("Stamp")
+		annot["F"] = int64(4 | 128 | 512) // print, locked, locked contents
+		newAnnots[page.num] = append(newAnnots[page.num], u.add(annot))
+	}
+	for num, add := range newAnnots {
+		page, ok := doc.resolve(ref{num, 0}).(dict)
+		if !ok {
+			return nil, fmt.Errorf("sign pdf: %w", malformed("page %d is not a dictionary", num))
+		}
+		page = page.clone()
+		old, _ := doc.resolve(page["Annots"]).(array)
+		page["Annots"] = append(slices.Clone(old), add...)
+		u.set(num, page)
+	}
+	acroForm["Fields"] = append(slices.Clone(fields), field)
+	acroForm["SigFlags"] = int64(3) // signatures exist; append only
+	catalog = catalog.clone()
+	catalog["AcroForm"] = acroForm
+	u.set(doc.trailer()["Root"].(ref).num, catalog)
+
+	appended := u.bytes()
+	out := make([]byte, 0, len(pdf)+len(appended))
+	out = append(append(out, pdf...), appended...)
+
+	// The placeholders are located by their offsets in the appended bytes,
+	// never by searching: an earlier signature's padding looks the same.
+	a := len(pdf) + contents.at
+	b := a + contents.width + 2
+	br := fmt.Sprintf("[0 %d %d %d]", a, b, len(out)-b)
+	if len(br) > byteRangeWidth {
+		return nil, errors.New("sign pdf: file too large for the byte range placeholder")
+	}
+	copy(out[len(pdf)+byteRange.at:], br)
+
+	der, err := req.Signer(ctx, io.MultiReader(bytes.NewReader(out[:a]), bytes.NewReader(out[b:])))
+	if err != nil {
+		return nil, fmt.Errorf("sign pdf: %w", err)
+	}
+	if 2*len(der) > contents.width {
+		return nil, fmt.Errorf("sign pdf: %w: %d bytes, room for %d", ErrContentsTooLarge, len(der), size)
+	}
+	hex.Encode(out[a+1:], der)
+	return out, nil
+}
+
+// pageRefs returns the references of the document's pages in order.
+func pageRefs(doc *document, catalog dict) ([]ref, error) {
+	var pages []ref
+	var walk func(r ref, depth int) error
+	walk = func(r ref, depth int) error {
+		node, ok := doc.resolve(r).(dict)
+		if !ok || depth > 32 {
+			return malformed("page tree node %d", r.num)
+		}
+		if node["Type"] != name("Pages") {
+			pages = append(pages, r)
+			return nil
+		}
+		kids, _ := doc.resolve(node["Kids"]).(array)
+		for _, k := range kids {
+			kr, ok := k.(ref)
+			if !ok {
+				return malformed("page tree kid is not a reference")
+			}
+			if err := walk(kr, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	root, ok := catalog["Pages"].(ref)
+	if !ok {
+		return nil, malformed("catalog without /Pages")
+	}
+	return pages, walk(root, 0)
+}
+
+// decodeText decodes a PDF text string: UTF-16BE after a byte order mark,
+// else bytes taken as Latin-1 (close enough to PDFDocEncoding for names).
+func decodeText(b []byte) string {
+	if len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff {
+		u := make([]uint16, 0, len(b)/2)
+		for i := 2; i+1 < len(b); i += 2 {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		}
+		return string(utf16.Decode(u))
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+// textString encodes s as a PDF text string: ASCII as is, anything else
+// as UTF-16BE with a byte order mark.
+func textString(s string) []byte {
+	ascii := true
+	for _, r := range s {
+		ascii = ascii && r < 0x80
+	}
+	if ascii {
+		return []byte(s)
+	}
+	out := []byte{0xfe, 0xff}
+	for _, c := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(c>>8), byte(c))
+	}
+	return out
+}

@@ -1,0 +1,263 @@
+package pdfsig
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emmansun/gmsm/pkcs7"
+	"github.com/emmansun/gmsm/smx509"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"signet/evidence/tsa"
+)
+
+// VerifyOptions says what signatures are checked against.
+type VerifyOptions struct {
+	// Roots are the trusted roots for signer certificates. smx509 pools hold
+	// ECDSA, RSA and SM2 certificates alike. Nil means no chain is trusted.
+	Roots *smx509.CertPool
+	// TSARoots are the trusted roots for time-stamp tokens. Nil means no
+	// token is trusted.
+	TSARoots *x509.CertPool
+}
+
+// Change says what happened to a document after a signature.
+type Change int
+
+const (
+	// Unchanged means the signature covers the whole file.
+	Unchanged Change = iota
+	// FurtherSignaturesOnly means later updates only add signatures with
+	// their fields, widgets and appearances.
+	FurtherSignaturesOnly
+	// Modified means a later update changes anything else.
+	Modified
+)
+
+// String returns the change as words, such as "further signatures only".
+func (c Change) String() string {
+	return [...]string{"unchanged", "further signatures only", "modified"}[c]
+}
+
+// SignatureReport is what Verify found out about one signature field.
+type SignatureReport struct {
+	// Field is the field's name (/T).
+	Field string
+	// SubFilter is the signature dictionary's /SubFilter.
+	SubFilter string
+	// Name, Reason and Location are the signature dictionary's entries.
+	Name, Reason, Location string
+	// ByteRange is the signed ranges, as written.
+	ByteRange []int64
+	// Gaps are byte spans before the end of the signed ranges that they do
+	// not cover, other than the /Contents value itself. A good signature has none.
+	Gaps [][2]int64
+	// Certificate is the signer's certificate.
+	Certificate *smx509.Certificate
+	// SigningTime is the CMS signingTime attribute: the signer's claim.
+	SigningTime time.Time
+	// Timestamp is the verified time-stamp token over the signature value, or nil.
+	Timestamp *tsa.Info
+	// Intact means the digest and the CMS signature verify and there are no gaps.
+	Intact bool
+	// Trusted means the signer's chain verifies to VerifyOptions.Roots at
+	// the time-stamp's time (or now, without one).
+	Trusted bool
+	// Change is what happened to the document after this signature.
+	Change Change
+	// ChangeDetail names the first modification found, when Change is Modified.
+	ChangeDetail string
+	// Err is the first problem found; nil means intact, trusted, and
+	// time-stamped by a trusted TSA.
+	Err error
+}
+
+// ErrSignature is wrapped by a SignatureReport's Err.
+var ErrSignature = errors.New("pdfsig: signature does not verify")
+
+// Verify checks every signature field of pdf. It returns an error only when
+// the file cannot be read; each signature's own outcome is in its report.
+func Verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
+	doc, err := readDocument(pdf)
+	if err != nil {
+		return nil, fmt.Errorf("verify pdf: %w", err)
+	}
+	// Fields are gathered from every revision, oldest first, so that a
+	// signature a later update removed from the form is still reported.
+	var reports []SignatureReport
+	seen := map[string]bool{}
+	for i := len(doc.sections) - 1; i >= 0; i-- {
+		rev := doc.revision(i)
+		catalog, _ := rev.resolve(rev.trailer()["Root"]).(dict)
+		acroForm, _ := rev.resolve(catalog["AcroForm"]).(dict)
+		fields, _ := rev.resolve(acroForm["Fields"]).(array)
+		for _, f := range signatureFields(rev, fields) {
+			var key bytes.Buffer
+			writeObject(&key, f.sig["ByteRange"])
+			if seen[key.String()] {
+				continue
+			}
+			seen[key.String()] = true
+			reports = append(reports, verifyOne(doc, f.title, f.sig, opts))
+		}
+	}
+	return reports, nil
+}
+
+type signatureField struct {
+	title string
+	sig   dict
+}
+
+// signatureFields returns the signed signature fields in a field tree.
+func signatureFields(doc *document, fields array) []signatureField {
+	var out []signatureField
+	var walk func(fields array, inheritedFT any, depth int)
+	walk = func(fields array, inheritedFT any, depth int) {
+		for _, f := range fields {
+			field, ok := doc.resolve(f).(dict)
+			if !ok || depth > 16 {
+				continue
+			}
+			ft := field["FT"]
+			if ft == nil {
+				ft = inheritedFT
+			}
+			if kids, ok := doc.resolve(field["Kids"]).(array); ok {
+				walk(kids, ft, depth+1)
+			}
+			if sig, ok := doc.resolve(field["V"]).(dict); ok && ft == name("Sig") {
+				title, _ := field["T"].([]byte)
+				out = append(out, signatureField{decodeText(title), sig})
+			}
+		}
+	}
+	walk(fields, nil, 0)
+	return out
+}
+
+func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) SignatureReport {
+	r := SignatureReport{Field: field}
+	str := func(k name) string { s, _ := sig[k].([]byte); return decodeText(s) }
+	r.Name, r.Reason, r.Location = str("Name"), str("Reason"), str("Location")
+	sf, _ := sig["SubFilter"].(name)
+	r.SubFilter = string(sf)
+	fail := func(format string, args ...any) SignatureReport {
+		if r.Err == nil {
+			r.Err = fmt.Errorf("%w: %s", ErrSignature, fmt.Sprintf(format, args...))
+		}
+		return r
+	}
+
+	data := doc.data
+	br, _ := sig["ByteRange"].(array)
+	for _, v := range br {
+		n, _ := v.(int64)
+		r.ByteRange = append(r.ByteRange, n)
+	}
+	if len(br) != 4 {
+		return fail("byte range is not four numbers")
+	}
+	a0, l0, a1, l1 := r.ByteRange[0], r.ByteRange[1], r.ByteRange[2], r.ByteRange[3]
+	end := a1 + l1
+	if a0 < 0 || l0 < 0 || a1 < a0+l0 || l1 < 0 || end > int64(len(data)) {
+		return fail("byte range %v outside the file", r.ByteRange)
+	}
+	if a0 > 0 {
+		r.Gaps = append(r.Gaps, [2]int64{0, a0})
+	}
+	// The one hole allowed is exactly the /Contents hex string of this signature.
+	hole := data[a0+l0 : a1]
+	contents, _ := sig["Contents"].([]byte)
+	if len(hole) < 2 || hole[0] != '<' || hole[len(hole)-1] != '>' || !hexEquals(hole[1:len(hole)-1], contents) {
+		r.Gaps = append(r.Gaps, [2]int64{a0 + l0, a1})
+	}
+	r.Change, r.ChangeDetail = changesAfter(doc, end)
+
+	der, err := trimDER(contents)
+	if err != nil {
+		return fail("contents: %v", err)
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		return fail("parse cms: %v", err)
+	}
+	if len(p7.Signers) != 1 {
+		return fail("cms has %d signers", len(p7.Signers))
+	}
+	p7.Content = append(append([]byte(nil), data[a0:a0+l0]...), data[a1:end]...)
+	if err := p7.Verify(); err != nil {
+		return fail("cms: %v", err)
+	}
+	r.Certificate = p7.GetOnlySigner()
+	_ = p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &r.SigningTime)
+	if len(r.Gaps) > 0 {
+		return fail("the signed ranges leave gaps %v", r.Gaps)
+	}
+	r.Intact = true
+
+	si := p7.Signers[0]
+	trustTime := time.Now()
+	var tsErr error
+	for _, attr := range si.UnauthenticatedAttributes {
+		if !attr.Type.Equal(oidTimeStampToken) || r.Timestamp != nil {
+			continue
+		}
+		h := timestampHash(si.DigestAlgorithm.Algorithm)
+		r.Timestamp, tsErr = tsa.Verify(attr.Value.Bytes, h.Sum(si.EncryptedDigest), h, tsa.VerifyOptions{Roots: opts.TSARoots})
+		if tsErr == nil {
+			trustTime = r.Timestamp.GenTime
+		}
+	}
+	if opts.Roots != nil {
+		if err := p7.VerifyWithChainAtTime(opts.Roots, &trustTime); err == nil {
+			r.Trusted = true
+		} else if r.Err == nil {
+			fail("certificate chain: %v", err)
+		}
+	} else {
+		fail("no roots to check the certificate chain against")
+	}
+	switch {
+	case tsErr != nil:
+		fail("time-stamp: %v", tsErr)
+	case r.Timestamp == nil:
+		fail("no time-stamp token")
+	}
+	return r
+}
+
+// hexEquals reports whether the hex digits in h spell out want.
+func hexEquals(h, want []byte) bool {
+	h = bytes.Map(func(r rune) rune {
+		if isSpace(byte(r)) {
+			return -1
+		}
+		return r
+	}, h)
+	got := make([]byte, hex.DecodedLen(len(h)))
+	if _, err := hex.Decode(got, h); err != nil {
+		return false
+	}
+	return bytes.Equal(got, want)
+}
+
+// trimDER returns the DER element at the start of b, without the zero
+// padding that fills the rest of the placeholder.
+func trimDER(b []byte) ([]byte, error) {
+	s := cryptobyte.String(b)
+	var elem cryptobyte.String
+	var tag cbasn1.Tag
+	if !s.ReadAnyASN1Element(&elem, &tag) {
+		return nil, errors.New("not a DER element")
+	}
+	if len(bytes.Trim(s, "\x00")) != 0 {
+		return nil, errors.New("data after the signature")
+	}
+	return elem, nil
+}
