@@ -16,6 +16,11 @@ import (
 
 func newIssuer(t *testing.T, clk *clock) (*tenants.TokenIssuer, *kek.Keyring) {
 	t.Helper()
+	return newIssuerTB(t, clk)
+}
+
+func newIssuerTB(t testing.TB, clk *clock) (*tenants.TokenIssuer, *kek.Keyring) {
+	t.Helper()
 	db := dbtest.MustOpenSQLite(t)
 	kr, err := kek.Parse("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 	if err != nil {
