@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -114,39 +115,68 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Per
 		return Person{}, fmt.Errorf("authenticate: %w", err)
 	}
 	now := s.now()
-	if p.LockedUntil != nil && now.Before(*p.LockedUntil) {
-		return Person{}, &LockedError{Until: *p.LockedUntil}
+	// Claim the attempt before checking the password, atomically: the claim
+	// fails while the account is locked, and the claim that reaches the limit
+	// sets the lock before any further password is checked. Parallel guesses
+	// therefore get no more checks than sequential ones.
+	claim := db.Model(&Person{}).Where("id = ? AND (locked_until IS NULL OR locked_until <= ?)", p.ID, now).
+		Update("failed_logins", gorm.Expr("failed_logins + 1"))
+	if claim.Error != nil {
+		return Person{}, fmt.Errorf("authenticate: %w", claim.Error)
 	}
+	if claim.RowsAffected != 1 {
+		return Person{}, s.locked(db, p.ID)
+	}
+	if err := db.Select("failed_logins").Where("id = ?", p.ID).First(&p).Error; err != nil {
+		return Person{}, fmt.Errorf("authenticate: %w", err)
+	}
+	var lockedAt *time.Time
+	if p.FailedLogins >= s.opt.LockAfter {
+		until := now.Add(s.lockFor(p.FailedLogins))
+		set := db.Model(&Person{}).Where("id = ? AND (locked_until IS NULL OR locked_until <= ?)", p.ID, now).
+			Update("locked_until", until)
+		if set.Error != nil {
+			return Person{}, fmt.Errorf("authenticate: lock: %w", set.Error)
+		}
+		if set.RowsAffected != 1 {
+			return Person{}, s.locked(db, p.ID) // a parallel attempt locked it first
+		}
+		lockedAt = &until
+	}
+	passwordChecks.Add(1)
 	ok, err := CheckPassword(password, p.PasswordHash)
 	if err != nil {
 		return Person{}, fmt.Errorf("authenticate %s: %w", p.ID, err)
 	}
 	if !ok {
-		// Count atomically: parallel guesses must not undercount.
-		if err := db.Model(&Person{}).Where("id = ?", p.ID).
-			Update("failed_logins", gorm.Expr("failed_logins + 1")).Error; err != nil {
-			return Person{}, fmt.Errorf("authenticate: count failure: %w", err)
-		}
-		if err := db.Select("failed_logins").Where("id = ?", p.ID).First(&p).Error; err != nil {
-			return Person{}, fmt.Errorf("authenticate: %w", err)
-		}
-		if p.FailedLogins >= s.opt.LockAfter {
-			until := now.Add(s.lockFor(p.FailedLogins))
-			if err := db.Model(&Person{}).Where("id = ?", p.ID).Update("locked_until", until).Error; err != nil {
-				return Person{}, fmt.Errorf("authenticate: lock: %w", err)
-			}
-			return Person{}, &LockedError{Until: until}
+		if lockedAt != nil {
+			return Person{}, &LockedError{Until: *lockedAt}
 		}
 		return Person{}, ErrInvalidCredentials
 	}
-	if p.FailedLogins != 0 || p.LockedUntil != nil {
-		if err := db.Model(&Person{}).Where("id = ?", p.ID).
-			Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error; err != nil {
-			return Person{}, fmt.Errorf("authenticate: reset: %w", err)
-		}
-		p.FailedLogins, p.LockedUntil = 0, nil
+	// Success ends the run of failures (the claim counted this attempt too).
+	if err := db.Model(&Person{}).Where("id = ?", p.ID).
+		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error; err != nil {
+		return Person{}, fmt.Errorf("authenticate: reset: %w", err)
 	}
+	p.FailedLogins, p.LockedUntil = 0, nil
 	return p, nil
+}
+
+// passwordChecks counts password hashes compared against stored ones; tests
+// use it to prove that the lockout bounds the checks an attacker gets.
+var passwordChecks atomic.Int64
+
+// locked reads the lock that refused an attempt.
+func (s *Service) locked(db *gorm.DB, id string) error {
+	var p Person
+	if err := db.Select("locked_until").Where("id = ?", id).First(&p).Error; err != nil {
+		return fmt.Errorf("authenticate: %w", err)
+	}
+	if p.LockedUntil == nil {
+		return ErrInvalidCredentials
+	}
+	return &LockedError{Until: *p.LockedUntil}
 }
 
 func (s *Service) lockFor(failures int) time.Duration {

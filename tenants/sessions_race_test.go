@@ -95,3 +95,50 @@ func TestRefreshRaces(t *testing.T) {
 		})
 	}
 }
+
+// TestParallelGuessesCannotOutrunLockout: twenty wrong passwords sent at
+// once are checked no more often than five sent one after another; the
+// rest are refused as locked without a password check.
+func TestParallelGuessesCannotOutrunLockout(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "mariadb"} {
+		t.Run(dialect, func(t *testing.T) {
+			s, _ := newService(t, dialect)
+			ctx := context.Background()
+			signUp(t, s, "guess@example.com")
+			before := tenants.PasswordChecks()
+			var (
+				wg               sync.WaitGroup
+				mu               sync.Mutex
+				invalid, lockedN int
+			)
+			for i := 0; i < 20; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := s.Authenticate(ctx, "guess@example.com", "wrong password!")
+					var le *tenants.LockedError
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case errors.Is(err, tenants.ErrInvalidCredentials):
+						invalid++
+					case errors.As(err, &le):
+						lockedN++
+					default:
+						t.Errorf("unexpected %v", err)
+					}
+				}()
+			}
+			wg.Wait()
+			if checked := tenants.PasswordChecks() - before; checked > 5 {
+				t.Fatalf("%d of 20 parallel guesses had their password checked; the lockout allows 5", checked)
+			}
+			if invalid > 4 || invalid+lockedN != 20 {
+				t.Fatalf("%d answered 'invalid credentials' (checked and not locked), %d locked; at most 4 may be checked before the lock", invalid, lockedN)
+			}
+			if _, err := s.Authenticate(ctx, "guess@example.com", "correct horse battery"); err == nil {
+				t.Fatal("the right password worked while locked")
+			}
+		})
+	}
+}
