@@ -233,6 +233,7 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 		reflect.TypeOf(setRoleRequest{}):          func() any { return setRoleRequest{Role: "admin"} },
 		reflect.TypeOf(inviteRequest{}):           func() any { return inviteRequest{Email: uniq("invitee"), Role: "member"} },
 		reflect.TypeOf(acceptInvitationRequest{}): func() any { return acceptInvitationRequest{Token: "sit_not-a-real-token", Password: "x"} },
+		reflect.TypeOf(setCustodianRequest{}):     func() any { return setCustodianRequest{PersonID: ""} },
 		reflect.TypeOf(createAPIKeyRequest{}):     func() any { return createAPIKeyRequest{Name: "probe", Scopes: []string{"members:read"}} },
 		reflect.TypeOf(mobileCodeRequest{}):       func() any { return mobileCodeRequest{Mobile: "13912345678"} },
 		reflect.TypeOf(savePersonRequest{}): func() any {

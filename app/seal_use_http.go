@@ -231,7 +231,7 @@ func (a *App) listUseApprovals(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows, err := a.Seals.Approvals(c.UserContext(), id)
+	rows, err := a.Seals.Approvals(c.UserContext(), sealActorOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -258,4 +258,26 @@ func (a *App) decideUse(approve bool) fiber.Handler {
 		}
 		return c.JSON(toUseApproval(ap))
 	}
+}
+
+type setCustodianRequest struct {
+	// PersonID is the member who keeps the seal; empty hands approvals back
+	// to the owners and admins.
+	PersonID string `json:"person_id"`
+}
+
+func (a *App) setSealCustodian(c *fiber.Ctx) error {
+	id, err := idParam(c, "sealID")
+	if err != nil {
+		return err
+	}
+	var in setCustodianRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	s, err := a.Seals.SetCustodian(c.UserContext(), sealActorOf(c), id, in.PersonID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toSeal(s))
 }

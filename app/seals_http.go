@@ -33,6 +33,7 @@ type sealDTO struct {
 	ImageSM3   string     `json:"image_sm3"`
 	Made       bool       `json:"made"`
 	CertSerial string     `json:"cert_serial,omitempty"`
+	Custodian  string     `json:"custodian_person_id,omitempty"`
 	ValidStart *time.Time `json:"valid_start,omitempty"`
 	ValidEnd   *time.Time `json:"valid_end,omitempty"`
 	Reason     string     `json:"reason,omitempty"`
@@ -42,7 +43,7 @@ type sealDTO struct {
 func toSeal(s seals.Seal) sealDTO {
 	return sealDTO{ID: s.ID, Kind: string(s.Kind), Style: string(s.Style), Name: s.Name, Purpose: s.Purpose, State: string(s.State),
 		OwnerID: s.OwnerPersonID, WidthMM: s.WidthMM, HeightMM: s.HeightMM, Color: s.Color, ImageSM3: s.ImageSM3,
-		Made: s.SESealKey != "", CertSerial: s.CertSerial, ValidStart: s.ValidStart, ValidEnd: s.ValidEnd, Reason: s.Reason, CreatedAt: s.CreatedAt}
+		Made: s.SESealKey != "", CertSerial: s.CertSerial, Custodian: s.CustodianPersonID, ValidStart: s.ValidStart, ValidEnd: s.ValidEnd, Reason: s.Reason, CreatedAt: s.CreatedAt}
 }
 
 // sealDesignRequest is a template seal: round, oval, finance (official);
@@ -125,12 +126,16 @@ func (a *App) sealRoutes(r *router) {
 		Access: manager, Response: []sealUseDTO{}, Handler: a.listSealUses})
 	r.add(route{Method: "GET", Path: "/api/seals/:sealID/uses.csv", Tag: "seals", Summary: "The seal-use log as CSV",
 		Access: manager, Raw: "text/csv", Handler: a.exportSealUses})
+	r.add(route{Method: "PUT", Path: "/api/seals/:sealID/custodian", Tag: "seals", Summary: "Name the member who keeps the seal and decides uses that need approval (empty: owners and admins)",
+		Access: manager, Request: setCustodianRequest{}, Response: sealDTO{}, Handler: a.setSealCustodian})
+	// The custodian may be a plain member: the domain decides who may see and
+	// decide approvals (the custodian, or owners and admins where none is named).
 	r.add(route{Method: "GET", Path: "/api/seals/:sealID/approvals", Tag: "seals", Summary: "Uses waiting for (or decided by) the custodian",
-		Access: manager, Response: []useApprovalDTO{}, Handler: a.listUseApprovals})
-	r.add(route{Method: "POST", Path: "/api/seals/:sealID/approvals/:approvalID/approve", Tag: "seals", Summary: "Approve one pending use",
-		Access: manager, Response: useApprovalDTO{}, Handler: a.decideUse(true)})
+		Access: member, Scope: "seals:use", Response: []useApprovalDTO{}, Handler: a.listUseApprovals})
+	r.add(route{Method: "POST", Path: "/api/seals/:sealID/approvals/:approvalID/approve", Tag: "seals", Summary: "Approve one pending use (the custodian; nobody approves their own use)",
+		Access: member, Scope: "seals:use", Response: useApprovalDTO{}, Handler: a.decideUse(true)})
 	r.add(route{Method: "POST", Path: "/api/seals/:sealID/approvals/:approvalID/reject", Tag: "seals", Summary: "Reject one pending use",
-		Access: manager, Response: useApprovalDTO{}, Handler: a.decideUse(false)})
+		Access: member, Scope: "seals:use", Response: useApprovalDTO{}, Handler: a.decideUse(false)})
 
 	a.operatorSealRoutes(r)
 }

@@ -2,13 +2,17 @@ package seals_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"signet/evidence/localvault"
 	"signet/internal/dbtest"
 	"signet/internal/ids"
 	"signet/internal/kek"
+	"signet/internal/valid"
 	"signet/pki"
 	"signet/seals"
 	"signet/seals/render"
@@ -20,6 +24,7 @@ import (
 // verification answer is a function field (identity is tested on its own and
 // end to end in app).
 type env struct {
+	db       *gorm.DB
 	svc      *seals.Service
 	ca       *pki.Service
 	now      time.Time
@@ -75,6 +80,7 @@ func newEnv(tb testing.TB, dialect string) *env {
 		Now:  func() time.Time { return e.now },
 	})
 	e.ctx = tenants.WithTenant(ctx, e.tenant)
+	e.db = db.DB
 	actor := func(p tenants.Principal) seals.Actor {
 		p.TenantID = e.tenant
 		return seals.Actor{Principal: p, IP: "192.0.2.1", UserAgent: "seals-test"}
@@ -128,4 +134,17 @@ func (e *env) authoriseMember(tb testing.TB, sealID string, edit func(*seals.Aut
 
 func (e *env) use(sealID string, a seals.Actor, pin string) (seals.Grant, error) {
 	return e.svc.Use(e.ctx, seals.UseRequest{SealID: sealID, Actor: a, PIN: pin, Purpose: "contract 1", DocumentDigest: "ab12"})
+}
+
+// fieldCode returns the code of the field error for field in err, if any.
+func fieldCode(err error, field string) string {
+	var v valid.Errors
+	if errors.As(err, &v) {
+		for _, f := range v {
+			if f.Field == field {
+				return f.Code
+			}
+		}
+	}
+	return ""
 }

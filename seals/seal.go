@@ -54,6 +54,9 @@ type Seal struct {
 	State    State  `gorm:"size:16;not null"`
 	// OwnerPersonID is the person a personal seal belongs to.
 	OwnerPersonID string `gorm:"size:36;not null;default:''"`
+	// CustodianPersonID is the member who keeps the seal (印章管理员) and
+	// decides the uses that need approval; empty means the owners and admins.
+	CustodianPersonID string `gorm:"size:36;not null;default:''"`
 	// WidthMM and HeightMM are the printed size.
 	WidthMM  float64 `gorm:"not null"`
 	HeightMM float64 `gorm:"not null"`

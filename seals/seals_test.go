@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/ids"
 	"signet/internal/ses"
 	"signet/internal/valid"
 	"signet/pki"
@@ -392,7 +393,10 @@ func TestCustodianApproval(t *testing.T) {
 		if _, err := e.use(s.ID, e.member, "246810"); !errors.Is(err, seals.ErrApprovalPending) {
 			t.Fatalf("second use: %v", err)
 		}
-		aps, err := e.svc.Approvals(e.ctx, s.ID)
+		if _, err := e.svc.Approvals(e.ctx, e.member, s.ID); !errors.Is(err, seals.ErrForbidden) {
+			t.Fatalf("a plain member listed approvals: %v", err)
+		}
+		aps, err := e.svc.Approvals(e.ctx, e.owner, s.ID)
 		if err != nil || len(aps) != 1 || aps[0].State != "pending" {
 			t.Fatalf("approvals: %+v %v", aps, err)
 		}
@@ -415,6 +419,51 @@ func TestCustodianApproval(t *testing.T) {
 		}
 		if strings.Join(outcomes, ",") != "pending,pending,granted,pending" {
 			t.Fatalf("use log outcomes: %v", outcomes)
+		}
+	})
+}
+
+// TestNamedCustodian: with a custodian named, only that member decides the
+// uses that need approval — not even an owner — and nobody their own use.
+func TestNamedCustodian(t *testing.T) {
+	forDialects(t, func(t *testing.T, e *env) {
+		s := e.sealIn(t, seals.StateActive)
+		zs, _ := e.svc.Authorisations(e.ctx, s.ID)
+		for _, z := range zs {
+			if err := e.svc.Deauthorise(e.ctx, e.owner, s.ID, z.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.authoriseMember(t, s.ID, func(z *seals.Authorisation) { z.RequireApproval = true })
+		keeper := seals.Actor{Principal: tenants.Principal{PersonID: ids.New(), TenantID: e.tenant, Role: tenants.RoleMember}}
+		if _, err := e.svc.SetCustodian(e.ctx, e.owner, s.ID, keeper.Principal.PersonID); fieldCode(err, "person_id") != "not_member" {
+			t.Fatalf("a non-member was named custodian: %v", err)
+		}
+		if err := e.db.WithContext(e.ctx).Create(&tenants.Membership{ID: ids.New(), PersonID: keeper.Principal.PersonID, Role: tenants.RoleMember}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetCustodian(e.ctx, e.member, s.ID, keeper.Principal.PersonID); !errors.Is(err, seals.ErrForbidden) {
+			t.Fatalf("a member named the custodian: %v", err)
+		}
+		got, err := e.svc.SetCustodian(e.ctx, e.owner, s.ID, keeper.Principal.PersonID)
+		if err != nil || got.CustodianPersonID != keeper.Principal.PersonID {
+			t.Fatalf("set custodian: %+v %v", got.CustodianPersonID, err)
+		}
+		if _, err := e.use(s.ID, e.member, "246810"); !errors.Is(err, seals.ErrApprovalPending) {
+			t.Fatalf("use: %v", err)
+		}
+		aps, err := e.svc.Approvals(e.ctx, keeper, s.ID)
+		if err != nil || len(aps) != 1 {
+			t.Fatalf("custodian lists approvals: %d %v", len(aps), err)
+		}
+		if _, err := e.svc.DecideApproval(e.ctx, e.owner, s.ID, aps[0].ID, true); !errors.Is(err, seals.ErrForbidden) {
+			t.Fatalf("an owner decided though a custodian is named: %v", err)
+		}
+		if _, err := e.svc.DecideApproval(e.ctx, keeper, s.ID, aps[0].ID, true); err != nil {
+			t.Fatalf("custodian approves: %v", err)
+		}
+		if _, err := e.use(s.ID, e.member, "246810"); err != nil {
+			t.Fatalf("approved use: %v", err)
 		}
 	})
 }

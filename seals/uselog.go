@@ -236,9 +236,14 @@ func (s *Service) consumeApproval(ctx context.Context, sealID, personID string, 
 }
 
 // Approvals lists a seal's use approvals, oldest first.
-func (s *Service) Approvals(ctx context.Context, sealID string) ([]UseApproval, error) {
-	if _, err := s.Seal(ctx, sealID); err != nil {
+func (s *Service) Approvals(ctx context.Context, a Actor, sealID string) ([]UseApproval, error) {
+	seal, err := s.Seal(ctx, sealID)
+	if err != nil {
 		return nil, err
+	}
+	custodian := seal.CustodianPersonID != "" && a.Principal.APIKeyID == "" && a.Principal.PersonID == seal.CustodianPersonID
+	if !custodian && !a.manages() {
+		return nil, fmt.Errorf("list approvals: %w", ErrForbidden)
 	}
 	var rows []UseApproval
 	if err := s.db.WithContext(ctx).Where("seal_id = ?", sealID).Order("id").Find(&rows).Error; err != nil {
@@ -247,16 +252,21 @@ func (s *Service) Approvals(ctx context.Context, sealID string) ([]UseApproval, 
 	return rows, nil
 }
 
-// DecideApproval approves or rejects a pending use; the custodian (a tenant
-// manager) only. It returns [ErrNotFound] or [ErrState].
+// DecideApproval approves or rejects a pending use. Only the seal's
+// custodian decides, or, when it names none, an owner or admin; nobody
+// decides their own use. It returns [ErrNotFound], [ErrForbidden] or [ErrState].
 func (s *Service) DecideApproval(ctx context.Context, a Actor, sealID, id string, approve bool) (UseApproval, error) {
-	if !a.manages() {
-		return UseApproval{}, fmt.Errorf("decide seal use: %w", ErrForbidden)
+	seal, err := s.Seal(ctx, sealID)
+	if err != nil {
+		return UseApproval{}, err
 	}
 	var ap UseApproval
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND seal_id = ?", id, sealID).First(&ap).Error; err != nil {
 			return notFound(err, "use approval "+id)
+		}
+		if err := mayDecide(seal, a, ap); err != nil {
+			return err
 		}
 		if ap.State != "pending" {
 			return fmt.Errorf("decide a %s use: %w", ap.State, ErrState)

@@ -10,28 +10,29 @@ import (
 // pending custodian approvals and the seal-use log.
 func v0006Seals(tx *gorm.DB) error {
 	type seal struct {
-		ID            string  `gorm:"primaryKey;size:36"`
-		TenantID      string  `gorm:"size:36;not null;index:ix_seals_tenant"`
-		Kind          string  `gorm:"size:16;not null"`
-		Style         string  `gorm:"size:16;not null"`
-		Name          string  `gorm:"size:100;not null"`
-		Purpose       string  `gorm:"size:200;not null;default:''"`
-		State         string  `gorm:"size:16;not null;index:ix_seals_state"`
-		OwnerPersonID string  `gorm:"size:36;not null;default:''"`
-		WidthMM       float64 `gorm:"not null"`
-		HeightMM      float64 `gorm:"not null"`
-		Color         string  `gorm:"size:16;not null;default:''"`
-		ImageKey      string  `gorm:"size:200;not null"`
-		ImageSM3      string  `gorm:"size:64;not null"`
-		SESealKey     string  `gorm:"size:200;not null;default:''"`
-		CertSerial    string  `gorm:"size:64;not null;default:''"`
-		ValidStart    *time.Time
-		ValidEnd      *time.Time
-		Reason        string `gorm:"size:500;not null;default:''"`
-		AppliedBy     string `gorm:"size:80;not null"`
-		DecidedBy     string `gorm:"size:80;not null;default:''"`
-		CreatedAt     time.Time
-		UpdatedAt     time.Time
+		ID                string  `gorm:"primaryKey;size:36"`
+		TenantID          string  `gorm:"size:36;not null;index:ix_seals_tenant"`
+		Kind              string  `gorm:"size:16;not null"`
+		Style             string  `gorm:"size:16;not null"`
+		Name              string  `gorm:"size:100;not null"`
+		Purpose           string  `gorm:"size:200;not null;default:''"`
+		State             string  `gorm:"size:16;not null;index:ix_seals_state"`
+		OwnerPersonID     string  `gorm:"size:36;not null;default:''"`
+		CustodianPersonID string  `gorm:"size:36;not null;default:''"`
+		WidthMM           float64 `gorm:"not null"`
+		HeightMM          float64 `gorm:"not null"`
+		Color             string  `gorm:"size:16;not null;default:''"`
+		ImageKey          string  `gorm:"size:200;not null"`
+		ImageSM3          string  `gorm:"size:64;not null"`
+		SESealKey         string  `gorm:"size:200;not null;default:''"`
+		CertSerial        string  `gorm:"size:64;not null;default:''"`
+		ValidStart        *time.Time
+		ValidEnd          *time.Time
+		Reason            string `gorm:"size:500;not null;default:''"`
+		AppliedBy         string `gorm:"size:80;not null"`
+		DecidedBy         string `gorm:"size:80;not null;default:''"`
+		CreatedAt         time.Time
+		UpdatedAt         time.Time
 	}
 	type sealAuthorisation struct {
 		ID              string `gorm:"primaryKey;size:36"`
