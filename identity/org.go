@@ -324,7 +324,17 @@ func (s *Service) ApproveOrg(ctx context.Context, id string, a Actor) (OrgVerifi
 	if row.Method != MethodReview {
 		return row, fmt.Errorf("approve organisation: %w", ErrState)
 	}
-	return s.approveOrg(tenants.WithTenant(ctx, row.TenantID), row, a)
+	tctx := tenants.WithTenant(ctx, row.TenantID)
+	if pid, ok := strings.CutPrefix(a.Ref, "person:"); ok {
+		var n int64
+		if err := s.db.WithContext(tctx).Model(&tenants.Membership{}).Where("person_id = ?", pid).Count(&n).Error; err != nil {
+			return row, fmt.Errorf("approve organisation: %w", err)
+		}
+		if n > 0 {
+			return row, fmt.Errorf("approve organisation: %w", ErrSelfReview)
+		}
+	}
+	return s.approveOrg(tctx, row, a)
 }
 
 // approveOrg issues the organisation's certificates, then records the

@@ -285,3 +285,35 @@ func TestDepositConcurrentGuesses(t *testing.T) {
 		}
 	})
 }
+
+// TestNoSelfReview: an operator never approves their own person application,
+// nor that of an organisation they are a member of.
+func TestNoSelfReview(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		const pid, tenantC = "0190a0a0-0000-7000-8000-000000000051", "0190a0a0-0000-7000-8000-0000000000c1"
+		pv := e.save(pid, "经办人", idBob, identity.MethodManual)
+		e.uploadIDs(pid)
+		if _, err := e.svc.SubmitPerson(ctx, pid, applicant(pid)); err != nil {
+			t.Fatal(err)
+		}
+		self := identity.Actor{Ref: "person:" + pid, IP: "198.51.100.8"}
+		if _, err := e.svc.ApprovePerson(ctx, pv.ID, self); !errors.Is(err, identity.ErrSelfReview) {
+			t.Fatalf("an operator approved their own application: %v", err)
+		}
+		if _, err := e.svc.ApprovePerson(ctx, pv.ID, operator); err != nil {
+			t.Fatal(err)
+		}
+		tctx := tenants.WithTenant(ctx, tenantC)
+		ov := e.applyOrg(tctx, pid, usccA, identity.MethodReview)
+		if err := e.db.WithContext(tctx).Create(&tenants.Membership{ID: "0190a0a0-0000-7000-8000-0000000000d1", PersonID: pid, Role: tenants.RoleOwner}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ApproveOrg(ctx, ov.ID, self); !errors.Is(err, identity.ErrSelfReview) {
+			t.Fatalf("an operator approved their own organisation: %v", err)
+		}
+		if ov, err := e.svc.ApproveOrg(ctx, ov.ID, operator); err != nil || ov.State != identity.StateApproved {
+			t.Fatalf("another operator approves: %v", err)
+		}
+	})
+}

@@ -231,6 +231,13 @@ func (s *Service) checkWithProvider(ctx context.Context, row PersonVerification)
 
 // ApprovePerson approves a pending manual application (operators only).
 func (s *Service) ApprovePerson(ctx context.Context, id string, a Actor) (PersonVerification, error) {
+	row, err := s.PersonByID(ctx, id)
+	if err != nil {
+		return row, fmt.Errorf("approve person: %w", err)
+	}
+	if a.Ref == "person:"+row.PersonID {
+		return row, fmt.Errorf("approve person: %w", ErrSelfReview)
+	}
 	return s.approvePerson(ctx, id, a, "")
 }
 

@@ -67,6 +67,9 @@ var (
 	ErrDepositNotSent = errors.New("identity: the deposit has not been sent yet")
 	// ErrProviderUnavailable means the verification provider gave no usable answer.
 	ErrProviderUnavailable = errors.New("identity: verification provider unavailable")
+	// ErrSelfReview means an operator tried to approve their own application,
+	// or that of an organisation they belong to.
+	ErrSelfReview = errors.New("identity: operators cannot approve their own applications")
 )
 
 // Actor is who acts, for the audit log: Ref is "person:<id>", "provider:http"
