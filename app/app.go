@@ -27,6 +27,7 @@ import (
 	"signet/internal/migrate"
 	"signet/internal/otp"
 	"signet/notify"
+	"signet/notify/webhooks"
 	"signet/pki"
 	"signet/seals"
 	"signet/seals/render"
@@ -58,6 +59,9 @@ type App struct {
 
 	// Seals runs electronic seals: application, review, making, use.
 	Seals *seals.Service
+
+	// Webhooks delivers tenants' events to their endpoints.
+	Webhooks *webhooks.Service
 
 	metrics *metrics
 	routes  []*route
@@ -146,6 +150,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Seals: template rendering needs a CJK font; without one, template
 	// seals answer an error naming the font packages and uploads still work.
 	a.openSeals(cfg)
+
+	// Webhooks: endpoint secrets sealed by the keyring; the outbox is sent
+	// by the deliver-webhooks job.
+	a.Webhooks = webhooks.NewService(db.DB, a.Keyring, webhooks.Options{AllowLoopback: cfg.WebhookAllowLoopback})
 
 	// HTTP.
 	a.HTTP = a.newHTTP()

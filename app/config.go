@@ -49,6 +49,10 @@ type Config struct {
 	OTPTTL              time.Duration
 	OTPPerIPPerDay      int
 
+	// WebhookAllowLoopback lets webhook endpoints point at loopback
+	// (development and tests only).
+	WebhookAllowLoopback bool
+
 	PlatformName string
 	PlatformUSCC string
 	TSAURLs      []string
@@ -166,6 +170,10 @@ var settings = []setting{
 	}},
 	{"SIGNET_OTP_PER_IP_PER_DAY", "otp-per-ip-per-day", "50", "SMS codes one client address may request in 24 hours (a number gets at most 10)", false, func(c *Config, v string) (err error) {
 		c.OTPPerIPPerDay, err = strconv.Atoi(v)
+		return err
+	}},
+	{"SIGNET_WEBHOOK_ALLOW_LOOPBACK", "webhook-allow-loopback", "false", "let webhook endpoints use http:// or https:// to 127.0.0.1 / localhost (development only; private addresses stay refused)", false, func(c *Config, v string) (err error) {
+		c.WebhookAllowLoopback, err = strconv.ParseBool(v)
 		return err
 	}},
 	{"SIGNET_CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed by CORS (empty: none)", false, func(c *Config, v string) error {

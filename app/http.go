@@ -46,6 +46,7 @@ func (a *App) newHTTP() *fiber.App {
 	a.identityRoutes(r)
 	a.tsaRoutes(r)
 	a.sealRoutes(r)
+	a.webhookRoutes(r)
 	a.routes = r.routes
 
 	f.Use(func(c *fiber.Ctx) error {

@@ -75,6 +75,14 @@ func testIsolation(t *testing.T, ta *testApp) {
 	mustStatus(t, r, http.StatusOK)
 	approvalA := regexp.MustCompile(`"id":"([0-9a-f-]{36})"`).FindStringSubmatch(string(r.Body))[1]
 
+	// A's webhook endpoint and the delivery of a test event to it.
+	r = ta.call("POST", "/api/webhooks", a.Access, map[string]any{"url": "https://hooks.example.com/tenant-a", "events": []string{"contract.*"}})
+	mustStatus(t, r, http.StatusCreated)
+	webhookA := r.JSON(t)["id"].(string)
+	r = ta.call("POST", "/api/webhooks/"+webhookA+"/test", a.Access, nil)
+	mustStatus(t, r, http.StatusAccepted)
+	deliveryA := r.JSON(t)["id"].(string)
+
 	// Path parameters resolve to A's objects.
 	params := map[string]string{
 		"sealID":               sealA,
@@ -88,9 +96,12 @@ func testIsolation(t *testing.T, ta *testApp) {
 		"orgVerificationID":    orgVerA,
 		"documentID":           documentA,
 		"payoutID":             payoutA,
+		"webhookID":            webhookA,
+		"deliveryID":           deliveryA,
 	}
 	secretsOfA := []string{a.TenantID, a.OwnerID, memberA, invitationA, apiKeyA, "owner-a@example.com", "member-a@example.com", "pending-a@example.com", "甲公司",
-		personVerA, orgVerA, documentA, payoutA, idOwnerA, usccOrgA, bankAccount, sealA, authorisationA, approvalA}
+		personVerA, orgVerA, documentA, payoutA, idOwnerA, usccOrgA, bankAccount, sealA, authorisationA, approvalA,
+		webhookA, deliveryA, "hooks.example.com/tenant-a"}
 
 	// Tenant B's principals.
 	b := ta.signUp("Tenant B", "owner-b@example.com")
@@ -211,6 +222,16 @@ func testIsolation(t *testing.T, ta *testApp) {
 	if strings.Contains(string(r.Body), "revoked_at") {
 		t.Fatalf("A's seal authorisation withdrawn by B: %s", r.Body)
 	}
+	r = ta.call("GET", "/api/webhooks/"+webhookA, a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if m := r.JSON(t); m["enabled"] != true || m["url"] != "https://hooks.example.com/tenant-a" || m["old_secret_until"] != nil {
+		t.Fatalf("A's webhook endpoint changed by B: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/webhooks/"+webhookA+"/deliveries", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if n := strings.Count(string(r.Body), `"event_type":"webhook.test"`); n != 1 {
+		t.Fatalf("A's deliveries changed by B (%d test deliveries): %s", n, r.Body)
+	}
 	r = ta.call("GET", "/api/tenant", a.Access, nil)
 	if r.JSON(t)["name"] != "Tenant A 甲公司" {
 		t.Fatalf("A's tenant renamed by B: %s", r.Body)
@@ -253,7 +274,15 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 		reflect.TypeOf(authoriseRequest{}): func() any {
 			return authoriseRequest{Role: "member", AutoStamp: true, ValidUntil: time.Now().Add(time.Hour)}
 		},
-		reflect.TypeOf(sealPINRequest{}): func() any { return sealPINRequest{PIN: "135790"} },
+		reflect.TypeOf(createWebhookRequest{}): func() any {
+			return createWebhookRequest{URL: "https://probe.example.com/hook", Events: []string{"*"}}
+		},
+		reflect.TypeOf(updateWebhookRequest{}): func() any {
+			disabled := false
+			return updateWebhookRequest{URL: ptr("https://probe.example.com/moved"), Events: []string{"seal.*"}, Enabled: &disabled}
+		},
+		reflect.TypeOf(rotateWebhookSecretRequest{}): func() any { return rotateWebhookSecretRequest{GraceSeconds: ptr(60)} },
+		reflect.TypeOf(sealPINRequest{}):             func() any { return sealPINRequest{PIN: "135790"} },
 		reflect.TypeOf(sealUseRequest{}): func() any {
 			return sealUseRequest{PIN: "246810", Purpose: "probe", DocumentDigest: "b2", AutoStamp: true}
 		},

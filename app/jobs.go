@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ func (a *App) jobs() []job {
 			_, err := evidence.AnchorAll(ctx, a.DB.DB, a.Timestamps)
 			return err
 		}},
+		{"deliver-webhooks", 5 * time.Second, a.deliverWebhooks},
 		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
 			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
 			return err
@@ -61,4 +63,21 @@ func (a *App) startJobs(ctx context.Context) <-chan struct{} {
 	}
 	go func() { wg.Wait(); close(done) }()
 	return done
+}
+
+// deliverWebhooks runs one round of the webhook outbox. A round may need a
+// receiver's full timeout, longer than the runner's budget of half the
+// period, so it keeps the runner's cancellation while the budget lasts and
+// otherwise ends on its own deadline (at most 30s, also at shutdown).
+func (a *App) deliverWebhooks(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cancel()
+		}
+	})
+	defer stop()
+	_, err := a.Webhooks.Deliver(rctx)
+	return err
 }

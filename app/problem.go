@@ -13,6 +13,7 @@ import (
 	"signet/internal/otp"
 	"signet/internal/page"
 	"signet/internal/valid"
+	"signet/notify/webhooks"
 	"signet/seals"
 	"signet/seals/imageproc"
 	"signet/tenants"
@@ -76,6 +77,7 @@ var sentinels = []sentinel{
 	{identity.ErrDepositMismatch, http.StatusUnprocessableEntity, "deposit_mismatch", "the amount does not match the deposit"},
 	{identity.ErrDepositFailed, http.StatusConflict, "deposit_failed", "the deposit check failed and the application was rejected; you may resubmit"},
 	{identity.ErrDepositNotSent, http.StatusConflict, "deposit_not_sent", "the deposit has not been sent yet"},
+	{identity.ErrSelfReview, http.StatusForbidden, "self_review", "another operator must review your own application or your organisation's"},
 	{otp.ErrMismatch, http.StatusUnprocessableEntity, "otp_mismatch", "the SMS code is wrong"},
 	{otp.ErrNoCode, http.StatusUnprocessableEntity, "otp_expired", "no valid SMS code; request a new one"},
 	{otp.ErrExhausted, http.StatusUnprocessableEntity, "otp_exhausted", "too many wrong codes; request a new one"},
@@ -91,6 +93,9 @@ var sentinels = []sentinel{
 	{seals.ErrPINLocked, http.StatusLocked, "pin_locked", "too many wrong PINs; ask an administrator to unlock you"},
 	{seals.ErrPINNotSet, http.StatusConflict, "pin_not_set", "set your PIN for this seal first"},
 	{seals.ErrApprovalPending, http.StatusConflict, "approval_pending", "this use waits for the seal custodian's approval"},
+	{webhooks.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
+	{webhooks.ErrState, http.StatusConflict, "invalid_state", "the delivery is being sent; try again shortly"},
+	{webhooks.ErrUnknownEvent, http.StatusUnprocessableEntity, "unknown_event", "no such event type"},
 	{imageproc.ErrNotImage, http.StatusUnprocessableEntity, "not_an_image", "send a PNG or JPEG image"},
 	{imageproc.ErrTooLarge, http.StatusUnprocessableEntity, "image_too_large", "the image must be at most 5 MB and 4096×4096 pixels"},
 	{imageproc.ErrTooSmall, http.StatusUnprocessableEntity, "image_too_small", "the image is too small to make a seal from"},

@@ -11,4 +11,5 @@ var All = []Migration{
 	{Version: 4, Name: "identity", Up: v0004Identity},
 	{Version: 5, Name: "event anchors", Up: v0005Anchors},
 	{Version: 6, Name: "seals", Up: v0006Seals},
+	{Version: 7, Name: "webhooks", Up: v0007Webhooks},
 }
