@@ -74,15 +74,7 @@ func (a *App) operatorSealImage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.Seals.Seal(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	img, err := a.Seals.Image(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return sendPNG(c, img, s.WidthMM, s.HeightMM)
+	return a.sendSealImage(c, id)
 }
 
 func (a *App) reviewSeal(approve bool) fiber.Handler {

@@ -342,6 +342,12 @@ func (a *App) sealImage(c *fiber.Ctx) error {
 	if err := a.mayView(c, id); err != nil {
 		return err
 	}
+	return a.sendSealImage(c, id)
+}
+
+// sendSealImage answers with a seal's PNG and its printed size; callers
+// have checked who may see it.
+func (a *App) sendSealImage(c *fiber.Ctx, id string) error {
 	s, err := a.Seals.Seal(c.UserContext(), id)
 	if err != nil {
 		return err
