@@ -45,6 +45,7 @@ func (a *App) newHTTP() *fiber.App {
 	a.pkiRoutes(r)
 	a.identityRoutes(r)
 	a.tsaRoutes(r)
+	a.verifyRoutes(r)
 	a.sealRoutes(r)
 	a.webhookRoutes(r)
 	a.routes = r.routes

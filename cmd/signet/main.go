@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,6 +46,7 @@ commands:
   migrate                  apply pending database migrations
   admin create-operator    create or promote a platform operator (-email, -name; password from SIGNET_OPERATOR_PASSWORD or stdin)
   evidence check ID|CHAIN  verify a contract's (or any named chain's) hash-chained event log and its time-stamp anchors
+  verify FILE.pdf          verify every signature of a PDF (exit status 1 unless all are valid; -json for the report)
   version                  print the version
 
 Run "signet serve -h" for the configuration flags.`
@@ -69,6 +71,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: signet evidence check CONTRACT-ID|CHAIN [flags]")
 		}
 		return evidenceCheck(ctx, args[2], args[3:], getenv, stdout)
+	case "verify":
+		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+			return errors.New("usage: signet verify FILE.pdf [-json] [flags]")
+		}
+		return verifyCmd(ctx, args[1], args[2:], getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "signet", version)
 		return nil
@@ -190,5 +197,53 @@ func evidenceCheck(ctx context.Context, target string, args []string, getenv fun
 		fmt.Fprintf(stdout, " (latest %s)", rep.LastAnchor.Format(time.RFC3339))
 	}
 	fmt.Fprintln(stdout)
+	return nil
+}
+
+// verifyCmd prints the same report as POST /api/verify and fails unless
+// every signature is valid.
+func verifyCmd(ctx context.Context, file string, args []string, getenv func(string) string, stdout io.Writer) error {
+	var asJSON bool
+	cfg, err := app.LoadConfig(args, getenv, func(fs *flag.FlagSet) {
+		fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	})
+	if err != nil {
+		return err
+	}
+	pdf, err := app.ReadPDFFile(file, int64(cfg.BodyLimitBytes))
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rep, err := a.VerifyPDF(ctx, pdf)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", file, err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "%s: %s, %d signature(s)\n", file, rep.Verdict, len(rep.Signatures))
+		for i, s := range rep.Signatures {
+			fmt.Fprintf(stdout, "  %d. %s — %s\n     signer %s (serial %s, %s)\n     intact=%t trusted=%t changed after: %s\n",
+				i+1, s.Field, map[bool]string{true: "valid", false: "INVALID"}[s.Valid], s.Signer, s.Serial, s.Algorithm, s.Intact, s.Trusted, s.ChangedAfter)
+			if s.TimestampTime != nil {
+				fmt.Fprintf(stdout, "     time-stamped %s\n", s.TimestampTime.Format(time.RFC3339))
+			}
+			if s.Problem != "" {
+				fmt.Fprintf(stdout, "     problem: %s\n", s.Problem)
+			}
+		}
+	}
+	if rep.Verdict != "valid" {
+		return fmt.Errorf("verify %s: %s", file, rep.Verdict)
+	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,4 +113,45 @@ func decodeJSON(t *testing.T, resp *http.Response, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SIGNET_DATA_DIR": dir, "SIGNET_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	ctx := context.Background()
+	unsigned := filepath.Join(dir, "unsigned.pdf")
+	pdf := "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+	xref := len(pdf)
+	pdf += fmt.Sprintf("xref\n0 3\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", 9, strings.Index(pdf, "2 0 obj"), xref)
+	if err := os.WriteFile(unsigned, []byte(pdf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notPDF := filepath.Join(dir, "note.pdf")
+	os.WriteFile(notPDF, []byte("not a pdf"), 0o600)
+	var out bytes.Buffer
+	t.Run("UnsignedFails", func(t *testing.T) {
+		err := run(ctx, []string{"verify", unsigned}, getenv, &out, &out)
+		if err == nil || !strings.Contains(out.String(), "unsigned, 0 signature(s)") {
+			t.Fatalf("err %v, output %s", err, out.String())
+		}
+	})
+	t.Run("JSON", func(t *testing.T) {
+		out.Reset()
+		_ = run(ctx, []string{"verify", unsigned, "-json"}, getenv, &out, &out)
+		var rep app.VerificationReport
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Verdict != "unsigned" {
+			t.Fatalf("json report %q: %v", out.String(), err)
+		}
+	})
+	t.Run("NotAPDF", func(t *testing.T) {
+		if err := run(ctx, []string{"verify", notPDF}, getenv, &out, &out); err == nil {
+			t.Fatal("a text file verified")
+		}
+	})
+	t.Run("Missing", func(t *testing.T) {
+		if err := run(ctx, []string{"verify", filepath.Join(dir, "nope.pdf")}, getenv, &out, &out); err == nil {
+			t.Fatal("a missing file verified")
+		}
+	})
 }

@@ -1,0 +1,150 @@
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"signet/internal/pdfsig"
+	"signet/pki"
+)
+
+// minimalPDF returns a one-page PDF with a classic xref table.
+func minimalPDF() []byte {
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+		"<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 720 Td (Contract) Tj ET\nendstream",
+	}
+	var b strings.Builder
+	b.WriteString("%PDF-1.7\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return []byte(b.String())
+}
+
+// signWithPlatform signs pdf with signer (see platformSigner).
+func signWithPlatform(t *testing.T, pdf []byte, signer pdfsig.SignerFunc) []byte {
+	t.Helper()
+	out, err := pdfsig.Sign(pdf, pdfsig.Request{Signer: signer, Name: "李雷", Reason: "agree"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// platformSigner issues a person a platform ECDSA certificate and returns a
+// signer time-stamped by the platform TSA, as the signing flow will.
+func platformSigner(t *testing.T, ta *testApp, ref string) (*pki.Credential, pdfsig.SignerFunc) {
+	t.Helper()
+	ctx := context.Background()
+	cred, err := ta.PKI.Issue(ctx, pki.IssueRequest{PartyKind: pki.Person, PartyID: "01a1ffb0-0000-7000-8000-0000000000" + ref, Name: "李雷", PersonRef: "psn-verify-" + ref, Algorithm: pki.ECDSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := cred.Signer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(cred.Certificate.Raw)
+	var chain []*x509.Certificate
+	for _, c := range cred.Chain {
+		xc, _ := x509.ParseCertificate(c.Raw)
+		chain = append(chain, xc)
+	}
+	return cred, pdfsig.ECDSASigner(cert, chain, key, ta.Timestamps)
+}
+
+func verifyBody(t *testing.T, ta *testApp, pdf []byte) VerificationReport {
+	t.Helper()
+	r := ta.call("POST", "/api/verify", "", pdf, "Content-Type", "application/pdf")
+	mustStatus(t, r, http.StatusOK)
+	var rep VerificationReport
+	if err := json.Unmarshal(r.Body, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestVerifyAPI(t *testing.T) {
+	ta := newTestApp(t)
+	cred, signer := platformSigner(t, ta, "01")
+	signed := signWithPlatform(t, minimalPDF(), signer)
+
+	t.Run("Valid", func(t *testing.T) {
+		rep := verifyBody(t, ta, signed)
+		if rep.Verdict != "valid" || len(rep.Signatures) != 1 {
+			t.Fatalf("report = %+v", rep)
+		}
+		s := rep.Signatures[0]
+		if !s.Intact || !s.Trusted || !s.Valid || s.TimestampTime == nil || s.ChangedAfter != "unchanged" || !strings.Contains(s.Signer, "李雷") {
+			t.Fatalf("signature = %+v", s)
+		}
+	})
+	t.Run("SecondSignatureKeepsTheFirstValid", func(t *testing.T) {
+		_, signer2 := platformSigner(t, ta, "02")
+		twice := signWithPlatform(t, signed, signer2)
+		rep := verifyBody(t, ta, twice)
+		if rep.Verdict != "valid" || len(rep.Signatures) != 2 || rep.Signatures[0].ChangedAfter != "further signatures only" {
+			t.Fatalf("report = %+v", rep)
+		}
+	})
+	t.Run("TamperedByteInvalid", func(t *testing.T) {
+		bad := append([]byte(nil), signed...)
+		i := strings.Index(string(bad), "(Contract)")
+		bad[i+1] = 'K'
+		rep := verifyBody(t, ta, bad)
+		if rep.Verdict != "invalid" || rep.Signatures[0].Intact || rep.Signatures[0].Problem == "" {
+			t.Fatalf("tampered report = %+v", rep)
+		}
+	})
+	t.Run("SignedAfterRevocationInvalid", func(t *testing.T) {
+		cred3, signer3 := platformSigner(t, ta, "03")
+		if err := ta.PKI.Revoke(context.Background(), cred3.Serial, pki.ReasonKeyCompromise); err != nil {
+			t.Fatal(err)
+		}
+		late := signWithPlatform(t, minimalPDF(), signer3)
+		rep := verifyBody(t, ta, late)
+		if rep.Verdict != "invalid" || !rep.Signatures[0].RevokedAtSigning {
+			t.Fatalf("signature after revocation = %+v", rep)
+		}
+		// Revoking later does not invalidate what was signed before. Revocation
+		// dates have one-second precision, so revoke in a later second.
+		ts := *verifyBody(t, ta, signed).Signatures[0].TimestampTime
+		time.Sleep(time.Until(ts.Truncate(time.Second).Add(time.Second)))
+		if err := ta.PKI.Revoke(context.Background(), cred.Serial, pki.ReasonSuperseded); err != nil {
+			t.Fatal(err)
+		}
+		if rep := verifyBody(t, ta, signed); rep.Verdict != "valid" || rep.Signatures[0].RevokedAtSigning {
+			t.Fatalf("signature before revocation = %+v", rep)
+		}
+	})
+	t.Run("Unsigned", func(t *testing.T) {
+		if rep := verifyBody(t, ta, minimalPDF()); rep.Verdict != "unsigned" {
+			t.Fatalf("unsigned report = %+v", rep)
+		}
+	})
+	t.Run("NotAPDF", func(t *testing.T) {
+		r := ta.call("POST", "/api/verify", "", []byte("hello"), "Content-Type", "application/pdf")
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		if r.JSON(t)["code"] != "not_a_pdf" {
+			t.Fatal(string(r.Body))
+		}
+		mustStatus(t, ta.call("POST", "/api/verify", "", signed, "Content-Type", "text/plain"), http.StatusUnsupportedMediaType)
+	})
+}
