@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -79,19 +80,19 @@ func (a *App) operatorIdentityRoutes(r *router) {
 	r.add(route{Method: "GET", Path: "/api/operator/identity/persons/:personVerificationID", Tag: tag, Summary: "A person's application (masked), its documents and history",
 		Access: operator, Response: personReviewDTO{}, Handler: a.reviewPerson})
 	r.add(route{Method: "POST", Path: "/api/operator/identity/persons/:personVerificationID/approve", Tag: tag, Summary: "Approve a person and issue their certificates",
-		Access: operator, Response: personVerificationDTO{}, Handler: a.decidePerson("approve")})
+		Access: operator, Response: personVerificationDTO{}, Handler: decide("personVerificationID", a.Identity.ApprovePerson, nil, toPersonVerification)})
 	r.add(route{Method: "POST", Path: "/api/operator/identity/persons/:personVerificationID/reject", Tag: tag, Summary: "Reject a person's application with a reason",
-		Access: operator, Request: decisionRequest{}, Response: personVerificationDTO{}, Handler: a.decidePerson("reject")})
+		Access: operator, Request: decisionRequest{}, Response: personVerificationDTO{}, Handler: decide("personVerificationID", nil, a.Identity.RejectPerson, toPersonVerification)})
 	r.add(route{Method: "POST", Path: "/api/operator/identity/persons/:personVerificationID/revoke", Tag: tag, Summary: "Revoke a person's verification and certificates",
-		Access: operator, Request: decisionRequest{}, Response: personVerificationDTO{}, Handler: a.decidePerson("revoke")})
+		Access: operator, Request: decisionRequest{}, Response: personVerificationDTO{}, Handler: decide("personVerificationID", nil, a.Identity.RevokePerson, toPersonVerification)})
 	r.add(route{Method: "GET", Path: "/api/operator/identity/organisations/:orgVerificationID", Tag: tag, Summary: "An organisation's application (masked), its documents and history",
 		Access: operator, Response: orgReviewDTO{}, Handler: a.reviewOrg})
 	r.add(route{Method: "POST", Path: "/api/operator/identity/organisations/:orgVerificationID/approve", Tag: tag, Summary: "Approve an organisation and issue its certificates",
-		Access: operator, Response: orgVerificationDTO{}, Handler: a.decideOrg("approve")})
+		Access: operator, Response: orgVerificationDTO{}, Handler: decide("orgVerificationID", a.Identity.ApproveOrg, nil, toOrgVerification)})
 	r.add(route{Method: "POST", Path: "/api/operator/identity/organisations/:orgVerificationID/reject", Tag: tag, Summary: "Reject an organisation's application with a reason",
-		Access: operator, Request: decisionRequest{}, Response: orgVerificationDTO{}, Handler: a.decideOrg("reject")})
+		Access: operator, Request: decisionRequest{}, Response: orgVerificationDTO{}, Handler: decide("orgVerificationID", nil, a.Identity.RejectOrg, toOrgVerification)})
 	r.add(route{Method: "POST", Path: "/api/operator/identity/organisations/:orgVerificationID/revoke", Tag: tag, Summary: "Revoke an organisation's verification and certificates",
-		Access: operator, Request: decisionRequest{}, Response: orgVerificationDTO{}, Handler: a.decideOrg("revoke")})
+		Access: operator, Request: decisionRequest{}, Response: orgVerificationDTO{}, Handler: decide("orgVerificationID", nil, a.Identity.RevokeOrg, toOrgVerification)})
 	r.add(route{Method: "GET", Path: "/api/operator/identity/documents/:documentID", Tag: tag, Summary: "A decrypted ID image or authorisation letter",
 		Access: operator, Raw: "application/octet-stream", Handler: a.streamDocument})
 	r.add(route{Method: "GET", Path: "/api/operator/identity/payouts", Tag: tag, Summary: "Micro-deposits waiting to be sent by hand",
@@ -141,35 +142,6 @@ func (a *App) reviewPerson(c *fiber.Ctx) error {
 	return c.JSON(personReviewDTO{Verification: toPersonVerification(v), PersonID: v.PersonID, Documents: documentsOf(ds), History: toHistory(evs)})
 }
 
-func (a *App) decidePerson(action string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, "personVerificationID")
-		if err != nil {
-			return err
-		}
-		var in decisionRequest
-		if action != "approve" {
-			if err := decode(c, &in); err != nil {
-				return err
-			}
-		}
-		ctx, who := c.UserContext(), actorOf(c)
-		var v identity.PersonVerification
-		switch action {
-		case "approve":
-			v, err = a.Identity.ApprovePerson(ctx, id, who)
-		case "reject":
-			v, err = a.Identity.RejectPerson(ctx, id, in.Reason, who)
-		default:
-			v, err = a.Identity.RevokePerson(ctx, id, in.Reason, who)
-		}
-		if err != nil {
-			return err
-		}
-		return c.JSON(toPersonVerification(v))
-	}
-}
-
 func (a *App) reviewOrg(c *fiber.Ctx) error {
 	id, err := idParam(c, "orgVerificationID")
 	if err != nil {
@@ -191,32 +163,31 @@ func (a *App) reviewOrg(c *fiber.Ctx) error {
 	return c.JSON(orgReviewDTO{Verification: toOrgVerification(v), TenantID: v.TenantID, Documents: documentsOf(ds), History: toHistory(evs)})
 }
 
-func (a *App) decideOrg(action string) fiber.Handler {
+// decide is an operator's decision on one application: approve (no body), or
+// reject or revoke with {reason}. Exactly one of approve and withReason is set.
+func decide[V, D any](param string,
+	approve func(ctx context.Context, id string, a identity.Actor) (V, error),
+	withReason func(ctx context.Context, id, reason string, a identity.Actor) (V, error),
+	conv func(V) D) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, "orgVerificationID")
+		id, err := idParam(c, param)
 		if err != nil {
 			return err
 		}
-		var in decisionRequest
-		if action != "approve" {
+		var v V
+		if approve != nil {
+			v, err = approve(c.UserContext(), id, actorOf(c))
+		} else {
+			var in decisionRequest
 			if err := decode(c, &in); err != nil {
 				return err
 			}
-		}
-		ctx, who := c.UserContext(), actorOf(c)
-		var v identity.OrgVerification
-		switch action {
-		case "approve":
-			v, err = a.Identity.ApproveOrg(ctx, id, who)
-		case "reject":
-			v, err = a.Identity.RejectOrg(ctx, id, in.Reason, who)
-		default:
-			v, err = a.Identity.RevokeOrg(ctx, id, in.Reason, who)
+			v, err = withReason(c.UserContext(), id, in.Reason, actorOf(c))
 		}
 		if err != nil {
 			return err
 		}
-		return c.JSON(toOrgVerification(v))
+		return c.JSON(conv(v))
 	}
 }
 
