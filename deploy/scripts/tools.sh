@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests shell out to, where missing:
-# openssl (PKI/TSA interoperability checks), fonts-wqy-microhei (seal images). Needs root and apt-get; without
+# openssl (PKI/TSA interoperability checks), fonts-wqy-microhei (seal images),
+# libreoffice-writer-nogui (DOCX/ODT to PDF). Needs root and apt-get; without
 # them it says what is missing and the affected tests fail in CI.
 set -euo pipefail
 
@@ -9,6 +10,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) # seals/render
 command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)   # internal/pdfsig interop (pdfsig, pdftoppm)
 command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools) # internal/pdfsig: NSS db for pdfsig
+command -v unzip >/dev/null 2>&1 || need+=(unzip)                # evidence/bundle: RECIPE.md is run as written (also pdftotext from poppler-utils)
+# internal/convert: headless Writer, about 85 MB to download with --no-install-recommends
+command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
