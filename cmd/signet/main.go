@@ -46,6 +46,7 @@ commands:
   migrate                  apply pending database migrations
   admin create-operator    create or promote a platform operator (-email, -name; password from SIGNET_OPERATOR_PASSWORD or stdin)
   evidence check ID|CHAIN  verify a contract's (or any named chain's) hash-chained event log and its time-stamp anchors
+  evidence verify PKG.zip  verify an exported evidence package offline (-roots roots.pem to pin the roots; -json)
   verify FILE.pdf          verify every signature of a PDF (exit status 1 unless all are valid; -json for the report)
   version                  print the version
 
@@ -67,8 +68,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return createOperator(ctx, args[2:], getenv, stdout)
 	case "evidence":
+		if len(args) >= 2 && args[1] == "verify" {
+			return evidenceVerify(args[2:], stdout, stderr)
+		}
 		if len(args) < 3 || args[1] != "check" {
-			return errors.New("usage: signet evidence check CONTRACT-ID|CHAIN [flags]")
+			return errors.New("usage: signet evidence check CONTRACT-ID|CHAIN [flags] | signet evidence verify [-roots roots.pem] [-json] package.zip")
 		}
 		return evidenceCheck(ctx, args[2], args[3:], getenv, stdout)
 	case "verify":

@@ -1,0 +1,402 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
+
+	"signet/evidence"
+	"signet/evidence/tsa"
+	"signet/internal/pdfsig"
+	"signet/internal/ses"
+)
+
+// checkEvents recomputes every chain of events.json.
+func (v *verifier) checkEvents() {
+	data, ok := v.data("event-chain", eventsFile)
+	if !ok {
+		return
+	}
+	evs, err := decodeEvents(data)
+	if err != nil {
+		v.fail("event-chain", eventsFile, "malformed: %v", err)
+		return
+	}
+	v.chainNames, v.events = chains(evs)
+	if len(evs) == 0 {
+		v.ok("event-chain", eventsFile, "no events")
+	}
+	for _, c := range v.chainNames {
+		es := v.events[c]
+		if err := evidence.VerifyChain(c, es); err != nil {
+			v.fail("event-chain", eventsFile, "%v", err)
+			continue
+		}
+		v.ok("event-chain", eventsFile, "chain %s: %d events intact, head %s", c, len(es), es[len(es)-1].Hash)
+	}
+}
+
+// checkAnchors verifies anchors.json against the chains and the roots.
+func (v *verifier) checkAnchors() {
+	data, ok := v.data("anchors", anchorsFile)
+	if !ok {
+		return
+	}
+	var doc anchorsDoc
+	if err := unmarshalJSON(data, &doc); err != nil || doc.Format != anchorsFormat {
+		v.fail("anchors", anchorsFile, "malformed: %v", err)
+		return
+	}
+	byChain := map[string][]evidence.Anchor{}
+	used := map[string]bool{}
+	for _, a := range doc.Anchors {
+		if a.Token != anchorsDir+a.ID+".tsr" || !safeID.MatchString(a.ID) {
+			v.fail("anchors", anchorsFile, "anchor %s names token file %q, not %s%s.tsr", a.ID, a.Token, anchorsDir, a.ID)
+			return
+		}
+		tsr, ok := v.data("anchors", a.Token)
+		if !ok {
+			return
+		}
+		used[a.Token] = true
+		token, err := unwrapResponse(tsr)
+		if err != nil {
+			v.fail("anchors", a.Token, "%v", err)
+			return
+		}
+		if _, ok := v.events[a.Chain]; !ok {
+			v.fail("anchors", anchorsFile, "anchor %s is for chain %s, which has no events in %s", a.ID, a.Chain, eventsFile)
+			return
+		}
+		byChain[a.Chain] = append(byChain[a.Chain], evidence.Anchor{ID: a.ID, TenantID: a.TenantID, Chain: a.Chain,
+			Seq: a.Seq, Hash: a.Hash, Token: token, GenTime: a.GenTime})
+	}
+	for _, name := range v.names(anchorsDir, "") {
+		if !used[name] {
+			v.fail("anchors", name, "time-stamp not named by %s", anchorsFile)
+		}
+	}
+	for _, c := range v.chainNames {
+		as := byChain[c]
+		if err := evidence.VerifyAnchors(c, v.events[c], as, v.x509Roots, v.tsaInter); err != nil {
+			v.fail("anchors", anchorsFile, "%v", err)
+			continue
+		}
+		for _, a := range as {
+			if _, err := v.verifyToken(a.Token, mustHex(a.Hash), tsa.SM3); err != nil {
+				v.fail("anchors", anchorsDir+a.ID+".tsr", "%v", err)
+			}
+		}
+		if len(as) == 0 {
+			v.ok("anchors", anchorsFile, "chain %s: not anchored", c)
+			continue
+		}
+		last := as[len(as)-1]
+		v.ok("anchors", anchorsFile, "chain %s: %d anchors verify, the last at seq %d, %s", c, len(as), last.Seq, last.GenTime.Format(time.RFC3339))
+	}
+}
+
+func mustHex(s string) []byte {
+	b, _ := hex.DecodeString(s)
+	return b
+}
+
+// checkTimestamps verifies every timestamps/*.tsr, whatever it covers,
+// and names the package file it covers when there is one.
+func (v *verifier) checkTimestamps() {
+	for _, name := range v.names("timestamps/", "") {
+		token, err := tokenOf(v.files[name])
+		if err != nil {
+			v.fail("timestamp", name, "%v", err)
+			continue
+		}
+		info, err := v.verifyAnyImprint(token)
+		if err != nil {
+			v.fail("timestamp", name, "%v", err)
+			continue
+		}
+		covers := "data outside the package (such as a signature value)"
+		for _, e := range v.man.Files {
+			want := e.SHA256
+			if info.Hash == tsa.SM3 {
+				want = e.SM3
+			}
+			if want == hex.EncodeToString(info.HashedMessage) {
+				covers = e.Path
+				break
+			}
+		}
+		v.ok("timestamp", name, "%s time-stamp of %s at %s by %q", info.Hash, covers, info.GenTime.Format(time.RFC3339), info.Certificate.Subject.String())
+	}
+}
+
+// revision is one file of a document's history.
+type revision struct {
+	path    string
+	order   int // 0 original, k rev-k, maxInt final
+	reports []pdfsig.SignatureReport
+}
+
+// checkDocuments verifies every signature of every document, and that
+// each document's revisions extend one another, each adding signatures.
+func (v *verifier) checkDocuments() {
+	docs := map[string][]revision{}
+	opts := pdfsig.VerifyOptions{Roots: v.roots, TSARoots: v.x509Roots}
+	for _, name := range v.names(documentsDir, "") {
+		m := documentName.FindStringSubmatch(name)
+		if m == nil {
+			v.fail("pdf-signatures", name, "not named <n>-original.pdf, <n>-rev-<k>.pdf or <n>-final.pdf")
+			continue
+		}
+		reports, err := pdfsig.Verify(v.files[name], opts)
+		if err != nil {
+			v.fail("pdf-signatures", name, "%v", err)
+			continue
+		}
+		good := true
+		for i, r := range reports {
+			last := i == len(reports)-1
+			switch {
+			case r.Err != nil:
+				v.fail("pdf-signatures", name, "signature %d (%s): %v", i+1, r.Field, r.Err)
+			case !r.Intact || !r.Trusted || r.Timestamp == nil:
+				v.fail("pdf-signatures", name, "signature %d (%s) is not intact, trusted and time-stamped", i+1, r.Field)
+			case last && r.Change != pdfsig.Unchanged, !last && r.Change != pdfsig.FurtherSignaturesOnly:
+				v.fail("pdf-signatures", name, "signature %d (%s): document %s after it %s", i+1, r.Field, r.Change, r.ChangeDetail)
+			case v.isRevoked(r.Certificate, r.Timestamp.GenTime):
+				at, _ := v.revokedBefore(r.Certificate, r.Timestamp.GenTime)
+				v.fail("pdf-signatures", name, "signature %d (%s): the signer's certificate was revoked %s, before the signature's time-stamp %s",
+					i+1, r.Field, at.UTC().Format(time.RFC3339), r.Timestamp.GenTime.UTC().Format(time.RFC3339))
+			default:
+				continue
+			}
+			good = false
+		}
+		switch {
+		case good && len(reports) == 0:
+			v.ok("pdf-signatures", name, "not signed")
+		case good:
+			v.ok("pdf-signatures", name, "%d signatures intact, trusted and time-stamped; nothing but signatures added after each", len(reports))
+		}
+		order := 0
+		switch {
+		case m[2] == "final":
+			order = 1 << 30
+		case m[3] != "":
+			order, _ = strconv.Atoi(m[3])
+		}
+		docs[m[1]] = append(docs[m[1]], revision{name, order, reports})
+	}
+	var ids []string
+	for id := range docs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		v.checkRevisions(id, docs[id])
+	}
+}
+
+func (v *verifier) checkRevisions(id string, revs []revision) {
+	sort.Slice(revs, func(i, j int) bool { return revs[i].order < revs[j].order })
+	last := revs[len(revs)-1]
+	if last.order != 1<<30 {
+		v.fail("document-revisions", last.path, "document %s has no final version (%s%s-final.pdf)", id, documentsDir, id)
+		return
+	}
+	if len(last.reports) == 0 {
+		v.fail("document-revisions", last.path, "the final version is not signed")
+		return
+	}
+	for i := 1; i < len(revs); i++ {
+		prev, cur := revs[i-1], revs[i]
+		pb, cb := v.files[prev.path], v.files[cur.path]
+		switch {
+		case !bytes.HasPrefix(cb, pb):
+			v.fail("document-revisions", cur.path, "does not extend %s: an earlier revision must be a prefix of a later one", prev.path)
+			return
+		case len(cb) == len(pb) && cur.order == 1<<30:
+			// The final version may be the last revision itself.
+		case len(cur.reports) <= len(prev.reports):
+			v.fail("document-revisions", cur.path, "adds no signature to %s (%d, was %d)", prev.path, len(cur.reports), len(prev.reports))
+			return
+		}
+	}
+	v.ok("document-revisions", last.path, "%d revisions of document %s, each extending the one before with signatures only", len(revs), id)
+}
+
+// checkSES verifies every SES_Signature against the package file whose
+// SM3 it signs, and chains its signer and seal maker to the roots.
+func (v *verifier) checkSES() {
+	for _, name := range v.names("ses/", "") {
+		der := v.files[name]
+		var sig ses.SESSignature
+		if err := sig.Unmarshal(der); err != nil {
+			v.fail("ses-signature", name, "%v", err)
+			continue
+		}
+		target := ""
+		for _, e := range v.man.Files {
+			if e.Path != name && e.SM3 == hex.EncodeToString(sig.TBS.DataHash) {
+				target = e.Path
+				break
+			}
+		}
+		if target == "" {
+			v.fail("ses-signature", name, "signs data (SM3 %x) that is not in the package", sig.TBS.DataHash)
+			continue
+		}
+		if err := ses.VerifySignature(der, v.files[target]); err != nil {
+			v.fail("ses-signature", name, "over %s: %v", target, err)
+			continue
+		}
+		at := sig.TBS.TimeInfo
+		if sig.Timestamp != nil {
+			// GB/T 38540 leaves the imprint hash open: SM3 is usual, SHA-256 is read too.
+			sum := sm3.Sum(sig.Signature)
+			info, err := v.verifyToken(sig.Timestamp, sum[:], tsa.SM3)
+			if errors.Is(err, tsa.ErrImprintMismatch) {
+				info, err = v.verifyToken(sig.Timestamp, tsa.SHA256.Sum(sig.Signature), tsa.SHA256)
+			}
+			if err != nil {
+				v.fail("ses-signature", name, "time-stamp over the signature value: %v", err)
+				continue
+			}
+			at = info.GenTime
+		}
+		if err := v.chainSM2(sig.Cert, at); err != nil {
+			v.fail("ses-signature", name, "signer certificate: %v", err)
+			continue
+		}
+		if signer, err := smx509.ParseCertificate(sig.Cert); err == nil && v.isRevoked(signer, at) {
+			v.fail("ses-signature", name, "the signer's certificate was revoked before %s", at.UTC().Format(time.RFC3339))
+			continue
+		}
+		if err := v.chainSM2(sig.TBS.Seal.Cert, at); err != nil {
+			v.fail("ses-signature", name, "seal maker certificate: %v", err)
+			continue
+		}
+		v.ok("ses-signature", name, "seal %q applied to %s at %s; signer and maker chain to a trusted root",
+			sig.TBS.Seal.Info.Property.Name, target, at.UTC().Format(time.RFC3339))
+	}
+}
+
+func (v *verifier) isRevoked(cert *smx509.Certificate, t time.Time) bool {
+	_, ok := v.revokedBefore(cert, t)
+	return ok
+}
+
+func (v *verifier) chainSM2(der []byte, at time.Time) error {
+	c, err := smx509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	_, err = c.Verify(smx509.VerifyOptions{Roots: v.roots, Intermediates: v.certInter, CurrentTime: at,
+		KeyUsages: []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny}})
+	if err != nil {
+		return fmt.Errorf("%q does not chain to a trusted root at %s: %v", c.Subject, at.UTC().Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+// checkOthers checks that certificates, CRLs, willingness records, keys
+// and reports are what their names say.
+func (v *verifier) checkOthers() {
+	for _, name := range v.names("certs/", "") {
+		if certs, err := parseCerts(v.files[name]); err != nil {
+			v.fail("certificate", name, "%v", err)
+		} else {
+			v.ok("certificate", name, "%d certificates, first %q", len(certs), certs[0].Subject.String())
+		}
+	}
+	for _, name := range v.names("keys/", "") {
+		if strings.HasSuffix(name, ".pub.pem") {
+			continue // checked with its certificate
+		}
+		if _, err := parseCerts(v.files[name]); err != nil {
+			v.fail("certificate", name, "%v", err)
+		}
+	}
+	for _, name := range v.names("willingness/", "") {
+		if !json.Valid(v.files[name]) {
+			v.fail("willingness", name, "not valid JSON")
+		} else {
+			v.ok("willingness", name, "well-formed")
+		}
+	}
+	for _, name := range []string{reportZHFile, reportENFile} {
+		data, ok := v.data("report", name)
+		if !ok {
+			continue
+		}
+		if _, err := pdfsig.Verify(data, pdfsig.VerifyOptions{}); err != nil {
+			v.fail("report", name, "not a readable PDF: %v", err)
+		} else {
+			v.ok("report", name, "readable PDF")
+		}
+	}
+}
+
+// checkCRLs verifies every crl/*.crl and records what the verified ones
+// revoke, so that signatures can be checked against them.
+func (v *verifier) checkCRLs() {
+	v.revoked = map[string]time.Time{}
+	for _, name := range v.names("crl/", "") {
+		v.checkCRL(name)
+	}
+}
+
+// revokedBefore reports whether a CRL in the package revokes cert at or
+// before t, and when.
+func (v *verifier) revokedBefore(cert *smx509.Certificate, t time.Time) (time.Time, bool) {
+	at, ok := v.revoked[revocationKey(cert.RawIssuer, cert.SerialNumber.Bytes())]
+	return at, ok && !t.Before(at)
+}
+
+func revocationKey(issuer, serial []byte) string {
+	return hex.EncodeToString(issuer) + "/" + hex.EncodeToString(serial)
+}
+
+func (v *verifier) checkCRL(name string) {
+	crl, err := smx509.ParseRevocationList(v.files[name])
+	if err != nil {
+		v.fail("crl", name, "%v", err)
+		return
+	}
+	var issuers []*smx509.Certificate
+	for n, data := range v.files {
+		if strings.HasSuffix(n, ".pem") && (strings.HasPrefix(n, "certs/") || strings.HasPrefix(n, "keys/")) {
+			if cs, err := parseCerts(data); err == nil {
+				issuers = append(issuers, cs...)
+			}
+		}
+	}
+	var found bool
+	for _, c := range issuers {
+		if !bytes.Equal(c.RawSubject, crl.RawIssuer) {
+			continue
+		}
+		found = true
+		if err := crl.CheckSignatureFrom(c); err == nil {
+			for _, e := range crl.RevokedCertificateEntries {
+				v.revoked[revocationKey(crl.RawIssuer, e.SerialNumber.Bytes())] = e.RevocationTime
+			}
+			v.ok("crl", name, "CRL number %v of %q, %d revoked, signed by its issuer", crl.Number, c.Subject.String(), len(crl.RevokedCertificateEntries))
+			return
+		}
+	}
+	if found {
+		v.fail("crl", name, "signature does not verify with its issuer's certificate")
+		return
+	}
+	v.ok("crl", name, "CRL number %v parses; its issuer's certificate is not in the package, so its signature is unchecked", crl.Number)
+}
