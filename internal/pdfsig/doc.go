@@ -76,6 +76,19 @@
 // Signatures are gathered from every revision, so one that a later update
 // dropped from the form is still reported (as Modified).
 //
+// # Reading and drawing before signing
+//
+// Inspect validates an upload (header, cross-references, catalog, the
+// whole page tree and every page's content streams) and reports page
+// count, visible boxes and rotation; it fails with ErrNotPDF, ErrEncrypted
+// or ErrCorrupt and never panics (FuzzInspect). FindText interprets page
+// content, forms included, to find keyword anchors for placements.
+// Flatten and AppendPage append one incremental update that draws images
+// into page content or onto a new last page; they are for unsigned
+// documents, since any later update that is not a signature makes Verify
+// report Modified. Existing content is wrapped in q … Q so that its
+// graphics state cannot move what is drawn after it.
+//
 // Not handled: certification (DocMDP) signatures and their permissions,
 // document time-stamps and long-term validation data (/DSS), revocation,
 // and encrypted documents (Sign refuses them).

@@ -20,7 +20,11 @@ type parser struct {
 	data []byte
 	pos  int
 	doc  *document
+	nest int // open arrays and dictionaries, bounded against crafted input
 }
+
+// maxNesting bounds nested arrays and dictionaries; real files stay far below it.
+const maxNesting = 100
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
@@ -76,12 +80,22 @@ func (p *parser) object() (any, error) {
 	case c == '(':
 		return p.literalString()
 	case c == '<' && p.pos+1 < len(p.data) && p.data[p.pos+1] == '<':
+		if p.nest >= maxNesting {
+			return nil, malformed("objects nest too deep at %d", p.pos)
+		}
 		p.pos += 2
+		p.nest++
+		defer func() { p.nest-- }()
 		return p.dict()
 	case c == '<':
 		return p.hexString()
 	case c == '[':
+		if p.nest >= maxNesting {
+			return nil, malformed("objects nest too deep at %d", p.pos)
+		}
 		p.pos++
+		p.nest++
+		defer func() { p.nest-- }()
 		var a array
 		for {
 			p.skipSpace()
@@ -254,7 +268,7 @@ func (p *parser) dict() (any, error) {
 	}
 	start := p.pos
 	n, ok := d.get(p.doc, "Length").(int64)
-	if !ok || n < 0 || start+int(n) > len(p.data) {
+	if !ok || n < 0 || n > int64(len(p.data)-start) {
 		// Fall back on the keyword when the length is missing or wrong.
 		e := bytes.Index(p.data[start:], []byte("endstream"))
 		if e < 0 {

@@ -28,7 +28,8 @@ type document struct {
 	data     []byte
 	sections []*section
 	objStms  map[int][]any
-	depth    int // nested object loads, bounded against reference cycles
+	depth    int  // nested object loads, bounded against reference cycles
+	inHybrid bool // reading the stream section of a hybrid file
 }
 
 // readDocument reads the cross-reference chain that starts at the last startxref.
@@ -58,6 +59,9 @@ func readDocument(data []byte) (*document, error) {
 		}
 		off = int(prev)
 	}
+	if len(d.sections) == 0 {
+		return nil, malformed("bad startxref")
+	}
 	if _, ok := d.trailer()["Root"].(ref); !ok {
 		return nil, malformed("trailer without /Root")
 	}
@@ -72,11 +76,14 @@ func (d *document) revision(i int) *document {
 }
 
 func (d *document) readSection(off int) (*section, error) {
-	if off >= len(d.data) {
+	if off < 0 || off >= len(d.data) {
 		return nil, malformed("xref offset %d beyond end", off)
 	}
 	p := &parser{data: d.data, pos: off, doc: d}
 	if p.keyword("xref") {
+		if d.inHybrid {
+			return nil, malformed("xref table at %d where a hybrid file's stream was expected", off)
+		}
 		s := &section{offset: off, entries: map[int]xrefEntry{}}
 		for {
 			save := p.pos
@@ -107,8 +114,12 @@ func (d *document) readSection(off int) (*section, error) {
 			return nil, malformed("bad trailer at %d", p.pos)
 		}
 		// A hybrid file's stream section fills in what the table leaves out.
-		if xs, ok := s.trailer["XRefStm"].(int64); ok {
-			if hs, err := d.readSection(int(xs)); err == nil {
+		// It must be a stream: a table there could point back here.
+		if xs, ok := s.trailer["XRefStm"].(int64); ok && !d.inHybrid {
+			d.inHybrid = true
+			hs, err := d.readSection(int(xs))
+			d.inHybrid = false
+			if err == nil {
 				for n, e := range hs.entries {
 					if _, ok := s.entries[n]; !ok {
 						s.entries[n] = e
@@ -156,6 +167,9 @@ func (d *document) readSection(off int) (*section, error) {
 		return v
 	}
 	rowLen := widths[0] + widths[1] + widths[2]
+	if rowLen == 0 {
+		return nil, malformed("xref stream /W")
+	}
 	for i := 0; i+1 < len(index); i += 2 {
 		first, _ := index[i].(int64)
 		count, _ := index[i+1].(int64)
@@ -199,6 +213,9 @@ func (d *document) object(num int) (any, error) {
 		return nil, malformed("object %d not found", num)
 	}
 	if e.kind == 1 {
+		if e.a < 0 || e.a >= len(d.data) {
+			return nil, malformed("object %d at offset %d beyond end", num, e.a)
+		}
 		p := &parser{data: d.data, pos: e.a, doc: d}
 		r, v, err := p.indirect()
 		if err != nil {
@@ -238,15 +255,18 @@ func (d *document) objectStream(num int) ([]any, error) {
 	}
 	n, _ := st.dict["N"].(int64)
 	first, _ := st.dict["First"].(int64)
-	if first < 0 || int(first) > len(raw) {
+	if first < 0 || first > int64(len(raw)) {
 		return nil, malformed("object stream %d /First", num)
+	}
+	if n < 0 || n > first { // each object takes at least two header bytes
+		return nil, malformed("object stream %d /N", num)
 	}
 	hdr := &parser{data: raw[:first]}
 	objs := make([]any, 0, n)
 	for i := 0; i < int(n); i++ {
 		hdr.token() // object number
 		off, err := strconv.Atoi(hdr.token())
-		if err != nil || int(first)+off > len(raw) {
+		if err != nil || off < 0 || off > len(raw)-int(first) {
 			return nil, malformed("object stream %d header", num)
 		}
 		p := &parser{data: raw, pos: int(first) + off, doc: d}
@@ -300,6 +320,9 @@ func decodeStream(s *stream) ([]byte, error) {
 	}
 	if pred, _ := parms["Predictor"].(int64); pred >= 10 {
 		cols, _ := parms["Columns"].(int64)
+		if cols > int64(len(out)) {
+			return nil, malformed("png predictor /Columns %d", cols)
+		}
 		return unpredictPNG(out, max(int(cols), 1))
 	}
 	return out, nil
