@@ -420,3 +420,24 @@ func clip(s string, n int) string {
 	}
 	return s
 }
+
+// VerifiedMobile returns the mobile number a person proved in their
+// approved real-name verification, for willingness checks, or "" when the
+// person is not verified.
+func (s *Service) VerifiedMobile(ctx context.Context, personID string) (string, error) {
+	row, err := s.Person(ctx, personID)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if row.State != StateApproved || row.MobileEnc == nil {
+		return "", nil
+	}
+	pt, err := s.keys.Open(sealLabel("person", row.ID, "mobile"), row.MobileEnc)
+	if err != nil {
+		return "", fmt.Errorf("verified mobile: %w", err)
+	}
+	return string(pt), nil
+}

@@ -18,9 +18,12 @@ type Authorisation struct {
 	ID       string `gorm:"primaryKey;size:36"`
 	TenantID string `gorm:"size:36;not null"`
 	SealID   string `gorm:"size:36;not null"`
-	// PersonID or Role names who is authorised; exactly one is set.
+	// PersonID, Role or APIKeyID names who is authorised; exactly one is
+	// set. An API key may only be authorised to auto-stamp: that is how
+	// systems stamp through the API with no human step.
 	PersonID string       `gorm:"size:36;not null;default:''"`
 	Role     tenants.Role `gorm:"size:16;not null;default:''"`
+	APIKeyID string       `gorm:"column:api_key_id;size:36;not null;default:''"`
 	// AutoStamp allows server-side stamping without the holder present (no
 	// PIN); it must be granted explicitly.
 	AutoStamp bool `gorm:"not null;default:false"`
@@ -43,7 +46,10 @@ func (z Authorisation) current(now time.Time) bool {
 
 // covers reports whether the authorisation names the principal.
 func (z Authorisation) covers(p tenants.Principal) bool {
-	return p.APIKeyID == "" && (z.PersonID != "" && z.PersonID == p.PersonID || z.Role != "" && z.Role == p.Role)
+	if p.APIKeyID != "" {
+		return z.AutoStamp && z.APIKeyID == p.APIKeyID
+	}
+	return z.PersonID != "" && z.PersonID == p.PersonID || z.Role != "" && z.Role == p.Role
 }
 
 // Authorise grants use of a seal; tenant managers only. PersonID must be a
@@ -53,8 +59,17 @@ func (s *Service) Authorise(ctx context.Context, a Actor, z Authorisation) (Auth
 		return Authorisation{}, fmt.Errorf("authorise seal use: %w", ErrForbidden)
 	}
 	var v valid.Errors
-	if (z.PersonID == "") == (z.Role == "") {
-		v.Add("person_id", "required", "name exactly one of person_id and role")
+	named := 0
+	for _, f := range []string{z.PersonID, string(z.Role), z.APIKeyID} {
+		if f != "" {
+			named++
+		}
+	}
+	if named != 1 {
+		v.Add("person_id", "required", "name exactly one of person_id, role and api_key_id")
+	}
+	if z.APIKeyID != "" && (!z.AutoStamp || z.RequireApproval) {
+		v.Add("auto_stamp", "required", "an API key can only be authorised to auto-stamp, without approval")
 	}
 	if z.Role != "" && !z.Role.Valid() {
 		v.Add("role", "invalid", "must be owner, admin, member or legal")
@@ -78,7 +93,7 @@ func (s *Service) Authorise(ctx context.Context, a Actor, z Authorisation) (Auth
 			return fmt.Errorf("create authorisation: %w", err)
 		}
 		return s.event(ctx, tx, a, "seal.authorised", map[string]any{"seal_id": z.SealID, "authorisation_id": z.ID,
-			"person_id": z.PersonID, "role": z.Role, "auto_stamp": z.AutoStamp, "require_approval": z.RequireApproval,
+			"person_id": z.PersonID, "role": z.Role, "api_key_id": z.APIKeyID, "auto_stamp": z.AutoStamp, "require_approval": z.RequireApproval,
 			"valid_from": z.ValidFrom, "valid_until": z.ValidUntil})
 	})
 	if err != nil {

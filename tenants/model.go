@@ -53,11 +53,15 @@ func (e *LockedError) Error() string {
 
 // Tenant is an organisation using Signet.
 type Tenant struct {
-	ID        string `gorm:"primaryKey;size:36"`
-	Name      string `gorm:"size:200;not null"`
-	Status    string `gorm:"size:16;not null"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID     string `gorm:"primaryKey;size:36"`
+	Name   string `gorm:"size:200;not null"`
+	Status string `gorm:"size:16;not null"`
+	// SignatureAlgorithm is how the tenant's contracts are signed: "sm2"
+	// (SM2 with SM3, the default) or "ecdsa" (P-256 with SHA-256, which
+	// ordinary PDF readers validate).
+	SignatureAlgorithm string `gorm:"size:8;not null;default:'sm2'"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // TableName pins the table to its migration.

@@ -2,7 +2,11 @@
 // time and cursor pagination can walk them in order.
 package ids
 
-import "github.com/google/uuid"
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
 
 // New returns a fresh UUIDv7 string.
 func New() string {
@@ -17,4 +21,17 @@ func Valid(s string) bool {
 	}
 	_, err := uuid.Parse(s)
 	return err == nil
+}
+
+// Floor returns the smallest UUIDv7 string of the millisecond t falls in,
+// so that "ids made at or after t" is the range id >= Floor(t).
+func Floor(t time.Time) string {
+	var u uuid.UUID
+	ms := uint64(t.UnixMilli())
+	for i := 0; i < 6; i++ {
+		u[5-i] = byte(ms >> (8 * i))
+	}
+	u[6] = 0x70 // version 7
+	u[8] = 0x80 // RFC 4122 variant
+	return u.String()
 }

@@ -12,4 +12,5 @@ var All = []Migration{
 	{Version: 5, Name: "event anchors", Up: v0005Anchors},
 	{Version: 6, Name: "seals", Up: v0006Seals},
 	{Version: 7, Name: "webhooks", Up: v0007Webhooks},
+	{Version: 8, Name: "contracts", Up: v0008Contracts},
 }

@@ -1,0 +1,104 @@
+package contracts
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"signet/tenants"
+)
+
+// Nudge reminds a signer whose turn it is, at most once per
+// [NudgeInterval] ([ErrTooSoon]). Individuals get a fresh link.
+func (s *Service) Nudge(ctx context.Context, a Actor, contractID, partyID string) (Party, error) {
+	var p Party
+	var notices []notice
+	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+		c, err := lockContract(tx, contractID)
+		if err != nil {
+			return err
+		}
+		if p, err = findParty(tx, c.ID, partyID); err != nil {
+			return err
+		}
+		if err := s.canAct(c, p); err != nil {
+			return err
+		}
+		now := s.now()
+		if p.LastRemindedAt != nil && now.Sub(*p.LastRemindedAt) < NudgeInterval {
+			return &TooSoonError{RetryAfter: p.LastRemindedAt.Add(NudgeInterval)}
+		}
+		if notices, err = s.notify(ctx, tx, c, &p, now, true); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, c, a, "signer.reminded", "signer.reminded", partyPayload(p))
+	})
+	if err != nil {
+		return Party{}, err
+	}
+	s.deliver(ctx, notices)
+	return p, nil
+}
+
+// TooSoonError is [ErrTooSoon] with the time a reminder is allowed again.
+type TooSoonError struct{ RetryAfter time.Time }
+
+func (e *TooSoonError) Error() string {
+	return "nudge: signer was reminded too recently; retry after " + e.RetryAfter.UTC().Format(time.RFC3339)
+}
+
+// Unwrap makes errors.Is(err, ErrTooSoon) hold.
+func (e *TooSoonError) Unwrap() error { return ErrTooSoon }
+
+// SendReminders reminds, for the tenant in ctx, every signer whose turn it
+// is and who has not signed for the contract's reminder interval since
+// being notified or last reminded. It is a job.
+func (s *Service) SendReminders(ctx context.Context) (int, error) {
+	var open []Contract
+	if err := tenants.DB(ctx, s.db).Where("state = ? AND remind_every_hours > 0", StateInProgress).Limit(1000).Find(&open).Error; err != nil {
+		return 0, fmt.Errorf("find open contracts: %w", err)
+	}
+	sent := 0
+	for _, oc := range open {
+		var notices []notice
+		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+			c, err := lockContract(tx, oc.ID)
+			if err != nil || c.State != StateInProgress {
+				return err
+			}
+			var due []Party
+			if err := tx.Where("contract_id = ? AND role = ? AND sign_order = ? AND state IN ?", c.ID, RoleSigner, c.Round,
+				[]PartyState{PartyNotified, PartyViewed}).Find(&due).Error; err != nil {
+				return fmt.Errorf("find signers: %w", err)
+			}
+			now := s.now()
+			every := time.Duration(c.RemindEveryHours) * time.Hour
+			for _, p := range due {
+				last := p.NotifiedAt
+				if p.LastRemindedAt != nil {
+					last = p.LastRemindedAt
+				}
+				if last == nil || now.Sub(*last) < every || !now.Before(*c.Deadline) {
+					continue
+				}
+				n, err := s.notify(ctx, tx, c, &p, now, true)
+				if err != nil {
+					return err
+				}
+				notices = append(notices, n...)
+				if err := s.event(ctx, tx, c, System, "signer.reminded", "signer.reminded", partyPayload(p)); err != nil {
+					return err
+				}
+				sent++
+			}
+			return nil
+		})
+		if err != nil {
+			return sent, err
+		}
+		s.deliver(ctx, notices)
+	}
+	return sent, nil
+}

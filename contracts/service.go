@@ -1,0 +1,161 @@
+package contracts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"signet/evidence"
+	"signet/notify"
+	"signet/notify/webhooks"
+	"signet/seals/render"
+	"signet/tenants"
+)
+
+// Webhooks puts an event into the tenant's webhook outbox, inside the
+// caller's transaction; *webhooks.Service satisfies it.
+type Webhooks interface {
+	Enqueue(ctx context.Context, tx *gorm.DB, ev webhooks.Event) error
+}
+
+// SMS sends text messages; notify.Console and the Twilio sender satisfy it.
+type SMS interface {
+	SendSMS(ctx context.Context, msg notify.SMS) error
+}
+
+// Converter turns an office document into PDF; internal/convert.ToPDF is
+// the real one. It returns errors matching [ErrConversionUnavailable] or
+// [ErrUnsupportedFormat] through the app's mapping.
+type Converter func(ctx context.Context, filename string, data []byte) ([]byte, error)
+
+// Organisations answers who an organisation party is.
+type Organisations interface {
+	// VerifiedUSCC returns the unified social credit code of the tenant in
+	// ctx when its organisation verification is approved, else "".
+	VerifiedUSCC(ctx context.Context) (string, error)
+}
+
+// Deps are the components a Service is built from.
+type Deps struct {
+	DB       *gorm.DB
+	Vault    evidence.Vault
+	Webhooks Webhooks
+	SMS      SMS
+	Orgs     Organisations
+	Convert  Converter
+	// Locker takes a named lock across processes (MySQL GET_LOCK);
+	// database.DB.Lock is one. Nil relies on the in-process lock alone.
+	Locker func(ctx context.Context, name string, fn func() error) error
+	// Renderer draws filled-in template values; nil refuses them.
+	Renderer *render.Renderer
+	// PublicURL is the base of the links sent to signers, e.g.
+	// https://sign.example.com.
+	PublicURL string
+	Log       *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service runs the contract domain. Methods of the initiating side need the
+// initiator's tenant in ctx; signer-side methods authorise the caller by
+// link or organisation membership and then act in the contract's tenant.
+type Service struct {
+	db        *gorm.DB
+	vault     evidence.Vault
+	hooks     Webhooks
+	sms       SMS
+	orgs      Organisations
+	convert   Converter
+	locker    func(ctx context.Context, name string, fn func() error) error
+	prepare   Preparer
+	publicURL string
+	renderer  *render.Renderer
+	log       *slog.Logger
+	clock     func() time.Time
+}
+
+// NewService returns a Service over d.
+func NewService(d Deps) *Service {
+	s := &Service{db: d.DB, vault: d.Vault, hooks: d.Webhooks, sms: d.SMS, orgs: d.Orgs, convert: d.Convert,
+		locker: d.Locker, publicURL: d.PublicURL, renderer: d.Renderer, log: d.Log, clock: d.Now}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+// Actor is who acts and from where, for the audit trail.
+type Actor struct {
+	Principal tenants.Principal
+	IP        string
+	UserAgent string
+}
+
+// Who is the actor id written to events.
+func (a Actor) Who() string {
+	if a.Principal.PersonID == "" && a.Principal.APIKeyID == "" {
+		return "system"
+	}
+	return a.Principal.Actor()
+}
+
+// System is the actor of scheduled jobs.
+var System = Actor{}
+
+// event records one transition: on the contract's hash chain and, when it
+// is a public event type, in the webhook outbox, both inside tx.
+func (s *Service) event(ctx context.Context, tx *gorm.DB, c Contract, a Actor, typ, hook string, payload map[string]any) error {
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	payload["contract_id"] = c.ID
+	ev, err := evidence.Append(ctx, tx, evidence.Record{
+		Chain: evidence.ContractChain(c.ID), Type: typ, Actor: a.Who(),
+		IP: a.IP, UserAgent: a.UserAgent, Payload: payload,
+	}, s.now())
+	if err != nil {
+		return fmt.Errorf("record %s: %w", typ, err)
+	}
+	if hook == "" || s.hooks == nil {
+		return nil
+	}
+	data := map[string]any{"contract_id": c.ID, "title": c.Title, "state": c.State, "at": ev.At}
+	for k, v := range payload {
+		data[k] = v
+	}
+	// The event id makes redelivery idempotent for receivers.
+	if err := s.hooks.Enqueue(ctx, tx, webhooks.Event{ID: ev.ID, Type: hook, Data: data}); err != nil {
+		return fmt.Errorf("queue webhook %s: %w", hook, err)
+	}
+	return nil
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("find %s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("find %s: %w", what, err)
+}
+
+// sendSMS sends a message after the transaction that decided it committed.
+// A failure is logged, not returned: the state change stands and the
+// reminder job or a nudge sends again.
+func (s *Service) sendSMS(ctx context.Context, to, body string) bool {
+	if s.sms == nil || to == "" {
+		return false
+	}
+	if err := s.sms.SendSMS(ctx, notify.SMS{To: to, Body: body}); err != nil {
+		s.log.WarnContext(ctx, "contract sms failed", "err", err)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,446 @@
+package contracts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+
+	"signet/evidence"
+	"signet/internal/page"
+	"signet/internal/valid"
+	"signet/tenants"
+)
+
+// Access is a signer's or CC recipient's authorised way into a contract,
+// obtained from [Service.OpenLink] or [Service.OrgParty]. Its methods act
+// in the contract's tenant.
+type Access struct {
+	ctx      context.Context
+	Contract Contract
+	Party    Party
+}
+
+// Context is ctx carrying the contract's tenant.
+func (a Access) Context() context.Context { return a.ctx }
+
+// Caller is the person behind a signer-side request.
+type Caller struct {
+	Actor Actor
+	// Mobile is the caller's proven mobile number (E.164).
+	Mobile string
+}
+
+// OpenLink authorises a person through a signing link. The link must be
+// live and the caller's proven mobile number must be the one the contract
+// was sent to ([ErrNotSigner]). An unknown, expired or revoked token is
+// [ErrLinkInvalid].
+func (s *Service) OpenLink(ctx context.Context, token string, who Caller) (Access, error) {
+	if len(token) < 22 || len(token) > 100 {
+		return Access{}, ErrLinkInvalid
+	}
+	var l Link
+	err := s.db.WithContext(tenants.Unscoped(ctx)).Where("token_hash = ?", hashToken(token)).First(&l).Error
+	if err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return Access{}, ErrLinkInvalid
+		}
+		return Access{}, fmt.Errorf("find link: %w", err)
+	}
+	if l.RevokedAt != nil || !s.now().Before(l.ExpiresAt) {
+		return Access{}, ErrLinkInvalid
+	}
+	acc, err := s.access(tenants.WithTenant(ctx, l.TenantID), l.ContractID, l.PartyID)
+	if err != nil {
+		return Access{}, err
+	}
+	if who.Mobile == "" || who.Mobile != acc.Party.Mobile {
+		return Access{}, fmt.Errorf("open link: %w", ErrNotSigner)
+	}
+	if acc.Party.PersonID != "" && acc.Party.PersonID != who.Actor.Principal.PersonID {
+		return Access{}, fmt.Errorf("open link: %w", ErrNotSigner)
+	}
+	return acc, nil
+}
+
+// access loads a party and its contract in the contract's tenant ctx.
+func (s *Service) access(ctx context.Context, contractID, partyID string) (Access, error) {
+	c, err := s.Contract(ctx, contractID)
+	if err != nil {
+		return Access{}, err
+	}
+	p, err := findParty(tenants.DB(ctx, s.db), c.ID, partyID)
+	if err != nil {
+		return Access{}, err
+	}
+	return Access{ctx: ctx, Contract: c, Party: p}, nil
+}
+
+// InboxItem is an organisation party waiting for the tenant in ctx.
+type InboxItem struct {
+	Party    Party
+	Contract Contract
+}
+
+// Inbox lists, newest first, the signer parties of contracts in progress
+// that name the organisation of the tenant in ctx (by its verified unified
+// social credit code), from any tenant. A tenant without an approved
+// organisation verification has an empty inbox.
+func (s *Service) Inbox(ctx context.Context, r page.Request) (page.Page[InboxItem], error) {
+	uscc, err := s.verifiedUSCC(ctx)
+	if err != nil || uscc == "" {
+		return page.Page[InboxItem]{Items: []InboxItem{}}, err
+	}
+	q := s.db.WithContext(tenants.Unscoped(ctx)).Where("org_uscc = ? AND role = ? AND kind = ?", uscc, RoleSigner, Organisation)
+	parties, err := page.Find(q, r, func(p Party) string { return p.ID })
+	if err != nil {
+		return page.Page[InboxItem]{}, err
+	}
+	out := page.Page[InboxItem]{Items: make([]InboxItem, 0, len(parties.Items)), NextCursor: parties.NextCursor}
+	for _, p := range parties.Items {
+		var c Contract
+		if err := s.db.WithContext(tenants.Unscoped(ctx)).Where("id = ?", p.ContractID).First(&c).Error; err != nil {
+			return out, notFound(err, "contract "+p.ContractID)
+		}
+		if c.State == StateDraft {
+			continue
+		}
+		out.Items = append(out.Items, InboxItem{Party: p, Contract: c})
+	}
+	return out, nil
+}
+
+func (s *Service) verifiedUSCC(ctx context.Context) (string, error) {
+	if s.orgs == nil {
+		return "", nil
+	}
+	return s.orgs.VerifiedUSCC(ctx)
+}
+
+// OrgParty authorises a member of the tenant in ctx to act for the
+// organisation party partyID. A party that does not name the tenant's
+// verified organisation is [ErrNotFound].
+func (s *Service) OrgParty(ctx context.Context, partyID string) (Access, error) {
+	uscc, err := s.verifiedUSCC(ctx)
+	if err != nil {
+		return Access{}, err
+	}
+	var p Party
+	err = s.db.WithContext(tenants.Unscoped(ctx)).Where("id = ? AND kind = ?", partyID, Organisation).First(&p).Error
+	if err != nil {
+		return Access{}, notFound(err, "party "+partyID)
+	}
+	if uscc == "" || p.OrgUSCC != uscc {
+		return Access{}, fmt.Errorf("find party %s: %w", partyID, ErrNotFound)
+	}
+	acc, err := s.access(tenants.WithTenant(ctx, p.TenantID), p.ContractID, p.ID)
+	if err != nil {
+		return Access{}, err
+	}
+	if acc.Contract.State == StateDraft {
+		return Access{}, fmt.Errorf("find party %s: %w", partyID, ErrNotFound)
+	}
+	return acc, nil
+}
+
+// View returns what the party may see of the contract and records the
+// first view of a notified signer.
+func (s *Service) View(acc Access, a Actor) (Detail, error) {
+	ctx := acc.ctx
+	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+		c, err := lockContract(tx, acc.Contract.ID)
+		if err != nil {
+			return err
+		}
+		p, err := findParty(tx, c.ID, acc.Party.ID)
+		if err != nil {
+			return err
+		}
+		changes := map[string]any{}
+		if p.PersonID == "" && p.Kind == Person {
+			changes["person_id"] = a.Principal.PersonID
+		}
+		first := p.Role == RoleSigner && p.State == PartyNotified && c.State == StateInProgress
+		if first {
+			changes["state"], changes["viewed_at"] = PartyViewed, s.now()
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := tx.Model(&Party{}).Where("id = ?", p.ID).Updates(changes).Error; err != nil {
+			return fmt.Errorf("update party: %w", err)
+		}
+		if first {
+			return s.event(ctx, tx, c, a, "signer.viewed", "signer.viewed", partyPayload(p))
+		}
+		return nil
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	d, err := s.Detail(ctx, acc.Contract.ID)
+	if err != nil {
+		return Detail{}, err
+	}
+	return d, nil
+}
+
+// AccessDocument returns the current revision of one of the contract's
+// documents, for a party that may see it.
+func (s *Service) AccessDocument(acc Access, documentID string) (Document, []byte, error) {
+	doc, err := s.Document(acc.ctx, documentID)
+	if err != nil || doc.ContractID != acc.Contract.ID {
+		return Document{}, nil, fmt.Errorf("find document %s: %w", documentID, ErrNotFound)
+	}
+	data, err := readArtefact(acc.ctx, s.vault, doc.CurrentKey)
+	return doc, data, err
+}
+
+// Reject refuses to sign with a reason. It ends the whole flow: the
+// contract is rejected and nobody else can sign.
+func (s *Service) Reject(acc Access, a Actor, reason string) (Contract, error) {
+	reason = strings.TrimSpace(reason)
+	var v valid.Errors
+	if v.Required("reason", reason) {
+		v.MaxLen("reason", reason, 500)
+	}
+	if err := v.Err(); err != nil {
+		return Contract{}, err
+	}
+	ctx := acc.ctx
+	var c Contract
+	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if c, err = lockContract(tx, acc.Contract.ID); err != nil {
+			return err
+		}
+		p, err := findParty(tx, c.ID, acc.Party.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.canAct(c, p); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.Model(&Party{}).Where("id = ?", p.ID).Updates(map[string]any{
+			"state": PartyRejected, "rejected_at": now, "reason": reason, "person_id": a.Principal.PersonID, "acting_tenant_id": actingTenant(a)}).Error; err != nil {
+			return fmt.Errorf("update party: %w", err)
+		}
+		payload := partyPayload(p)
+		payload["reason"] = reason
+		if err := s.event(ctx, tx, c, a, "signer.rejected", "signer.rejected", payload); err != nil {
+			return err
+		}
+		return s.end(ctx, tx, &c, a, StateRejected, reason, "contract.rejected")
+	})
+	return c, err
+}
+
+func actingTenant(a Actor) string { return a.Principal.TenantID }
+
+// canAct reports why party p cannot sign or reject c now, if it cannot.
+func (s *Service) canAct(c Contract, p Party) error {
+	switch {
+	case c.State != StateInProgress:
+		return fmt.Errorf("contract is %s: %w", c.State, ErrState)
+	case c.Deadline != nil && !s.now().Before(*c.Deadline):
+		return fmt.Errorf("contract deadline passed: %w", ErrState)
+	case p.Role != RoleSigner || p.State == PartySigned || p.State == PartyRejected:
+		return fmt.Errorf("party is %s: %w", p.State, ErrState)
+	case p.Order != c.Round:
+		return ErrNotYourTurn
+	}
+	return nil
+}
+
+// Job is one signing: the party's documents at their current revisions
+// with the party's fields on each.
+type Job struct {
+	Contract  Contract
+	Party     Party
+	Documents []JobDocument
+}
+
+// JobDocument is one document to sign.
+type JobDocument struct {
+	Document Document
+	// PDF is the current revision; the signed result must start with it.
+	PDF    []byte
+	Fields []Field
+}
+
+// Signed is the new revision of one document.
+type Signed struct {
+	DocumentID string
+	PDF        []byte
+	// Evidence describes the signature (certificate, seal use, SES and
+	// willingness records) for the contract's event log.
+	Evidence map[string]any
+}
+
+// SignFunc applies the party's signature to every document of job. It may
+// write its own records (seal use, willingness check) through its own
+// connections; the contract stays locked while it runs.
+type SignFunc func(ctx context.Context, job Job) ([]Signed, error)
+
+// Plan returns the signing job the party would get now, for the
+// willingness check's intent, or why the party cannot sign now
+// ([ErrState], [ErrNotYourTurn]). It does not lock anything.
+func (s *Service) Plan(acc Access) (Job, error) {
+	job, err := s.job(acc, false)
+	if err != nil {
+		return Job{}, err
+	}
+	return job, s.canAct(job.Contract, job.Party)
+}
+
+func (s *Service) job(acc Access, withPDF bool) (Job, error) {
+	d, err := s.Detail(acc.ctx, acc.Contract.ID)
+	if err != nil {
+		return Job{}, err
+	}
+	p, err := findParty(tenants.DB(acc.ctx, s.db), d.Contract.ID, acc.Party.ID)
+	if err != nil {
+		return Job{}, err
+	}
+	job := Job{Contract: d.Contract, Party: p}
+	for _, doc := range d.Documents {
+		jd := JobDocument{Document: doc}
+		for _, f := range d.Fields {
+			if f.PartyID == p.ID && f.DocumentID == doc.ID {
+				jd.Fields = append(jd.Fields, f)
+			}
+		}
+		if len(jd.Fields) == 0 {
+			continue
+		}
+		if withPDF {
+			if jd.PDF, err = readArtefact(acc.ctx, s.vault, doc.CurrentKey); err != nil {
+				return Job{}, err
+			}
+		}
+		job.Documents = append(job.Documents, jd)
+	}
+	return job, nil
+}
+
+// contractLocks serialises signings of one contract within this process;
+// the database lock does it across processes.
+var contractLocks sync.Map
+
+// Sign runs fn for the party under the contract's lock and records the
+// result: each new revision is stored in the vault, then the party is
+// signed, the event recorded, and the next round opened or the contract
+// completed. Parallel signers of one contract take turns; none is lost.
+func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
+	ctx := acc.ctx
+	mu, _ := contractLocks.LoadOrStore(acc.Contract.ID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	var out Party
+	err := s.lock(ctx, "signet-contract-"+acc.Contract.ID, func() error {
+		job, err := s.job(acc, true)
+		if err != nil {
+			return err
+		}
+		if err := s.canAct(job.Contract, job.Party); err != nil {
+			return err
+		}
+		signed, err := fn(ctx, job)
+		if err != nil {
+			return err
+		}
+		arts, err := s.storeSigned(ctx, job, signed)
+		if err != nil {
+			return err
+		}
+		var notices []notice
+		err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+			c, err := lockContract(tx, job.Contract.ID)
+			if err != nil {
+				return err
+			}
+			p, err := findParty(tx, c.ID, job.Party.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.canAct(c, p); err != nil {
+				return err
+			}
+			now := s.now()
+			var revs []map[string]any
+			for i, jd := range job.Documents {
+				var cur Document
+				if err := tx.Where("id = ?", jd.Document.ID).First(&cur).Error; err != nil {
+					return notFound(err, "document "+jd.Document.ID)
+				}
+				if cur.CurrentSM3 != jd.Document.CurrentSM3 {
+					return fmt.Errorf("sign %s: document changed while signing: %w", cur.Name, ErrState)
+				}
+				art := arts[i]
+				rev := Revision{ID: newID(), ContractID: c.ID, DocumentID: cur.ID, N: cur.Revision + 1, Key: art.Key, SM3: art.SM3,
+					SHA256: art.SHA256, Size: art.Size, PartyID: p.ID, CreatedAt: now}
+				if err := tx.Create(&rev).Error; err != nil {
+					return fmt.Errorf("save revision: %w", err)
+				}
+				if err := tx.Model(&Document{}).Where("id = ?", cur.ID).Updates(map[string]any{
+					"current_key": art.Key, "current_sm3": art.SM3, "revision": rev.N}).Error; err != nil {
+					return fmt.Errorf("update document: %w", err)
+				}
+				revs = append(revs, map[string]any{"document_id": cur.ID, "revision": rev.N, "before_sm3": cur.CurrentSM3, "after_sm3": art.SM3,
+					"signature": signed[i].Evidence})
+			}
+			if err := tx.Model(&Party{}).Where("id = ?", p.ID).Updates(map[string]any{
+				"state": PartySigned, "signed_at": now, "person_id": a.Principal.PersonID, "acting_tenant_id": actingTenant(a)}).Error; err != nil {
+				return fmt.Errorf("update party: %w", err)
+			}
+			payload := partyPayload(p)
+			payload["revisions"] = revs
+			if err := s.event(ctx, tx, c, a, "signer.signed", "signer.signed", payload); err != nil {
+				return err
+			}
+			if notices, err = s.openRound(ctx, tx, &c, a); err != nil {
+				return err
+			}
+			return tx.Where("id = ?", p.ID).First(&out).Error
+		})
+		if err != nil {
+			return err
+		}
+		s.deliver(ctx, notices)
+		return nil
+	})
+	return out, err
+}
+
+// storeSigned checks that every signed revision only appends to the one it
+// signed and stores it in the vault, before any row points to it.
+func (s *Service) storeSigned(ctx context.Context, job Job, signed []Signed) ([]evidence.Artefact, error) {
+	if len(signed) != len(job.Documents) {
+		return nil, fmt.Errorf("sign: %d documents signed, %d expected", len(signed), len(job.Documents))
+	}
+	arts := make([]evidence.Artefact, len(signed))
+	for i, jd := range job.Documents {
+		if signed[i].DocumentID != jd.Document.ID || !bytes.HasPrefix(signed[i].PDF, jd.PDF) || len(signed[i].PDF) == len(jd.PDF) {
+			return nil, fmt.Errorf("sign %s: the signed revision does not extend the current one", jd.Document.Name)
+		}
+		art, err := evidence.PutArtefact(ctx, s.vault, job.Contract.TenantID, kindRevision, signed[i].PDF, "application/pdf")
+		if err != nil {
+			return nil, err
+		}
+		arts[i] = art
+	}
+	return arts, nil
+}
+
+// lock runs fn holding the named database lock when the database has one.
+func (s *Service) lock(ctx context.Context, name string, fn func() error) error {
+	if s.locker == nil {
+		return fn()
+	}
+	return s.locker(ctx, name, fn)
+}

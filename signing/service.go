@@ -1,0 +1,521 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/png"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"gorm.io/gorm"
+
+	"signet/contracts"
+	"signet/evidence"
+	"signet/evidence/tsa"
+	"signet/internal/otp"
+	"signet/internal/pdfsig"
+	"signet/internal/ses"
+	"signet/pki"
+	"signet/seals"
+	"signet/seals/render"
+)
+
+// Errors of the signing service; match them with errors.Is.
+var (
+	// ErrNoMobile means the signer has no proven mobile number to send the
+	// willingness code to.
+	ErrNoMobile = errors.New("signing: no verified mobile number for the willingness check")
+	// ErrNoCertificate means the signer has no current certificate: they
+	// (or their organisation) must complete real-name verification.
+	ErrNoCertificate = errors.New("signing: signer has no certificate; complete real-name verification first")
+	// ErrMark means the seal or signature image does not fit the party:
+	// an organisation signs with a seal, an individual with a signature.
+	ErrMark = errors.New("signing: wrong kind of mark for this signer")
+	// ErrAutoStamp means the party may not be signed by auto-stamping.
+	ErrAutoStamp = errors.New("signing: this party is not set up for auto-stamping")
+)
+
+// WillingnessPurpose is the purpose of the SMS codes that approve a signing.
+const WillingnessPurpose = "sign.document"
+
+// Codes sends and checks willingness codes; *otp.Service is one.
+type Codes interface {
+	Issue(ctx context.Context, r otp.Request) (otp.Ticket, error)
+	Verify(ctx context.Context, c otp.Check) error
+}
+
+// Seals is the seal domain's gate and store; *seals.Service is one.
+type Seals interface {
+	Use(ctx context.Context, req seals.UseRequest) (seals.Grant, error)
+	Image(ctx context.Context, id string) ([]byte, error)
+	SESeal(ctx context.Context, id string) ([]byte, error)
+}
+
+// CA finds signers' certificates; *pki.Service is one.
+type CA interface {
+	PartyCredential(ctx context.Context, kind pki.PartyKind, partyID string, alg pki.Algorithm) (*pki.Credential, error)
+}
+
+// Deps are what a Service is built from.
+type Deps struct {
+	Contracts  *contracts.Service
+	Seals      Seals
+	Codes      Codes
+	CA         CA
+	Timestamps pdfsig.Timestamper
+	Vault      evidence.Vault
+	DB         *gorm.DB
+	// Renderer draws dates and the verification block; nil leaves dates
+	// out and the verification page without its QR code.
+	Renderer *render.Renderer
+	// VerifiedMobile returns a person's proven mobile number for the
+	// willingness check of organisation signers.
+	VerifiedMobile func(ctx context.Context, personID string) (string, error)
+	// PublicURL is where the verification page lives.
+	PublicURL string
+	Now       func() time.Time
+}
+
+// Service signs contract documents.
+type Service struct {
+	d Deps
+}
+
+// NewService returns a Service over d.
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{d: d}
+}
+
+func (s *Service) now() time.Time { return s.d.Now().UTC().Truncate(time.Second) }
+
+// Mark is what a signer puts on the page: an organisation's seal, or an
+// individual's signature image (PNG, drawn or typed).
+type Mark struct {
+	SealID       string
+	SignaturePNG []byte
+}
+
+func (m Mark) check(p contracts.Party) error {
+	switch {
+	case p.Kind == contracts.Organisation && (m.SealID == "" || m.SignaturePNG != nil):
+		return fmt.Errorf("%w: an organisation signs with seal_id", ErrMark)
+	case p.Kind == contracts.Person && (m.SealID != "" || len(m.SignaturePNG) == 0):
+		return fmt.Errorf("%w: an individual signs with a signature image", ErrMark)
+	case m.SignaturePNG != nil:
+		if _, err := png.DecodeConfig(bytes.NewReader(m.SignaturePNG)); err != nil || len(m.SignaturePNG) > 2<<20 {
+			return fmt.Errorf("%w: the signature must be a PNG of at most 2 MB", ErrMark)
+		}
+	}
+	return nil
+}
+
+// intent is the exact signing a willingness code approves: the contract,
+// the party, every document as prepared (the content signers agree to),
+// the mark and every field. Any change gives another digest, and the code
+// no longer matches.
+func intent(job contracts.Job, m Mark) (otp.Intent, error) {
+	type field struct {
+		ID, Kind   string
+		Page       int
+		X, Y, W, H float64
+		Pages      string
+	}
+	type doc struct {
+		ID, PreparedSM3 string
+		Fields          []field
+	}
+	in := struct {
+		V               int
+		Contract, Party string
+		Documents       []doc
+		SealID, SigSM3  string
+	}{V: 1, Contract: job.Contract.ID, Party: job.Party.ID, SealID: m.SealID}
+	if m.SignaturePNG != nil {
+		h := sm3.Sum(m.SignaturePNG)
+		in.SigSM3 = hex.EncodeToString(h[:])
+	}
+	for _, jd := range job.Documents {
+		d := doc{ID: jd.Document.ID, PreparedSM3: jd.Document.PreparedSM3}
+		for _, f := range jd.Fields {
+			d.Fields = append(d.Fields, field{f.ID, string(f.Kind), f.Page, f.X, f.Y, f.W, f.H, f.CrossPages})
+		}
+		in.Documents = append(in.Documents, d)
+	}
+	if len(in.Documents) == 0 {
+		return otp.Intent{}, fmt.Errorf("signing intent: %w", contracts.ErrState)
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return otp.Intent{}, err
+	}
+	h := sm3.Sum(append([]byte("signet/sign-intent/v1\x00"), b...))
+	return otp.Intent{Purpose: WillingnessPurpose, Digest: hex.EncodeToString(h[:])}, nil
+}
+
+// Signer is who signs and from where.
+type Signer struct {
+	Actor contracts.Actor
+	// Ctx is the signer's own context: for an organisation member, their
+	// tenant, where the seal lives.
+	Ctx context.Context
+}
+
+// mobile is where the willingness code goes: an individual's number the
+// contract was sent to; an organisation member's verified number.
+func (s *Service) mobile(acc contracts.Access, who Signer) (string, error) {
+	if acc.Party.Kind == contracts.Person {
+		return acc.Party.Mobile, nil
+	}
+	if s.d.VerifiedMobile == nil {
+		return "", ErrNoMobile
+	}
+	m, err := s.d.VerifiedMobile(who.Ctx, who.Actor.Principal.PersonID)
+	if err != nil {
+		return "", err
+	}
+	if m == "" {
+		return "", ErrNoMobile
+	}
+	return m, nil
+}
+
+// RequestCode sends the willingness code for signing acc with m. The code
+// approves exactly that signing.
+func (s *Service) RequestCode(acc contracts.Access, who Signer, m Mark) (otp.Ticket, error) {
+	if err := m.check(acc.Party); err != nil {
+		return otp.Ticket{}, err
+	}
+	job, err := s.d.Contracts.Plan(acc)
+	if err != nil {
+		return otp.Ticket{}, err
+	}
+	in, err := intent(job, m)
+	if err != nil {
+		return otp.Ticket{}, err
+	}
+	to, err := s.mobile(acc, who)
+	if err != nil {
+		return otp.Ticket{}, err
+	}
+	return s.d.Codes.Issue(who.Ctx, otp.Request{Mobile: to, Intent: in, IP: who.Actor.IP})
+}
+
+// Request is one signing by a person.
+type Request struct {
+	Mark Mark
+	// Code is the willingness code sent by RequestCode.
+	Code string
+	// PIN is the seal holder's PIN, where the seal has one.
+	PIN string
+}
+
+// Sign checks the willingness code (and the seal PIN and authorisation),
+// then signs every document of the party under the contract's lock.
+func (s *Service) Sign(acc contracts.Access, who Signer, req Request) (contracts.Party, error) {
+	if err := req.Mark.check(acc.Party); err != nil {
+		return contracts.Party{}, err
+	}
+	job, err := s.d.Contracts.Plan(acc)
+	if err != nil {
+		return contracts.Party{}, err
+	}
+	in, err := intent(job, req.Mark)
+	if err != nil {
+		return contracts.Party{}, err
+	}
+	to, err := s.mobile(acc, who)
+	if err != nil {
+		return contracts.Party{}, err
+	}
+	if err := s.d.Codes.Verify(who.Ctx, otp.Check{Mobile: to, Intent: in, Code: strings.TrimSpace(req.Code)}); err != nil {
+		return contracts.Party{}, err
+	}
+	record, err := s.willingness(acc, who, to, in)
+	if err != nil {
+		return contracts.Party{}, err
+	}
+	return s.sign(acc, who, req.Mark, req.PIN, false, record)
+}
+
+// AutoStamp signs an organisation party that allows it with a seal held
+// under an auto-stamp authorisation: no person, no code.
+func (s *Service) AutoStamp(acc contracts.Access, who Signer, sealID string) (contracts.Party, error) {
+	if !acc.Party.AutoStamp || acc.Party.Kind != contracts.Organisation {
+		return contracts.Party{}, ErrAutoStamp
+	}
+	return s.sign(acc, who, Mark{SealID: sealID}, "", true, nil)
+}
+
+// willingness stores the record of a passed willingness check in the
+// vault and on the contract's chain: time, address, masked number and the
+// intent digest.
+func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, in otp.Intent) (map[string]any, error) {
+	rec := map[string]any{
+		"contract_id": acc.Contract.ID, "party_id": acc.Party.ID, "purpose": in.Purpose, "intent_sm3": in.Digest,
+		"mobile": maskMobile(mobile), "verified_at": s.now(), "ip": who.Actor.IP, "user_agent": who.Actor.UserAgent,
+		"actor": who.Actor.Who(), "method": "sms_otp",
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	art, err := evidence.PutArtefact(acc.Context(), s.d.Vault, acc.Contract.TenantID, "willingness", data, "application/json")
+	if err != nil {
+		return nil, err
+	}
+	rec["record_key"], rec["record_sm3"] = art.Key, art.SM3
+	_, err = evidence.Append(acc.Context(), s.d.DB, evidence.Record{
+		Chain: evidence.ContractChain(acc.Contract.ID), Type: "signer.willingness_verified", Actor: who.Actor.Who(),
+		IP: who.Actor.IP, UserAgent: who.Actor.UserAgent, Payload: rec,
+	}, s.now())
+	return rec, err
+}
+
+func maskMobile(m string) string {
+	if len(m) < 8 {
+		return "****"
+	}
+	return m[:len(m)-8] + "****" + m[len(m)-4:]
+}
+
+// sign applies the mark to every document of the party.
+func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, auto bool, willing map[string]any) (contracts.Party, error) {
+	return s.d.Contracts.Sign(acc, who.Actor, func(ctx context.Context, job contracts.Job) ([]contracts.Signed, error) {
+		alg := pki.SM2
+		if job.Contract.Algorithm == "ecdsa" {
+			alg = pki.ECDSA
+		}
+		kind, partyID := pki.Person, who.Actor.Principal.PersonID
+		if job.Party.Kind == contracts.Organisation {
+			kind, partyID = pki.Organisation, who.Actor.Principal.TenantID
+		}
+		cred, err := s.d.CA.PartyCredential(who.Ctx, kind, partyID, alg)
+		if errors.Is(err, pki.ErrNotFound) {
+			return nil, ErrNoCertificate
+		}
+		if err != nil {
+			return nil, err
+		}
+		image := m.SignaturePNG
+		var grant seals.Grant
+		var seseal []byte
+		if m.SealID != "" {
+			digest := job.Documents[0].Document.PreparedSM3
+			grant, err = s.d.Seals.Use(who.Ctx, seals.UseRequest{SealID: m.SealID, Actor: seals.Actor{Principal: who.Actor.Principal, IP: who.Actor.IP, UserAgent: who.Actor.UserAgent},
+				PIN: pin, Purpose: "contract " + job.Contract.ID + " 《" + job.Contract.Title + "》", AutoStamp: auto, DocumentDigest: digest})
+			if err != nil {
+				return nil, err
+			}
+			if image, err = s.d.Seals.Image(who.Ctx, m.SealID); err != nil {
+				return nil, err
+			}
+			if seseal, err = s.d.Seals.SESeal(who.Ctx, m.SealID); err != nil {
+				return nil, err
+			}
+		}
+		signer, err := s.pdfSigner(ctx, cred)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		out := make([]contracts.Signed, 0, len(job.Documents))
+		for _, jd := range job.Documents {
+			places, err := s.placements(jd, image, now)
+			if err != nil {
+				return nil, err
+			}
+			name := job.Party.Name
+			if job.Party.Kind == contracts.Organisation {
+				name = job.Party.OrgName
+			}
+			pdf, err := pdfsig.SignContext(ctx, jd.PDF, pdfsig.Request{Signer: signer, Placements: places, Name: name,
+				Reason: "签署《" + job.Contract.Title + "》", Location: "Signet", Time: now,
+				FieldName: fmt.Sprintf("Signet-%s-%d", job.Party.ID[:8], jd.Document.Revision+1)})
+			if err != nil {
+				return nil, fmt.Errorf("sign %s: %w", jd.Document.Name, err)
+			}
+			ev := map[string]any{"algorithm": string(alg), "cert_serial": cred.Serial, "cert_subject": cred.Certificate.Subject.String()}
+			if willing != nil {
+				ev["willingness_sm3"] = willing["record_sm3"]
+			}
+			if m.SealID != "" {
+				sesKey, err := s.sesSignature(ctx, job, jd, seseal, who, now)
+				if err != nil {
+					return nil, err
+				}
+				ev["seal_id"], ev["seal_use_id"], ev["auto_stamp"], ev["ses_signature_key"] = m.SealID, grant.UseID, auto, sesKey
+			} else {
+				h := sm3.Sum(image)
+				ev["signature_image_sm3"] = hex.EncodeToString(h[:])
+			}
+			out = append(out, contracts.Signed{DocumentID: jd.Document.ID, PDF: pdf, Evidence: ev})
+		}
+		return out, nil
+	})
+}
+
+// pdfSigner makes the CMS signer of a credential, time-stamped by the TSA.
+func (s *Service) pdfSigner(ctx context.Context, cred *pki.Credential) (pdfsig.SignerFunc, error) {
+	key, err := cred.Signer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cred.Algorithm == pki.SM2 {
+		return pdfsig.SM2Signer(cred.Certificate, cred.Chain, key, s.d.Timestamps), nil
+	}
+	cert, err := x509.ParseCertificate(cred.Certificate.Raw)
+	if err != nil {
+		return nil, err
+	}
+	var chain []*x509.Certificate
+	for _, c := range cred.Chain {
+		xc, err := x509.ParseCertificate(c.Raw)
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, xc)
+	}
+	return pdfsig.ECDSASigner(cert, chain, key, s.d.Timestamps), nil
+}
+
+// sesSignature makes the GB/T 38540 SES_Signature of one use of a seal on
+// one document: signed with the organisation's SM2 key, time-stamped, and
+// stored in the vault. It returns the vault key.
+func (s *Service) sesSignature(ctx context.Context, job contracts.Job, jd contracts.JobDocument, sealDER []byte, who Signer, now time.Time) (string, error) {
+	var seal ses.SESeal
+	if err := seal.Unmarshal(sealDER); err != nil {
+		return "", fmt.Errorf("read seseal: %w", err)
+	}
+	cred, err := s.d.CA.PartyCredential(who.Ctx, pki.Organisation, who.Actor.Principal.TenantID, pki.SM2)
+	if err != nil {
+		return "", fmt.Errorf("ses signature: %w", err)
+	}
+	key, err := cred.Signer(ctx)
+	if err != nil {
+		return "", err
+	}
+	tbs := ses.TBSSign{Seal: seal, TimeInfo: now, DataHash: ses.DataHash(jd.PDF),
+		PropertyInfo: fmt.Sprintf("contract=%s;document=%s;revision=%d", job.Contract.ID, jd.Document.ID, jd.Document.Revision)}
+	sig, err := ses.SignSignature(tbs, cred.Certificate.Raw, key)
+	if err != nil {
+		return "", fmt.Errorf("ses signature: %w", err)
+	}
+	h := sm3.Sum(sig.Signature)
+	tok, err := s.d.Timestamps.Timestamp(ctx, h[:], tsa.SM3)
+	if err != nil {
+		return "", fmt.Errorf("ses signature time-stamp: %w", err)
+	}
+	if err := ses.AttachTimestamp(sig, tok.DER); err != nil {
+		return "", err
+	}
+	der, err := sig.Marshal()
+	if err != nil {
+		return "", err
+	}
+	art, err := evidence.PutArtefact(ctx, s.d.Vault, job.Contract.TenantID, "ses-signature", der, "application/octet-stream")
+	if err != nil {
+		return "", err
+	}
+	return art.Key, nil
+}
+
+// placements draws the party's fields on one document: the mark at each
+// seal or signature field (the first becomes the signature's widget), the
+// date at each date field, and the slices of each cross-page seal.
+func (s *Service) placements(jd contracts.JobDocument, image []byte, now time.Time) ([]pdfsig.Placement, error) {
+	fields := append([]contracts.Field(nil), jd.Fields...)
+	rank := map[contracts.FieldKind]int{contracts.FieldSeal: 0, contracts.FieldSignature: 0, contracts.FieldCrossPage: 1, contracts.FieldDate: 2}
+	sort.SliceStable(fields, func(i, j int) bool { return rank[fields[i].Kind] < rank[fields[j].Kind] })
+	var out []pdfsig.Placement
+	for _, f := range fields {
+		switch f.Kind {
+		case contracts.FieldSeal, contracts.FieldSignature:
+			out = append(out, pdfsig.Placement{Page: f.Page, Rect: [4]float64{f.X, f.Y, f.X + f.W, f.Y + f.H}, PNG: image})
+		case contracts.FieldCrossPage:
+			pages := crossPages(f, jd.Document.Pages)
+			slices, err := CrossPage(image, jd.Document.DocumentBoxes(), pages, f.W, f.Y+f.H/2)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, slices...)
+		case contracts.FieldDate:
+			if s.d.Renderer == nil {
+				continue
+			}
+			text, err := FormatDate(f.DateFormat, now.In(chinaTime))
+			if err != nil {
+				return nil, err
+			}
+			img, w, err := DateStamp(s.d.Renderer, text, f.H, render.Color("black"))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pdfsig.Placement{Page: f.Page, Rect: [4]float64{f.X, f.Y, f.X + w, f.Y + f.H}, PNG: img})
+		}
+	}
+	return out, nil
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+func crossPages(f contracts.Field, n int) []int {
+	var pages []int
+	if f.CrossPages == "" {
+		for i := 1; i <= n; i++ {
+			pages = append(pages, i)
+		}
+		return pages
+	}
+	for _, p := range strings.Split(f.CrossPages, ",") {
+		var v int
+		fmt.Sscanf(p, "%d", &v)
+		pages = append(pages, v)
+	}
+	return pages
+}
+
+// Prepare adds the verification page to a document before anyone signs:
+// the QR code and short code of the contract's public verification page.
+func (s *Service) Prepare(ctx context.Context, c contracts.Contract, d contracts.Document, original []byte) ([]byte, error) {
+	if s.d.Renderer == nil {
+		return original, nil
+	}
+	url := VerifyURL(s.d.PublicURL, c.VerifyCode)
+	block, err := VerificationBlock(s.d.Renderer, url, c.VerifyCode)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(block))
+	if err != nil {
+		return nil, err
+	}
+	w, h := float64(cfg.Width)*72/StampDPI, float64(cfg.Height)*72/StampDPI
+	box := [4]float64{0, 0, 595.28, 841.89} // A4
+	if boxes := d.DocumentBoxes(); len(boxes) > 0 {
+		last := boxes[len(boxes)-1]
+		box = [4]float64{0, 0, last[2] - last[0], last[3] - last[1]}
+	}
+	x, y := box[2]-w-56, 56.0
+	return pdfsig.AppendPage(original, box, []pdfsig.Placement{{Page: d.Pages + 1, Rect: [4]float64{x, y, x + w, y + h}, PNG: block}})
+}
+
+// VerifyURL is the public verification page of a contract's short code.
+func VerifyURL(publicURL, code string) string {
+	return strings.TrimRight(publicURL, "/") + "/v/" + code
+}
+
+var (
+	_ Codes = (*otp.Service)(nil)
+	_ Seals = (*seals.Service)(nil)
+	_ CA    = (*pki.Service)(nil)
+)
