@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"signet/contracts"
 	"signet/evidence"
 	"signet/evidence/localvault"
 	"signet/evidence/miniovault"
@@ -31,6 +32,7 @@ import (
 	"signet/pki"
 	"signet/seals"
 	"signet/seals/render"
+	"signet/signing"
 	"signet/tenants"
 )
 
@@ -62,6 +64,14 @@ type App struct {
 
 	// Webhooks delivers tenants' events to their endpoints.
 	Webhooks *webhooks.Service
+
+	// Contracts runs documents, contracts, signers and their flow;
+	// Signing applies willingness-checked signatures to their documents.
+	Contracts *contracts.Service
+	Signing   *signing.Service
+	// Renderer draws seals, dates and the verification block from a CJK
+	// font; nil when the machine has none.
+	Renderer *render.Renderer
 
 	metrics *metrics
 	routes  []*route
@@ -155,6 +165,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// by the deliver-webhooks job.
 	a.Webhooks = webhooks.NewService(db.DB, a.Keyring, webhooks.Options{AllowLoopback: cfg.WebhookAllowLoopback})
 
+	// Contracts: uploads are checked and stored in the vault, office files
+	// converted by LibreOffice when installed; transitions are events and
+	// webhooks; signings of one contract take turns under a database lock.
+	a.Contracts = contracts.NewService(contracts.Deps{
+		DB: db.DB, Vault: a.Vault, Webhooks: a.Webhooks, SMS: smsRelay{a}, Orgs: orgApproval{a.Identity},
+		Convert: convertDocument, Locker: db.Lock, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer,
+	})
+	a.Signing = signing.NewService(signing.Deps{
+		Contracts: a.Contracts, Seals: a.Seals, Codes: a.OTP, CA: a.PKI, Timestamps: a.Timestamps, Vault: a.Vault, DB: db.DB,
+		Renderer: a.Renderer, VerifiedMobile: a.Identity.VerifiedMobile, PublicURL: cfg.PublicURL,
+	})
+	a.Contracts.SetPreparer(a.Signing.Prepare)
+
 	// HTTP.
 	a.HTTP = a.newHTTP()
 	return a, nil
@@ -194,6 +217,7 @@ func (a *App) openSeals(cfg Config) {
 		a.Log.Warn("seal templates unavailable", "err", err)
 		r = nil
 	}
+	a.Renderer = r
 	a.Seals = seals.NewService(seals.Deps{
 		DB: a.DB.DB, Vault: a.Vault, Keys: a.Keyring, CA: a.PKI, Orgs: orgApproval{a.Identity}, Renderer: r,
 		PIN: tenants.PasswordParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 2},

@@ -48,6 +48,11 @@ func (a *App) newHTTP() *fiber.App {
 	a.verifyRoutes(r)
 	a.sealRoutes(r)
 	a.webhookRoutes(r)
+	a.contractRoutes(r)
+	a.templateRoutes(r)
+	a.stampRoutes(r)
+	a.verifyCodeRoutes(r)
+	a.signerRoutes(r)
 	a.routes = r.routes
 
 	f.Use(func(c *fiber.Ctx) error {

@@ -83,6 +83,29 @@ func testIsolation(t *testing.T, ta *testApp) {
 	mustStatus(t, r, http.StatusAccepted)
 	deliveryA := r.JSON(t)["id"].(string)
 
+	// A's contract, sent to an individual and to A's own organisation.
+	r = ta.uploadFile(a.Access, "合同.pdf", contractPDF())
+	mustStatus(t, r, http.StatusCreated)
+	fileA := r.JSON(t)["id"].(string)
+	r = ta.call("POST", "/api/contracts", a.Access, map[string]any{"title": "甲的秘密合同", "document_ids": []string{fileA}, "send": true,
+		"parties": []any{
+			map[string]any{"kind": "person", "name": "王五", "mobile": "13800000002", "fields": []any{map[string]any{"kind": "signature", "document": 0, "page": 1, "x": 100, "y": 100}}},
+			map[string]any{"kind": "organization", "org_name": "甲公司", "org_uscc": usccOrgA, "fields": []any{map[string]any{"kind": "seal", "document": 0, "page": 2, "x": 100, "y": 100}}},
+		}})
+	mustStatus(t, r, http.StatusCreated)
+	contractA := r.JSON(t)["id"].(string)
+	codeA := r.JSON(t)["verify_code"].(string)
+	partyA := r.JSON(t)["parties"].([]any)[0].(map[string]any)["id"].(string)
+	tokenA := sms.lastLink(t)
+
+	r = ta.createTemplate(a.Access, "甲的模板", contractPDF(), templateSpec())
+	mustStatus(t, r, http.StatusCreated)
+	templateA := r.JSON(t)["id"].(string)
+
+	r = ta.stampBatch(a.Access, sealA, contractPDF())
+	mustStatus(t, r, http.StatusAccepted)
+	batchA := r.JSON(t)["id"].(string)
+
 	// Path parameters resolve to A's objects.
 	params := map[string]string{
 		"sealID":               sealA,
@@ -98,10 +121,18 @@ func testIsolation(t *testing.T, ta *testApp) {
 		"payoutID":             payoutA,
 		"webhookID":            webhookA,
 		"deliveryID":           deliveryA,
+		"fileID":               fileA,
+		"contractID":           contractA,
+		"partyID":              partyA,
+		"token":                tokenA,
+		"templateID":           templateA,
+		"batchID":              batchA,
+		"n":                    "1",
+		"code":                 codeA,
 	}
 	secretsOfA := []string{a.TenantID, a.OwnerID, memberA, invitationA, apiKeyA, "owner-a@example.com", "member-a@example.com", "pending-a@example.com", "甲公司",
 		personVerA, orgVerA, documentA, payoutA, idOwnerA, usccOrgA, bankAccount, sealA, authorisationA, approvalA,
-		webhookA, deliveryA, "hooks.example.com/tenant-a"}
+		webhookA, deliveryA, "hooks.example.com/tenant-a", fileA, contractA, partyA, "甲的秘密合同", templateA, "甲的模板", batchA}
 
 	// Tenant B's principals.
 	b := ta.signUp("Tenant B", "owner-b@example.com")
@@ -153,6 +184,12 @@ func testIsolation(t *testing.T, ta *testApp) {
 			body = mk()
 		}
 		covered++
+		if strings.Contains(fr.Path, ":code") {
+			// A verification code is a capability printed on the document
+			// itself: whoever holds it may see the public record, from any
+			// tenant or none (TestContractFlow checks what that record shows).
+			continue
+		}
 		for _, c := range callers {
 			t.Run(fmt.Sprintf("%s_%s_as_%s", method, fr.Path, c.name), func(t *testing.T) {
 				resp := ta.call(method, path, c.token, body)
@@ -171,7 +208,14 @@ func testIsolation(t *testing.T, ta *testApp) {
 					return
 				}
 				want := http.StatusNotFound
-				if rt.Access == manager && !c.manages || rt.Access == operator {
+				switch {
+				case rt.Access == manager && !c.manages || rt.Access == operator:
+					want = http.StatusForbidden
+				case rt.Access == person && c.name == "apikey":
+					want = http.StatusForbidden // API keys never act as people
+				case strings.Contains(fr.Path, ":token"):
+					// A signing link is a capability: B holds A's link here,
+					// but is not the person it was sent to.
 					want = http.StatusForbidden
 				}
 				if resp.Status != want {
@@ -232,6 +276,14 @@ func testIsolation(t *testing.T, ta *testApp) {
 	if n := strings.Count(string(r.Body), `"event_type":"webhook.test"`); n != 1 {
 		t.Fatalf("A's deliveries changed by B (%d test deliveries): %s", n, r.Body)
 	}
+	r = ta.call("GET", "/api/contracts/"+contractA, a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if m := r.JSON(t); m["state"] != "in_progress" || m["extensions"] != float64(0) {
+		t.Fatalf("A's contract changed by B: %s", r.Body)
+	}
+	if strings.Contains(string(r.Body), `"reminders":1`) || strings.Contains(string(r.Body), `"state":"rejected"`) {
+		t.Fatalf("A's signer touched by B: %s", r.Body)
+	}
 	r = ta.call("GET", "/api/tenant", a.Access, nil)
 	if r.JSON(t)["name"] != "Tenant A 甲公司" {
 		t.Fatalf("A's tenant renamed by B: %s", r.Body)
@@ -250,7 +302,7 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 			return loginRequest{Email: "owner-b@example.com", Password: "correct horse battery", TenantID: tenantA}
 		},
 		reflect.TypeOf(refreshRequest{}):          func() any { return refreshRequest{RefreshToken: "srt_not-a-real-token"} },
-		reflect.TypeOf(renameTenantRequest{}):     func() any { return renameTenantRequest{Name: "Renamed by probe"} },
+		reflect.TypeOf(updateTenantRequest{}):     func() any { n := "Renamed by probe"; return updateTenantRequest{Name: &n} },
 		reflect.TypeOf(setRoleRequest{}):          func() any { return setRoleRequest{Role: "admin"} },
 		reflect.TypeOf(inviteRequest{}):           func() any { return inviteRequest{Email: uniq("invitee"), Role: "member"} },
 		reflect.TypeOf(acceptInvitationRequest{}): func() any { return acceptInvitationRequest{Token: "sit_not-a-real-token", Password: "x"} },
@@ -283,6 +335,19 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 		},
 		reflect.TypeOf(rotateWebhookSecretRequest{}): func() any { return rotateWebhookSecretRequest{GraceSeconds: ptr(60)} },
 		reflect.TypeOf(sealPINRequest{}):             func() any { return sealPINRequest{PIN: "135790"} },
+		reflect.TypeOf(createContractRequest{}): func() any {
+			return createContractRequest{Title: "probe", DocumentIDs: []string{"01a20000-0000-7000-8000-000000000000"}}
+		},
+		reflect.TypeOf(fromTemplateRequest{}): func() any {
+			return fromTemplateRequest{Parties: map[string]templatePartyRequest{"乙方": {Name: "probe", Mobile: "13900000000"}}}
+		},
+		reflect.TypeOf(extendRequest{}):       func() any { return extendRequest{Days: 3} },
+		reflect.TypeOf(reasonRequest{}):       func() any { return reasonRequest{Reason: "probe"} },
+		reflect.TypeOf(smsLoginCodeRequest{}): func() any { return smsLoginCodeRequest{Mobile: "13912345678"} },
+		reflect.TypeOf(smsLoginRequest{}):     func() any { return smsLoginRequest{Mobile: "13912345678", Code: "123456", Name: "probe"} },
+		reflect.TypeOf(markRequest{}):         func() any { return markRequest{SignaturePNG: []byte("\x89PNG")} },
+		reflect.TypeOf(signRequest{}):         func() any { return signRequest{SignaturePNG: []byte("\x89PNG"), Code: "123456"} },
+		reflect.TypeOf(autoStampRequest{}):    func() any { return autoStampRequest{SealID: "01a20000-0000-7000-8000-000000000000"} },
 		reflect.TypeOf(sealUseRequest{}): func() any {
 			return sealUseRequest{PIN: "246810", Purpose: "probe", DocumentDigest: "b2", AutoStamp: true}
 		},

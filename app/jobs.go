@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"signet/evidence"
+	"signet/tenants"
 )
 
 // job is a periodic background task. Jobs are domain methods; the runner
@@ -29,10 +31,49 @@ func (a *App) jobs() []job {
 			return err
 		}},
 		{"deliver-webhooks", 5 * time.Second, a.deliverWebhooks},
+		{"expire-contracts", time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
+			_, err := a.Contracts.ExpireDue(ctx)
+			return err
+		})},
+		{"stamp-batches", 10 * time.Second, a.runStampBatches},
+		{"remind-signers", 10 * time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
+			_, err := a.Contracts.SendReminders(ctx)
+			return err
+		})},
 		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
 			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
 			return err
 		}},
+	}
+}
+
+// runStampBatches stamps queued batches until none is left or the
+// runner's budget ends.
+func (a *App) runStampBatches(ctx context.Context) error {
+	for ctx.Err() == nil {
+		found, err := a.Signing.RunBatches(ctx)
+		if err != nil || !found {
+			return err
+		}
+	}
+	return nil
+}
+
+// perOpenContractTenant runs fn once per tenant with contracts in
+// progress, with that tenant in ctx.
+func (a *App) perOpenContractTenant(fn func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		ids, err := a.Contracts.TenantsWithOpenContracts(ctx)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, id := range ids {
+			if err := fn(tenants.WithTenant(ctx, id)); err != nil {
+				errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
+			}
+		}
+		return errors.Join(errs...)
 	}
 }
 

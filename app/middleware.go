@@ -17,6 +17,21 @@ const principalKey = "signet.principal"
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
+// redactPath hides the signing-link token in a logged path: the token is
+// a bearer credential and must not sit in log files.
+func redactPath(p string) string {
+	for _, prefix := range []string{"/api/links/", "/s/"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			tail := ""
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				tail = rest[i:]
+			}
+			return prefix + "[token]" + tail
+		}
+	}
+	return p
+}
+
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals("requestid").(string)
 	return id
@@ -66,7 +81,7 @@ func (a *App) accessLog(c *fiber.Ctx) error {
 	a.metrics.requests.WithLabelValues(method, routePath, strconv.Itoa(status)).Inc()
 	a.metrics.duration.WithLabelValues(method, routePath).Observe(elapsed.Seconds())
 	attrs := []any{
-		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "route", routePath,
+		"request_id", requestID(c), "method", c.Method(), "path", redactPath(c.Path()), "route", routePath,
 		"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", c.IP(),
 		"bytes_out", len(c.Response().Body()),
 	}
@@ -81,8 +96,9 @@ func (a *App) accessLog(c *fiber.Ctx) error {
 	return nil
 }
 
-// securityHeaders sets the headers every response carries. The API serves no
-// HTML of its own yet, so the content policy can be strict.
+// securityHeaders sets the headers every response carries. The API serves
+// no HTML of its own but the verification page, which replaces the strict
+// content policy with one allowing only its own nonce-tagged style and script.
 func securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")

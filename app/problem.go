@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"signet/contracts"
 	"signet/identity"
 	"signet/internal/otp"
 	"signet/internal/page"
@@ -16,6 +17,7 @@ import (
 	"signet/notify/webhooks"
 	"signet/seals"
 	"signet/seals/imageproc"
+	"signet/signing"
 	"signet/tenants"
 )
 
@@ -96,6 +98,23 @@ var sentinels = []sentinel{
 	{webhooks.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
 	{webhooks.ErrState, http.StatusConflict, "invalid_state", "the delivery is being sent; try again shortly"},
 	{webhooks.ErrUnknownEvent, http.StatusUnprocessableEntity, "unknown_event", "no such event type"},
+	{contracts.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
+	{contracts.ErrState, http.StatusConflict, "invalid_state", "the contract's or signer's current state does not allow this"},
+	{contracts.ErrNotYourTurn, http.StatusConflict, "not_your_turn", "earlier signers in the signing order have not signed yet"},
+	{contracts.ErrTooSoon, http.StatusTooManyRequests, "nudge_too_soon", "this signer was reminded less than 30 minutes ago"},
+	{contracts.ErrLinkInvalid, http.StatusNotFound, "link_invalid", "this signing link is unknown, expired or revoked; ask the sender for a new one"},
+	{contracts.ErrNotSigner, http.StatusForbidden, "not_signer", "log in with the mobile number this contract was sent to"},
+	{contracts.ErrBadPDF, http.StatusUnprocessableEntity, "invalid_pdf", "the file is not a valid PDF"},
+	{contracts.ErrEncryptedPDF, http.StatusUnprocessableEntity, "encrypted_pdf", "the PDF is password-protected; upload it without encryption"},
+	{contracts.ErrUnsupportedFormat, http.StatusUnprocessableEntity, "unsupported_format", "upload a PDF, DOCX or ODT file"},
+	{contracts.ErrConversionUnavailable, http.StatusUnprocessableEntity, "conversion_unavailable", "document conversion is unavailable on this server (LibreOffice is not installed); upload a PDF"},
+	{contracts.ErrConversionFailed, http.StatusUnprocessableEntity, "conversion_failed", "the document could not be converted to PDF"},
+	{contracts.ErrTooLarge, http.StatusRequestEntityTooLarge, "document_too_large", "documents may be at most 50 MB"},
+	{signing.ErrBatchNotFound, http.StatusNotFound, "not_found", "no such object"},
+	{signing.ErrNoMobile, http.StatusConflict, "no_verified_mobile", "complete real-name verification with your mobile number first"},
+	{signing.ErrNoCertificate, http.StatusConflict, "no_certificate", "the signer has no certificate; complete real-name verification first"},
+	{signing.ErrMark, http.StatusUnprocessableEntity, "wrong_mark", "an organisation signs with seal_id, an individual with signature_png"},
+	{signing.ErrAutoStamp, http.StatusConflict, "auto_stamp_not_allowed", "this party is not set up for auto-stamping"},
 	{imageproc.ErrNotImage, http.StatusUnprocessableEntity, "not_an_image", "send a PNG or JPEG image"},
 	{imageproc.ErrTooLarge, http.StatusUnprocessableEntity, "image_too_large", "the image must be at most 5 MB and 4096×4096 pixels"},
 	{imageproc.ErrTooSmall, http.StatusUnprocessableEntity, "image_too_small", "the image is too small to make a seal from"},

@@ -19,6 +19,7 @@ type authorisationDTO struct {
 	SealID          string     `json:"seal_id"`
 	PersonID        string     `json:"person_id,omitempty"`
 	Role            string     `json:"role,omitempty"`
+	APIKeyID        string     `json:"api_key_id,omitempty"`
 	AutoStamp       bool       `json:"auto_stamp"`
 	RequireApproval bool       `json:"require_approval"`
 	ValidFrom       time.Time  `json:"valid_from"`
@@ -27,13 +28,15 @@ type authorisationDTO struct {
 }
 
 func toAuthorisation(z seals.Authorisation) authorisationDTO {
-	return authorisationDTO{ID: z.ID, SealID: z.SealID, PersonID: z.PersonID, Role: string(z.Role), AutoStamp: z.AutoStamp,
+	return authorisationDTO{ID: z.ID, SealID: z.SealID, PersonID: z.PersonID, Role: string(z.Role), APIKeyID: z.APIKeyID, AutoStamp: z.AutoStamp,
 		RequireApproval: z.RequireApproval, ValidFrom: z.ValidFrom, ValidUntil: z.ValidUntil, RevokedAt: z.RevokedAt}
 }
 
 type authoriseRequest struct {
-	MemberID        string     `json:"member_id,omitempty"`
-	Role            string     `json:"role,omitempty"`
+	MemberID string `json:"member_id,omitempty"`
+	Role     string `json:"role,omitempty"`
+	// APIKeyID authorises an API key of this tenant to auto-stamp.
+	APIKeyID        string     `json:"api_key_id,omitempty"`
 	AutoStamp       bool       `json:"auto_stamp,omitempty"`
 	RequireApproval bool       `json:"require_approval,omitempty"`
 	ValidFrom       *time.Time `json:"valid_from,omitempty"`
@@ -116,12 +119,20 @@ func (a *App) authoriseSeal(c *fiber.Ctx) error {
 		}
 		personID = m.PersonID
 	}
+	if in.APIKeyID != "" {
+		k, err := a.Tenants.APIKey(c.UserContext(), in.APIKeyID)
+		if err != nil || k.RevokedAt != nil {
+			var v valid.Errors
+			v.Add("api_key_id", "not_found", "is not a live API key of this tenant")
+			return v
+		}
+	}
 	from := time.Now()
 	if in.ValidFrom != nil {
 		from = *in.ValidFrom
 	}
 	z, err := a.Seals.Authorise(c.UserContext(), sealActorOf(c), seals.Authorisation{SealID: id, PersonID: personID,
-		Role: tenants.Role(in.Role), AutoStamp: in.AutoStamp, RequireApproval: in.RequireApproval, ValidFrom: from, ValidUntil: in.ValidUntil})
+		Role: tenants.Role(in.Role), APIKeyID: in.APIKeyID, AutoStamp: in.AutoStamp, RequireApproval: in.RequireApproval, ValidFrom: from, ValidUntil: in.ValidUntil})
 	if err != nil {
 		return err
 	}

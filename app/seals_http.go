@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"signet/contracts"
 	"signet/identity"
 	"signet/internal/valid"
 	"signet/seals"
@@ -420,4 +421,17 @@ func (o orgApproval) OrganisationApproved(ctx context.Context) (bool, error) {
 	return v.State == identity.StateApproved && (v.ExpiresAt == nil || time.Now().Before(*v.ExpiresAt)), nil
 }
 
-var _ seals.OrgVerifier = orgApproval{}
+// VerifiedUSCC is the tenant's verified credit code, for contract parties.
+func (o orgApproval) VerifiedUSCC(ctx context.Context) (string, error) {
+	ok, err := o.OrganisationApproved(ctx)
+	if err != nil || !ok {
+		return "", err
+	}
+	v, err := o.id.Organisation(ctx)
+	return v.USCC, err
+}
+
+var (
+	_ seals.OrgVerifier       = orgApproval{}
+	_ contracts.Organisations = orgApproval{}
+)

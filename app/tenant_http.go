@@ -9,25 +9,29 @@ import (
 )
 
 type tenantDTO struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// SignatureAlgorithm is sm2 (default) or ecdsa.
+	SignatureAlgorithm string    `json:"signature_algorithm"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 func toTenant(t tenants.Tenant) tenantDTO {
-	return tenantDTO{ID: t.ID, Name: t.Name, Status: t.Status, CreatedAt: t.CreatedAt}
+	return tenantDTO{ID: t.ID, Name: t.Name, Status: t.Status, SignatureAlgorithm: t.SignatureAlgorithm, CreatedAt: t.CreatedAt}
 }
 
-type renameTenantRequest struct {
-	Name string `json:"name"`
+type updateTenantRequest struct {
+	Name *string `json:"name,omitempty"`
+	// SignatureAlgorithm chooses sm2 or ecdsa for contracts sent from now on.
+	SignatureAlgorithm *string `json:"signature_algorithm,omitempty"`
 }
 
 func (a *App) tenantRoutes(r *router) {
 	r.add(route{Method: "GET", Path: "/api/tenant", Tag: "tenant", Summary: "The caller's tenant",
 		Access: member, Scope: "members:read", Response: tenantDTO{}, Handler: a.getTenant})
-	r.add(route{Method: "PATCH", Path: "/api/tenant", Tag: "tenant", Summary: "Rename the caller's tenant",
-		Access: manager, Request: renameTenantRequest{}, Response: tenantDTO{}, Handler: a.renameTenant})
+	r.add(route{Method: "PATCH", Path: "/api/tenant", Tag: "tenant", Summary: "Rename the caller's tenant or choose its signature algorithm",
+		Access: manager, Request: updateTenantRequest{}, Response: tenantDTO{}, Handler: a.renameTenant})
 }
 
 func (a *App) getTenant(c *fiber.Ctx) error {
@@ -39,13 +43,24 @@ func (a *App) getTenant(c *fiber.Ctx) error {
 }
 
 func (a *App) renameTenant(c *fiber.Ctx) error {
-	var in renameTenantRequest
+	var in updateTenantRequest
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	t, err := a.Tenants.RenameTenant(c.UserContext(), in.Name)
+	ctx := c.UserContext()
+	t, err := a.Tenants.Tenant(ctx)
 	if err != nil {
 		return err
+	}
+	if in.Name != nil {
+		if t, err = a.Tenants.RenameTenant(ctx, *in.Name); err != nil {
+			return err
+		}
+	}
+	if in.SignatureAlgorithm != nil {
+		if t, err = a.Tenants.SetSignatureAlgorithm(ctx, *in.SignatureAlgorithm); err != nil {
+			return err
+		}
 	}
 	return c.JSON(toTenant(t))
 }

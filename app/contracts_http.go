@@ -1,0 +1,514 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"signet/contracts"
+	"signet/evidence"
+)
+
+// The initiating side: members (and API keys with contracts:read or
+// contracts:write) upload documents, draft, send, extend, nudge and revoke
+// contracts of their own tenant.
+
+type contractFileDTO struct {
+	ID             string    `json:"id"`
+	ContractID     string    `json:"contract_id,omitempty"`
+	Name           string    `json:"name"`
+	Pages          int       `json:"pages"`
+	Size           int64     `json:"size"`
+	OriginalSM3    string    `json:"original_sm3"`
+	OriginalSHA256 string    `json:"original_sha256"`
+	Converted      bool      `json:"converted"`
+	CurrentSM3     string    `json:"current_sm3"`
+	Revision       int       `json:"revision"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+func toContractFile(d contracts.Document) contractFileDTO {
+	return contractFileDTO{ID: d.ID, ContractID: d.ContractID, Name: d.Name, Pages: d.Pages, Size: d.Size, OriginalSM3: d.OriginalSM3,
+		OriginalSHA256: d.OriginalSHA256, Converted: d.SourceKey != "", CurrentSM3: d.CurrentSM3, Revision: d.Revision, CreatedAt: d.CreatedAt}
+}
+
+type contractDTO struct {
+	ID               string     `json:"id"`
+	Title            string     `json:"title"`
+	State            string     `json:"state"`
+	Algorithm        string     `json:"algorithm"`
+	DeadlineDays     int        `json:"deadline_days"`
+	Deadline         *time.Time `json:"deadline,omitempty"`
+	Extensions       int        `json:"extensions"`
+	Round            int        `json:"round"`
+	VerifyCode       string     `json:"verify_code"`
+	Reason           string     `json:"reason,omitempty"`
+	RemindEveryHours int        `json:"remind_every_hours"`
+	CreatedBy        string     `json:"created_by"`
+	SentAt           *time.Time `json:"sent_at,omitempty"`
+	EndedAt          *time.Time `json:"ended_at,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+}
+
+func toContract(c contracts.Contract) contractDTO {
+	return contractDTO{ID: c.ID, Title: c.Title, State: string(c.State), Algorithm: c.Algorithm, DeadlineDays: c.DeadlineDays, Deadline: c.Deadline,
+		Extensions: c.Extensions, Round: c.Round, VerifyCode: c.VerifyCode, Reason: c.Reason, RemindEveryHours: c.RemindEveryHours,
+		CreatedBy: c.CreatedBy, SentAt: c.SentAt, EndedAt: c.EndedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+type fieldDTO struct {
+	ID          string  `json:"id"`
+	Kind        string  `json:"kind"`
+	DocumentID  string  `json:"document_id"`
+	Page        int     `json:"page"`
+	X           float64 `json:"x"`
+	Y           float64 `json:"y"`
+	W           float64 `json:"w"`
+	H           float64 `json:"h"`
+	Anchor      string  `json:"anchor,omitempty"`
+	AnchorIndex int     `json:"anchor_index,omitempty"`
+	DateFormat  string  `json:"date_format,omitempty"`
+	Pages       string  `json:"pages,omitempty"`
+}
+
+type partyDTO struct {
+	ID             string     `json:"id"`
+	Role           string     `json:"role"`
+	Kind           string     `json:"kind"`
+	Order          int        `json:"order,omitempty"`
+	Name           string     `json:"name,omitempty"`
+	Mobile         string     `json:"mobile,omitempty"` // masked
+	OrgName        string     `json:"org_name,omitempty"`
+	OrgUSCC        string     `json:"org_uscc,omitempty"`
+	AutoStamp      bool       `json:"auto_stamp,omitempty"`
+	State          string     `json:"state"`
+	Reason         string     `json:"reason,omitempty"`
+	NotifiedAt     *time.Time `json:"notified_at,omitempty"`
+	ViewedAt       *time.Time `json:"viewed_at,omitempty"`
+	SignedAt       *time.Time `json:"signed_at,omitempty"`
+	RejectedAt     *time.Time `json:"rejected_at,omitempty"`
+	LastRemindedAt *time.Time `json:"last_reminded_at,omitempty"`
+	Reminders      int        `json:"reminders"`
+	Fields         []fieldDTO `json:"fields,omitempty"`
+}
+
+func toParty(p contracts.Party, fields []contracts.Field) partyDTO {
+	out := partyDTO{ID: p.ID, Role: string(p.Role), Kind: string(p.Kind), Order: p.Order, Name: p.Name, Mobile: maskE164(p.Mobile),
+		OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp, State: string(p.State), Reason: p.Reason, NotifiedAt: p.NotifiedAt,
+		ViewedAt: p.ViewedAt, SignedAt: p.SignedAt, RejectedAt: p.RejectedAt, LastRemindedAt: p.LastRemindedAt, Reminders: p.Reminders}
+	for _, f := range fields {
+		if f.PartyID == p.ID {
+			out.Fields = append(out.Fields, fieldDTO{ID: f.ID, Kind: string(f.Kind), DocumentID: f.DocumentID, Page: f.Page, X: f.X, Y: f.Y, W: f.W, H: f.H,
+				Anchor: f.Anchor, AnchorIndex: f.AnchorIndex, DateFormat: f.DateFormat, Pages: f.CrossPages})
+		}
+	}
+	return out
+}
+
+func maskE164(m string) string {
+	if m == "" {
+		return ""
+	}
+	if len(m) < 8 {
+		return "****"
+	}
+	return m[:len(m)-8] + "****" + m[len(m)-4:]
+}
+
+type contractDetailDTO struct {
+	contractDTO
+	Documents []contractFileDTO `json:"documents"`
+	Parties   []partyDTO        `json:"parties"`
+}
+
+func toContractDetail(d contracts.Detail) contractDetailDTO {
+	out := contractDetailDTO{contractDTO: toContract(d.Contract), Documents: make([]contractFileDTO, len(d.Documents)), Parties: make([]partyDTO, len(d.Parties))}
+	for i, doc := range d.Documents {
+		out.Documents[i] = toContractFile(doc)
+	}
+	for i, p := range d.Parties {
+		out.Parties[i] = toParty(p, d.Fields)
+	}
+	return out
+}
+
+type fieldRequest struct {
+	Kind        string  `json:"kind"`
+	Document    int     `json:"document"`
+	Page        int     `json:"page,omitempty"`
+	X           float64 `json:"x,omitempty"`
+	Y           float64 `json:"y,omitempty"`
+	W           float64 `json:"w,omitempty"`
+	H           float64 `json:"h,omitempty"`
+	Anchor      string  `json:"anchor,omitempty"`
+	AnchorIndex int     `json:"anchor_index,omitempty"`
+	OffsetX     float64 `json:"offset_x,omitempty"`
+	OffsetY     float64 `json:"offset_y,omitempty"`
+	DateFormat  string  `json:"date_format,omitempty"`
+	Pages       []int   `json:"pages,omitempty"`
+}
+
+type partyRequest struct {
+	Role      string         `json:"role,omitempty"`
+	Kind      string         `json:"kind"`
+	Order     int            `json:"order,omitempty"`
+	Name      string         `json:"name,omitempty"`
+	Mobile    string         `json:"mobile,omitempty"`
+	OrgName   string         `json:"org_name,omitempty"`
+	OrgUSCC   string         `json:"org_uscc,omitempty"`
+	AutoStamp bool           `json:"auto_stamp,omitempty"`
+	Fields    []fieldRequest `json:"fields,omitempty"`
+}
+
+type createContractRequest struct {
+	Title       string   `json:"title"`
+	DocumentIDs []string `json:"document_ids"`
+	// DeadlineDays is 1-90; default 30.
+	DeadlineDays int `json:"deadline_days,omitempty"`
+	// RemindEveryHours schedules reminders (default 24; 0 turns them off).
+	RemindEveryHours *int           `json:"remind_every_hours,omitempty"`
+	Parties          []partyRequest `json:"parties"`
+	// Send sends the contract at once instead of leaving a draft.
+	Send bool `json:"send,omitempty"`
+}
+
+func (r createContractRequest) draft() contracts.Draft {
+	d := contracts.Draft{Title: r.Title, DocumentIDs: r.DocumentIDs, DeadlineDays: r.DeadlineDays, RemindEveryHours: r.RemindEveryHours}
+	for _, p := range r.Parties {
+		ps := contracts.PartySpec{Role: contracts.Role(p.Role), Kind: contracts.PartyKind(p.Kind), Order: p.Order, Name: p.Name, Mobile: p.Mobile,
+			OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp}
+		for _, f := range p.Fields {
+			ps.Fields = append(ps.Fields, contracts.FieldSpec{Kind: contracts.FieldKind(f.Kind), Document: f.Document, Page: f.Page, X: f.X, Y: f.Y, W: f.W, H: f.H,
+				Anchor: f.Anchor, AnchorIndex: f.AnchorIndex, OffsetX: f.OffsetX, OffsetY: f.OffsetY, DateFormat: f.DateFormat, Pages: f.Pages})
+		}
+		d.Parties = append(d.Parties, ps)
+	}
+	return d
+}
+
+type extendRequest struct {
+	Days int `json:"days"`
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+type linkDTO struct {
+	URL string `json:"url"`
+}
+
+type eventDTO struct {
+	ID        string         `json:"id"`
+	Seq       int64          `json:"seq"`
+	Type      string         `json:"type"`
+	Actor     string         `json:"actor"`
+	At        time.Time      `json:"at"`
+	IP        string         `json:"ip,omitempty"`
+	Payload   map[string]any `json:"payload"`
+	PrevHash  string         `json:"prev_hash"`
+	Hash      string         `json:"hash"`
+	UserAgent string         `json:"user_agent,omitempty"`
+}
+
+func toEvent(e evidence.Event) eventDTO {
+	out := eventDTO{ID: e.ID, Seq: e.Seq, Type: e.Type, Actor: e.Actor, At: e.At, IP: e.IP, PrevHash: e.PrevHash, Hash: e.Hash, UserAgent: e.UserAgent}
+	_ = json.Unmarshal(e.Payload, &out.Payload)
+	return out
+}
+
+func (a *App) contractRoutes(r *router) {
+	const tag, read, write = "contracts", "contracts:read", "contracts:write"
+	r.add(route{Method: "POST", Path: "/api/files", Tag: tag, Summary: "Upload a document (PDF, or DOCX/ODT converted with LibreOffice) for a contract, up to 50 MB",
+		Access: member, Scope: write, RawRequest: multipartForm, Response: contractFileDTO{}, Status: fiber.StatusCreated, Handler: a.uploadFile})
+	r.add(route{Method: "GET", Path: "/api/files/:fileID", Tag: tag, Summary: "One uploaded document",
+		Access: member, Scope: read, Response: contractFileDTO{}, Handler: a.getFile})
+	r.add(route{Method: "GET", Path: "/api/files/:fileID/pdf", Tag: tag, Summary: "A document's PDF: ?version=original, or current (the latest signed revision)",
+		Access: member, Scope: read, Raw: "application/pdf", Handler: a.getFilePDF})
+	r.add(route{Method: "POST", Path: "/api/contracts", Tag: tag, Summary: "Draft a contract from uploaded documents, with its signers, CC recipients and fields; send=true sends it",
+		Access: member, Scope: write, Request: createContractRequest{}, Response: contractDetailDTO{}, Status: fiber.StatusCreated, Idempotent: true, Handler: a.createContract})
+	r.add(route{Method: "GET", Path: "/api/contracts", Tag: tag, Summary: "The tenant's contracts, newest first: ?status=, ?party= (exact name, credit code or mobile), ?q= (keyword), ?from=, ?to= (RFC 3339)",
+		Access: member, Scope: read, Response: listDTO[contractDTO]{}, Paged: true, Handler: a.listContracts})
+	r.add(route{Method: "GET", Path: "/api/contracts/:contractID", Tag: tag, Summary: "A contract with its documents, parties and fields",
+		Access: member, Scope: read, Response: contractDetailDTO{}, Handler: a.getContract})
+	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/events", Tag: tag, Summary: "The contract's hash-chained event log",
+		Access: member, Scope: read, Response: []eventDTO{}, Handler: a.contractEvents})
+	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/send", Tag: tag, Summary: "Send a draft: start the deadline and notify the first signers",
+		Access: member, Scope: write, Response: contractDTO{}, Handler: a.sendContract})
+	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/extend", Tag: tag, Summary: "Extend the deadline by days (at most 90 days from now)",
+		Access: member, Scope: write, Request: extendRequest{}, Response: contractDTO{}, Handler: a.extendContract})
+	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/revoke", Tag: tag, Summary: "Withdraw a contract with a reason",
+		Access: member, Scope: write, Request: reasonRequest{}, Response: contractDTO{}, Handler: a.revokeContract})
+	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/parties/:partyID/nudge", Tag: tag, Summary: "Remind a signer whose turn it is (once per 30 minutes)",
+		Access: member, Scope: write, Response: partyDTO{}, Handler: a.nudgeParty})
+	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/parties/:partyID/link", Tag: tag, Summary: "Issue a new signing link for an individual signer, revoking the old one",
+		Access: member, Scope: write, Response: linkDTO{}, Status: fiber.StatusCreated, Handler: a.newPartyLink})
+	r.add(route{Method: "DELETE", Path: "/api/contracts/:contractID/parties/:partyID/link", Tag: tag, Summary: "Revoke a party's signing links",
+		Access: member, Scope: write, Status: fiber.StatusNoContent, Handler: a.revokePartyLinks})
+}
+
+func contractActorOf(c *fiber.Ctx) contracts.Actor {
+	return contracts.Actor{Principal: principal(c), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+}
+
+func (a *App) uploadFile(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return newAPIError(http.StatusBadRequest, "file_required", "send the document as the multipart form field \"file\"")
+	}
+	if fh.Size > contracts.MaxDocumentSize {
+		return contracts.ErrTooLarge
+	}
+	data, err := readForm(fh)
+	if err != nil {
+		return err
+	}
+	d, err := a.Contracts.Upload(c.UserContext(), contractActorOf(c), fh.Filename, data)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toContractFile(d))
+}
+
+// readForm reads an uploaded form file, at most one byte past the limit so
+// the domain sees an oversized upload as such.
+func readForm(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, contracts.MaxDocumentSize+1))
+}
+
+func (a *App) getFile(c *fiber.Ctx) error {
+	id, err := idParam(c, "fileID")
+	if err != nil {
+		return err
+	}
+	d, err := a.Contracts.Document(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContractFile(d))
+}
+
+func (a *App) getFilePDF(c *fiber.Ctx) error {
+	id, err := idParam(c, "fileID")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	d, err := a.Contracts.Document(ctx, id)
+	if err != nil {
+		return err
+	}
+	which := c.Query("version", "current")
+	if which != "original" && which != "current" {
+		return newAPIError(http.StatusBadRequest, "bad_version", "version must be original or current")
+	}
+	data, err := a.Contracts.ReadDocument(ctx, d, which)
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, d.Name, data)
+}
+
+// sendPDF answers with a PDF as an attachment.
+func sendPDF(c *fiber.Ctx, name string, data []byte) error {
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(name))
+	return c.Send(data)
+}
+
+func contentDisposition(name string) string {
+	if !strings.HasSuffix(strings.ToLower(name), ".pdf") {
+		name += ".pdf"
+	}
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	return `attachment; filename="` + ascii + `"; filename*=UTF-8''` + url.PathEscape(name)
+}
+
+func (a *App) createContract(c *fiber.Ctx) error {
+	var in createContractRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	ctx, actor := c.UserContext(), contractActorOf(c)
+	k, err := a.Contracts.Create(ctx, actor, in.draft())
+	if err != nil {
+		return err
+	}
+	if in.Send {
+		if _, err := a.Contracts.Send(ctx, actor, k.ID); err != nil {
+			return err
+		}
+	}
+	d, err := a.Contracts.Detail(ctx, k.ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toContractDetail(d))
+}
+
+func (a *App) listContracts(c *fiber.Ctx) error {
+	pr, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
+	f := contracts.Filter{Party: c.Query("party"), Keyword: c.Query("q")}
+	for _, s := range strings.Split(c.Query("status"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			f.States = append(f.States, contracts.State(s))
+		}
+	}
+	for _, b := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := c.Query(b.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return newAPIError(http.StatusBadRequest, "bad_"+b.name, b.name+" must be an RFC 3339 time")
+			}
+			*b.dst = &t
+		}
+	}
+	p, err := a.Contracts.List(c.UserContext(), f, pr)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toList(p, toContract))
+}
+
+func (a *App) getContract(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	d, err := a.Contracts.Detail(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContractDetail(d))
+}
+
+func (a *App) contractEvents(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if _, err := a.Contracts.Contract(ctx, id); err != nil {
+		return err
+	}
+	evs, err := evidence.Events(ctx, a.DB.DB, evidence.ContractChain(id))
+	if err != nil {
+		return err
+	}
+	out := make([]eventDTO, len(evs))
+	for i, e := range evs {
+		out[i] = toEvent(e)
+	}
+	return c.JSON(out)
+}
+
+func (a *App) sendContract(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	k, err := a.Contracts.Send(c.UserContext(), contractActorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContract(k))
+}
+
+func (a *App) extendContract(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	var in extendRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	k, err := a.Contracts.Extend(c.UserContext(), contractActorOf(c), id, in.Days)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContract(k))
+}
+
+func (a *App) revokeContract(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	var in reasonRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	k, err := a.Contracts.Revoke(c.UserContext(), contractActorOf(c), id, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContract(k))
+}
+
+func contractPartyParams(c *fiber.Ctx) (string, string, error) {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return "", "", err
+	}
+	pid, err := idParam(c, "partyID")
+	return id, pid, err
+}
+
+func (a *App) nudgeParty(c *fiber.Ctx) error {
+	id, pid, err := contractPartyParams(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.Contracts.Nudge(c.UserContext(), contractActorOf(c), id, pid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toParty(p, nil))
+}
+
+func (a *App) newPartyLink(c *fiber.Ctx) error {
+	id, pid, err := contractPartyParams(c)
+	if err != nil {
+		return err
+	}
+	link, err := a.Contracts.NewLink(c.UserContext(), contractActorOf(c), id, pid)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(linkDTO{URL: link})
+}
+
+func (a *App) revokePartyLinks(c *fiber.Ctx) error {
+	id, pid, err := contractPartyParams(c)
+	if err != nil {
+		return err
+	}
+	if err := a.Contracts.RevokeLinks(c.UserContext(), contractActorOf(c), id, pid); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

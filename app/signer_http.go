@@ -1,0 +1,365 @@
+package app
+
+import (
+	"encoding/hex"
+	"errors"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/gofiber/fiber/v2"
+
+	"signet/contracts"
+	"signet/identity"
+	"signet/internal/otp"
+	"signet/internal/valid"
+	"signet/signing"
+)
+
+// The signing side. Individuals sign in with mobile number and SMS code
+// and reach a contract through the link sent to that number; organisation
+// counterparties act through members of the tenant verified under the
+// credit code the contract names (their inbox).
+
+type smsLoginCodeRequest struct {
+	Mobile string `json:"mobile"`
+}
+
+type smsLoginRequest struct {
+	Mobile string `json:"mobile"`
+	Code   string `json:"code"`
+	// Name is required the first time a number signs in: it names the new account.
+	Name string `json:"name,omitempty"`
+}
+
+// signerViewDTO is what a signer or CC recipient sees of a contract.
+type signerViewDTO struct {
+	Contract  contractDTO       `json:"contract"`
+	You       partyDTO          `json:"you"`
+	Parties   []partyDTO        `json:"parties"`
+	Documents []contractFileDTO `json:"documents"`
+	// YourTurn says whether you can sign now.
+	YourTurn bool `json:"your_turn"`
+}
+
+// markRequest names the mark: an organisation's seal_id, or an
+// individual's signature image (PNG, base64 in JSON).
+type markRequest struct {
+	SealID       string `json:"seal_id,omitempty"`
+	SignaturePNG []byte `json:"signature_png,omitempty"`
+}
+
+type signRequest struct {
+	SealID       string `json:"seal_id,omitempty"`
+	SignaturePNG []byte `json:"signature_png,omitempty"`
+	// Code is the willingness code sent for exactly this signing.
+	Code string `json:"code"`
+	// PIN is the seal holder's PIN, for seals that have one.
+	PIN string `json:"pin,omitempty"`
+}
+
+type autoStampRequest struct {
+	SealID string `json:"seal_id"`
+}
+
+type inboxItemDTO struct {
+	Contract contractDTO `json:"contract"`
+	Party    partyDTO    `json:"party"`
+}
+
+func (a *App) signerRoutes(r *router) {
+	const tag = "signing"
+	limit := a.authLimiter()
+	r.add(route{Method: "POST", Path: "/api/auth/mobile/code", Tag: "auth", Summary: "Send an SMS sign-in code to a mobile number",
+		Access: public, Request: smsLoginCodeRequest{}, Response: mobileCodeDTO{}, Status: fiber.StatusAccepted, Before: limit, Handler: a.sendLoginCode})
+	r.add(route{Method: "POST", Path: "/api/auth/mobile", Tag: "auth", Summary: "Sign in with mobile number and SMS code; the first sign-in creates the account",
+		Access: public, Request: smsLoginRequest{}, Response: sessionDTO{}, Before: limit, Handler: a.mobileLogin})
+
+	r.add(route{Method: "GET", Path: "/api/links/:token", Tag: tag, Summary: "Open a signing link: the contract as its signer sees it (records the first view)",
+		Access: person, Response: signerViewDTO{}, Handler: a.openLink})
+	r.add(route{Method: "GET", Path: "/api/links/:token/files/:fileID/pdf", Tag: tag, Summary: "A document of the linked contract, at its latest revision",
+		Access: person, Raw: "application/pdf", Handler: a.linkFilePDF})
+	r.add(route{Method: "POST", Path: "/api/links/:token/reject", Tag: tag, Summary: "Refuse to sign, with a reason; this ends the contract",
+		Access: person, Request: reasonRequest{}, Response: contractDTO{}, Handler: a.linkReject})
+
+	r.add(route{Method: "POST", Path: "/api/links/:token/code", Tag: tag, Summary: "Send the willingness code (SMS) that approves signing exactly this contract with this signature",
+		Access: person, Request: markRequest{}, Response: mobileCodeDTO{}, Status: fiber.StatusAccepted, Handler: a.linkCode})
+	r.add(route{Method: "POST", Path: "/api/links/:token/sign", Tag: tag, Summary: "Sign with the willingness code: every document gets the signature, visibly and cryptographically",
+		Access: person, Request: signRequest{}, Response: partyDTO{}, Handler: a.linkSign})
+	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/code", Tag: tag, Summary: "Send the willingness code that approves stamping this contract with this seal",
+		Access: member, Scope: "contracts:write", Request: markRequest{}, Response: mobileCodeDTO{}, Status: fiber.StatusAccepted, Handler: a.inboxCode})
+	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/sign", Tag: tag, Summary: "Stamp for the organisation with the willingness code (and seal PIN)",
+		Access: member, Scope: "contracts:write", Request: signRequest{}, Response: partyDTO{}, Handler: a.inboxSign})
+	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/auto-stamp", Tag: tag, Summary: "Stamp for the organisation with no human step, under an auto-stamp authorisation",
+		Access: member, Scope: "seals:use", Request: autoStampRequest{}, Response: partyDTO{}, Handler: a.inboxAutoStamp})
+	r.add(route{Method: "GET", Path: "/api/inbox", Tag: tag, Summary: "Contracts other tenants sent to this tenant's verified organisation",
+		Access: member, Scope: "contracts:read", Response: listDTO[inboxItemDTO]{}, Paged: true, Handler: a.listInbox})
+	r.add(route{Method: "GET", Path: "/api/inbox/:partyID", Tag: tag, Summary: "One contract in the inbox, as the organisation signer sees it",
+		Access: member, Scope: "contracts:read", Response: signerViewDTO{}, Handler: a.openInbox})
+	r.add(route{Method: "GET", Path: "/api/inbox/:partyID/files/:fileID/pdf", Tag: tag, Summary: "A document of an inbox contract, at its latest revision",
+		Access: member, Scope: "contracts:read", Raw: "application/pdf", Handler: a.inboxFilePDF})
+	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/reject", Tag: tag, Summary: "Refuse to sign for the organisation, with a reason; this ends the contract",
+		Access: member, Scope: "contracts:write", Request: reasonRequest{}, Response: contractDTO{}, Handler: a.inboxReject})
+}
+
+// loginIntent binds a sign-in code to the number it signs in.
+func loginIntent(mobile string) otp.Intent {
+	h := sm3.Sum([]byte("signet/login/mobile/v1\x00" + mobile))
+	return otp.Intent{Purpose: "login.mobile", Digest: hex.EncodeToString(h[:])}
+}
+
+func normMobileField(raw string) (string, error) {
+	mobile, err := identity.NormalizeMobile(raw, "")
+	if err != nil {
+		var v valid.Errors
+		var ie *identity.Error
+		if errors.As(err, &ie) {
+			v.Add("mobile", ie.Code, ie.Detail)
+		} else {
+			v.Add("mobile", "invalid", "is not a mobile number")
+		}
+		return "", v
+	}
+	return mobile, nil
+}
+
+func (a *App) sendLoginCode(c *fiber.Ctx) error {
+	var in smsLoginCodeRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	mobile, err := normMobileField(in.Mobile)
+	if err != nil {
+		return err
+	}
+	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: mobile, Intent: loginIntent(mobile), IP: c.IP()})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(mobileCodeDTO{Sent: t.Sent, ExpiresAt: t.ExpiresAt, RetryAfter: t.RetryAfter})
+}
+
+func (a *App) mobileLogin(c *fiber.Ctx) error {
+	var in smsLoginRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	mobile, err := normMobileField(in.Mobile)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := a.OTP.Verify(ctx, otp.Check{Mobile: mobile, Intent: loginIntent(mobile), Code: in.Code}); err != nil {
+		return err
+	}
+	p, _, err := a.Tenants.PersonByMobile(ctx, mobile, in.Name)
+	if err != nil {
+		return err
+	}
+	return a.startSession(c, p, "", fiber.StatusOK)
+}
+
+// linkAccess authorises the caller through the :token link.
+func (a *App) linkAccess(c *fiber.Ctx) (contracts.Access, error) {
+	ctx := c.UserContext()
+	pr := principal(c)
+	mobile, err := a.Tenants.ProvenMobile(ctx, pr.PersonID)
+	if err != nil {
+		return contracts.Access{}, err
+	}
+	return a.Contracts.OpenLink(ctx, c.Params("token"), contracts.Caller{Actor: contractActorOf(c), Mobile: mobile})
+}
+
+// inboxAccess authorises a member of the organisation named by :partyID.
+func (a *App) inboxAccess(c *fiber.Ctx) (contracts.Access, error) {
+	id, err := idParam(c, "partyID")
+	if err != nil {
+		return contracts.Access{}, err
+	}
+	return a.Contracts.OrgParty(c.UserContext(), id)
+}
+
+func (a *App) signerView(c *fiber.Ctx, acc contracts.Access) error {
+	d, err := a.Contracts.View(acc, contractActorOf(c))
+	if err != nil {
+		return err
+	}
+	out := signerViewDTO{Contract: toContract(d.Contract), Documents: make([]contractFileDTO, len(d.Documents)), Parties: []partyDTO{}}
+	for i, doc := range d.Documents {
+		out.Documents[i] = toContractFile(doc)
+	}
+	for _, p := range d.Parties {
+		if p.ID == acc.Party.ID {
+			out.You = toParty(p, d.Fields)
+			out.YourTurn = d.Contract.State == contracts.StateInProgress && p.Role == contracts.RoleSigner &&
+				p.Order == d.Contract.Round && p.State != contracts.PartySigned && p.State != contracts.PartyRejected
+		}
+		// Other parties are shown without their fields or contact numbers.
+		pd := toParty(p, nil)
+		pd.Mobile = ""
+		out.Parties = append(out.Parties, pd)
+	}
+	return c.JSON(out)
+}
+
+func (a *App) openLink(c *fiber.Ctx) error {
+	acc, err := a.linkAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.signerView(c, acc)
+}
+
+func (a *App) accessFilePDF(c *fiber.Ctx, acc contracts.Access) error {
+	id, err := idParam(c, "fileID")
+	if err != nil {
+		return err
+	}
+	d, data, err := a.Contracts.AccessDocument(acc, id)
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, d.Name, data)
+}
+
+func (a *App) linkFilePDF(c *fiber.Ctx) error {
+	acc, err := a.linkAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.accessFilePDF(c, acc)
+}
+
+func (a *App) linkReject(c *fiber.Ctx) error {
+	acc, err := a.linkAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.rejectAs(c, acc)
+}
+
+func (a *App) rejectAs(c *fiber.Ctx, acc contracts.Access) error {
+	var in reasonRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	k, err := a.Contracts.Reject(acc, contractActorOf(c), in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContract(k))
+}
+
+func (a *App) listInbox(c *fiber.Ctx) error {
+	pr, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.Contracts.Inbox(c.UserContext(), pr)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toList(p, func(i contracts.InboxItem) inboxItemDTO {
+		pd := toParty(i.Party, nil)
+		pd.Mobile = ""
+		return inboxItemDTO{Contract: toContract(i.Contract), Party: pd}
+	}))
+}
+
+func (a *App) openInbox(c *fiber.Ctx) error {
+	acc, err := a.inboxAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.signerView(c, acc)
+}
+
+func (a *App) inboxFilePDF(c *fiber.Ctx) error {
+	acc, err := a.inboxAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.accessFilePDF(c, acc)
+}
+
+func (a *App) inboxReject(c *fiber.Ctx) error {
+	acc, err := a.inboxAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.rejectAs(c, acc)
+}
+
+func signerOf(c *fiber.Ctx) signing.Signer {
+	return signing.Signer{Actor: contractActorOf(c), Ctx: c.UserContext()}
+}
+
+func (a *App) code(c *fiber.Ctx, acc contracts.Access) error {
+	var in markRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	t, err := a.Signing.RequestCode(acc, signerOf(c), signing.Mark{SealID: in.SealID, SignaturePNG: in.SignaturePNG})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(mobileCodeDTO{Sent: t.Sent, ExpiresAt: t.ExpiresAt, RetryAfter: t.RetryAfter})
+}
+
+func (a *App) signAs(c *fiber.Ctx, acc contracts.Access) error {
+	var in signRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	p, err := a.Signing.Sign(acc, signerOf(c), signing.Request{Mark: signing.Mark{SealID: in.SealID, SignaturePNG: in.SignaturePNG}, Code: in.Code, PIN: in.PIN})
+	if err != nil {
+		return err
+	}
+	return c.JSON(toParty(p, nil))
+}
+
+func (a *App) linkCode(c *fiber.Ctx) error {
+	acc, err := a.linkAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.code(c, acc)
+}
+
+func (a *App) linkSign(c *fiber.Ctx) error {
+	acc, err := a.linkAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.signAs(c, acc)
+}
+
+func (a *App) inboxCode(c *fiber.Ctx) error {
+	acc, err := a.inboxAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.code(c, acc)
+}
+
+func (a *App) inboxSign(c *fiber.Ctx) error {
+	acc, err := a.inboxAccess(c)
+	if err != nil {
+		return err
+	}
+	return a.signAs(c, acc)
+}
+
+func (a *App) inboxAutoStamp(c *fiber.Ctx) error {
+	acc, err := a.inboxAccess(c)
+	if err != nil {
+		return err
+	}
+	var in autoStampRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	p, err := a.Signing.AutoStamp(acc, signerOf(c), in.SealID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toParty(p, nil))
+}

@@ -1,0 +1,94 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"signet/internal/pdfsig"
+	"signet/internal/pdftest"
+)
+
+func (ta *testApp) stampBatch(token, sealID string, docs ...[]byte) response {
+	ta.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("seal_id", sealID)
+	w.WriteField("x", "400")
+	w.WriteField("y", "60")
+	for i, d := range docs {
+		fw, _ := w.CreateFormFile("file", fmt.Sprintf("licence-%d.pdf", i+1))
+		fw.Write(d)
+	}
+	w.Close()
+	return ta.call("POST", "/api/stamp-batches", token, body.Bytes(), "Content-Type", w.FormDataContentType())
+}
+
+func TestStampBatches(t *testing.T) {
+	ta := newTestApp(t)
+	sms := ta.inbox()
+	ops := ta.operatorToken()
+	a, seal := ta.verifiedOrgWithSeal(ops, sms, "发证机关", "owner-s@example.com", "李雷", idOwnerA, "13800000001", usccOrgA)
+	r := ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "licensing", "scopes": []string{"seals:use"}})
+	mustStatus(t, r, http.StatusCreated)
+	key, keyID := r.JSON(t)["secret"].(string), r.JSON(t)["id"].(string)
+	r = ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "unauthorised", "scopes": []string{"seals:use"}})
+	mustStatus(t, r, http.StatusCreated)
+	other := r.JSON(t)["secret"].(string)
+	mustStatus(t, ta.call("POST", "/api/seals/"+seal+"/authorisations", a.Access, map[string]any{"api_key_id": keyID, "auto_stamp": true, "valid_until": time.Now().Add(time.Hour)}), http.StatusCreated)
+
+	doc := func(n int) []byte {
+		return pdftest.Document(pdftest.Page{Width: 595, Height: 842, Texts: []pdftest.Text{{X: 72, Y: 700, Size: 16, S: fmt.Sprintf("营业执照 No. %d", n)}}})
+	}
+	r = ta.stampBatch(key, seal, doc(1), []byte("not a pdf"))
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.Body), `"files[1]"`) {
+		t.Fatalf("want an error for files[1]: %s", r.Body)
+	}
+	r = ta.stampBatch(key, seal, doc(1), doc(2), doc(3))
+	mustStatus(t, r, http.StatusAccepted)
+	id := r.JSON(t)["id"].(string)
+	r = ta.stampBatch(other, seal, doc(4))
+	mustStatus(t, r, http.StatusAccepted)
+	refused := r.JSON(t)["id"].(string)
+	mustStatus(t, ta.call("GET", "/api/stamp-batches/"+id, ta.signUp("别人", "x@example.com").Access, nil), http.StatusNotFound)
+
+	for {
+		found, err := ta.Signing.RunBatches(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !found {
+			break
+		}
+	}
+	r = ta.call("GET", "/api/stamp-batches/"+id, key, nil)
+	mustStatus(t, r, http.StatusOK)
+	if m := r.JSON(t); m["state"] != "done" || m["done"] != float64(3) || m["failed"] != float64(0) {
+		t.Fatalf("batch: %s", r.Body)
+	}
+	for n := 1; n <= 3; n++ {
+		r = ta.call("GET", fmt.Sprintf("/api/stamp-batches/%s/items/%d/pdf", id, n), key, nil)
+		mustStatus(t, r, http.StatusOK)
+		reps, err := pdfsig.Verify(r.Body, pdfsig.VerifyOptions{})
+		if err != nil || len(reps) != 1 || !reps[0].Intact {
+			t.Fatalf("stamped document %d: %+v %v", n, reps, err)
+		}
+		if vr := verifyBody(t, ta, r.Body); vr.Verdict != "valid" {
+			t.Fatalf("document %d: %+v", n, vr)
+		}
+	}
+	r = ta.call("GET", "/api/stamp-batches/"+refused, other, nil)
+	if m := r.JSON(t); m["failed"] != float64(1) || !strings.Contains(string(r.Body), "not authorised") {
+		t.Fatalf("a key without authorisation stamped: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/seals/"+seal+"/uses", a.Access, nil)
+	if n := strings.Count(string(r.Body), `"outcome":"granted"`); n != 3 {
+		t.Fatalf("%d granted uses in the log, want 3: %s", n, r.Body)
+	}
+}
