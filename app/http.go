@@ -53,6 +53,7 @@ func (a *App) newHTTP() *fiber.App {
 	a.stampRoutes(r)
 	a.verifyCodeRoutes(r)
 	a.signerRoutes(r)
+	a.evidenceRoutes(r)
 	a.routes = r.routes
 
 	f.Use(func(c *fiber.Ctx) error {

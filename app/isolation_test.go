@@ -106,6 +106,11 @@ func testIsolation(t *testing.T, ta *testApp) {
 	mustStatus(t, r, http.StatusAccepted)
 	batchA := r.JSON(t)["id"].(string)
 
+	// A's bulk evidence export (of a contract not yet completed: it fails it).
+	r = ta.call("POST", "/api/evidence/exports", a.Access, map[string]any{"contract_ids": []string{contractA}})
+	mustStatus(t, r, http.StatusAccepted)
+	exportA := r.JSON(t)["id"].(string)
+
 	// Path parameters resolve to A's objects.
 	params := map[string]string{
 		"sealID":               sealA,
@@ -127,12 +132,13 @@ func testIsolation(t *testing.T, ta *testApp) {
 		"token":                tokenA,
 		"templateID":           templateA,
 		"batchID":              batchA,
+		"exportID":             exportA,
 		"n":                    "1",
 		"code":                 codeA,
 	}
 	secretsOfA := []string{a.TenantID, a.OwnerID, memberA, invitationA, apiKeyA, "owner-a@example.com", "member-a@example.com", "pending-a@example.com", "甲公司",
 		personVerA, orgVerA, documentA, payoutA, idOwnerA, usccOrgA, bankAccount, sealA, authorisationA, approvalA,
-		webhookA, deliveryA, "hooks.example.com/tenant-a", fileA, contractA, partyA, "甲的秘密合同", templateA, "甲的模板", batchA}
+		webhookA, deliveryA, "hooks.example.com/tenant-a", fileA, contractA, partyA, "甲的秘密合同", templateA, "甲的模板", batchA, exportA}
 
 	// Tenant B's principals.
 	b := ta.signUp("Tenant B", "owner-b@example.com")
@@ -348,6 +354,9 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 		reflect.TypeOf(markRequest{}):         func() any { return markRequest{SignaturePNG: []byte("\x89PNG")} },
 		reflect.TypeOf(signRequest{}):         func() any { return signRequest{SignaturePNG: []byte("\x89PNG"), Code: "123456"} },
 		reflect.TypeOf(autoStampRequest{}):    func() any { return autoStampRequest{SealID: "01a20000-0000-7000-8000-000000000000"} },
+		reflect.TypeOf(createEvidenceExportRequest{}): func() any {
+			return createEvidenceExportRequest{ContractIDs: []string{"01a20000-0000-7000-8000-000000000000"}}
+		},
 		reflect.TypeOf(sealUseRequest{}): func() any {
 			return sealUseRequest{PIN: "246810", Purpose: "probe", DocumentDigest: "b2", AutoStamp: true}
 		},

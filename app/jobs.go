@@ -40,6 +40,7 @@ func (a *App) jobs() []job {
 			_, err := a.Contracts.SendReminders(ctx)
 			return err
 		})},
+		{"export-evidence", 5 * time.Second, a.runEvidenceExports},
 		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
 			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
 			return err

@@ -13,4 +13,5 @@ var All = []Migration{
 	{Version: 6, Name: "seals", Up: v0006Seals},
 	{Version: 7, Name: "webhooks", Up: v0007Webhooks},
 	{Version: 8, Name: "contracts", Up: v0008Contracts},
+	{Version: 9, Name: "evidence exports", Up: v0009EvidenceExports},
 }

@@ -1,0 +1,406 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"signet/contracts"
+	"signet/evidence"
+	"signet/evidence/bundle"
+	"signet/identity"
+	"signet/internal/pdfsig"
+	"signet/pki"
+	"signet/tenants"
+)
+
+// evidenceContents gathers everything the package of the tenant's
+// completed contract id holds, as bundle.Build wants it:
+//
+//   - documents/<seq>-original.pdf: the document as sent for signature
+//     (revision 0). The uploaded original is a byte prefix of it: Signet
+//     appends the verification page as an incremental update, and the
+//     report says how many bytes the upload was, with its digests. Naming
+//     revision 0 the original keeps every SES signature's data in the
+//     package and every later revision an extension adding one signature.
+//   - documents/<seq>-rev-<n>.pdf for each signed revision but the last,
+//     which is documents/<seq>-final.pdf;
+//   - ses/<seq>-rev-<n>.der: the GB/T 38540 signature of a seal applied in
+//     revision n, over revision n-1;
+//   - timestamps/<seq>-rev-<n>.tsr: the time-stamp of the PDF signature of
+//     revision n, taken out of it as a TimeStampResp;
+//   - certs/: each signer's certificate and the platform's issuing CAs;
+//     crl/: the issuing CAs' current CRLs;
+//   - willingness/seq-<seq>.json: each willingness record, as stored;
+//   - the contract's event chain, anchored first so that its head is
+//     time-stamped, and the report model.
+//
+// Only the contract's own chain goes in: the tenant chain holds other
+// contracts' events.
+func (a *App) evidenceContents(ctx context.Context, id string) (bundle.Contents, contracts.Contract, error) {
+	d, err := a.Contracts.Detail(ctx, id)
+	if err != nil {
+		return bundle.Contents{}, contracts.Contract{}, err
+	}
+	if d.Contract.State != contracts.StateCompleted {
+		return bundle.Contents{}, d.Contract, errNotCompleted
+	}
+	revs, err := a.Contracts.Revisions(ctx, id)
+	if err != nil {
+		return bundle.Contents{}, d.Contract, err
+	}
+	evs, anchors, err := a.anchoredChain(ctx, evidence.ContractChain(id))
+	if err != nil {
+		return bundle.Contents{}, d.Contract, err
+	}
+	g := &gatherer{a: a, ctx: ctx, parties: map[string]contracts.Party{}, certs: map[string]bool{}, signers: map[string]string{},
+		in: bundle.Contents{ContractID: id, Title: d.Contract.Title, GeneratedAt: time.Now().UTC(), Events: evs, Anchors: anchors}}
+	for _, p := range d.Parties {
+		g.parties[p.ID] = p
+	}
+	if g.opts, err = a.evidenceVerifyOptions(ctx); err != nil {
+		return bundle.Contents{}, d.Contract, err
+	}
+	signed := signedRevisions(evs)
+	for _, doc := range d.Documents {
+		var mine []contracts.Revision
+		for _, r := range revs {
+			if r.DocumentID == doc.ID {
+				mine = append(mine, r)
+			}
+		}
+		if err := g.document(doc, mine, signed[doc.ID]); err != nil {
+			return bundle.Contents{}, d.Contract, fmt.Errorf("evidence of document %d: %w", doc.Seq, err)
+		}
+	}
+	steps := []func() error{func() error { return g.willingness(evs) }, g.platform, func() error { return g.partyReport(d.Parties) }}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return bundle.Contents{}, d.Contract, err
+		}
+	}
+	g.lifecycle(evs)
+	return g.in, d.Contract, nil
+}
+
+// gatherer accumulates one package's contents.
+type gatherer struct {
+	a       *App
+	ctx     context.Context
+	in      bundle.Contents
+	opts    pdfsig.VerifyOptions
+	parties map[string]contracts.Party
+	certs   map[string]bool // serials already in certs/
+	// signers maps a party to how it signed, for its report entry.
+	signers map[string]string
+}
+
+func (g *gatherer) add(path string, kind bundle.Kind, data []byte) {
+	g.in.Files = append(g.in.Files, bundle.File{Path: path, Kind: kind, Data: data})
+}
+
+func (g *gatherer) read(key string) ([]byte, error) {
+	return evidence.GetArtefact(g.ctx, g.a.Vault, key, 2*contracts.MaxDocumentSize)
+}
+
+// evidenceVerifyOptions trusts the platform's SM2 and ECDSA roots and the
+// time-stamp roots, to read each signature's certificate and time.
+func (a *App) evidenceVerifyOptions(ctx context.Context) (pdfsig.VerifyOptions, error) {
+	roots := smx509.NewCertPool()
+	for _, alg := range pki.Algorithms() {
+		chain, err := a.PKI.Chain(alg)
+		if err != nil {
+			return pdfsig.VerifyOptions{}, err
+		}
+		certs, err := pemChain(chain)
+		if err != nil {
+			return pdfsig.VerifyOptions{}, fmt.Errorf("platform %s chain: %w", alg, err)
+		}
+		roots.AddCert(certs[len(certs)-1])
+	}
+	tsaRoots, _, err := a.TimestampRoots(ctx)
+	if err != nil {
+		return pdfsig.VerifyOptions{}, err
+	}
+	return pdfsig.VerifyOptions{Roots: roots, TSARoots: tsaRoots}, nil
+}
+
+// signedRevision is what a signer.signed event says about one revision.
+type signedRevision struct {
+	PartyID string
+	Actor   string
+	Sig     struct {
+		Algorithm       string `json:"algorithm"`
+		CertSerial      string `json:"cert_serial"`
+		CertSubject     string `json:"cert_subject"`
+		SealID          string `json:"seal_id"`
+		SESSignatureKey string `json:"ses_signature_key"`
+		AutoStamp       bool   `json:"auto_stamp"`
+	}
+}
+
+// signedRevisions reads the signer.signed events: document id → revision
+// number → what signed it.
+func signedRevisions(evs []evidence.Event) map[string]map[int]signedRevision {
+	out := map[string]map[int]signedRevision{}
+	for _, e := range evs {
+		if e.Type != "signer.signed" {
+			continue
+		}
+		var p struct {
+			PartyID   string `json:"party_id"`
+			Revisions []struct {
+				DocumentID string          `json:"document_id"`
+				Revision   int             `json:"revision"`
+				Signature  json.RawMessage `json:"signature"`
+			} `json:"revisions"`
+		}
+		if json.Unmarshal(e.Payload, &p) != nil {
+			continue
+		}
+		for _, r := range p.Revisions {
+			s := signedRevision{PartyID: p.PartyID, Actor: e.Actor}
+			_ = json.Unmarshal(r.Signature, &s.Sig)
+			if out[r.DocumentID] == nil {
+				out[r.DocumentID] = map[int]signedRevision{}
+			}
+			out[r.DocumentID][r.Revision] = s
+		}
+	}
+	return out
+}
+
+// document adds one document's revisions, its seals' SES signatures, its
+// signatures' time-stamps and signer certificates, and their report lines.
+func (g *gatherer) document(doc contracts.Document, revs []contracts.Revision, signed map[int]signedRevision) error {
+	if len(revs) == 0 || revs[0].N != 0 {
+		return errors.New("no prepared revision")
+	}
+	prefix := fmt.Sprintf("documents/%d-", doc.Seq)
+	for i, r := range revs {
+		data, err := g.read(r.Key)
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("%srev-%d.pdf", prefix, r.N)
+		switch {
+		case r.N == 0:
+			name = prefix + "original.pdf"
+		case i == len(revs)-1:
+			name = prefix + "final.pdf"
+		}
+		g.add(name, bundle.KindDocument, data)
+		if r.N == 0 {
+			g.in.Report.Lifecycle = append(g.in.Report.Lifecycle, bundle.Lifecycle{At: r.CreatedAt, Type: "document.prepared", Actor: "system",
+				Detail: fmt.Sprintf("%s: %s — uploaded original %d bytes, SHA-256 %s, the first bytes of %s / 上传原件为该文件前 %d 字节",
+					name, doc.Name, doc.Size, doc.OriginalSHA256, name, doc.Size)})
+			continue
+		}
+		if err := g.signature(doc, revs[i-1], r, name, data, signed[r.N]); err != nil {
+			return fmt.Errorf("revision %d: %w", r.N, err)
+		}
+	}
+	return nil
+}
+
+// signature adds what revision r's signature brings: its report line, the
+// signer's certificate, its time-stamp and, for a seal, its SES signature.
+func (g *gatherer) signature(doc contracts.Document, prev, r contracts.Revision, name string, data []byte, s signedRevision) error {
+	reports, err := pdfsig.Verify(data, g.opts)
+	if err != nil {
+		return err
+	}
+	if len(reports) == 0 {
+		return errors.New("the signed revision has no signature")
+	}
+	rep := reports[len(reports)-1]
+	sig := bundle.Signature{Signer: g.partyName(s.PartyID), Document: name, CertSubject: s.Sig.CertSubject, CertSerial: s.Sig.CertSerial,
+		Algorithm: algorithmName(s.Sig.Algorithm), HashBefore: prev.SHA256, HashAfter: r.SHA256}
+	if c := rep.Certificate; c != nil {
+		sig.CertSM3 = sm3Hex(c.Raw)
+		if sig.CertSubject == "" {
+			sig.CertSubject, sig.CertSerial = c.Subject.String(), c.SerialNumber.Text(16)
+		}
+		if serial := c.SerialNumber.Text(16); !g.certs[serial] {
+			g.certs[serial] = true
+			g.add("certs/signer-"+serial+".pem", bundle.KindCertificate, pemCert(c.Raw))
+		}
+	}
+	if ts := rep.Timestamp; ts != nil {
+		sig.TimestampTime, sig.TSA = ts.GenTime, ts.Certificate.Subject.CommonName
+	}
+	base := fmt.Sprintf("%d-rev-%d", doc.Seq, r.N)
+	tsr, err := signatureTimestamp(data, rep.ByteRange)
+	if err != nil {
+		return err
+	}
+	if tsr != nil {
+		g.add("timestamps/"+base+".tsr", bundle.KindTimestamp, tsr)
+	}
+	if s.Sig.SESSignatureKey != "" {
+		der, err := g.read(s.Sig.SESSignatureKey)
+		if err != nil {
+			return err
+		}
+		g.add("ses/"+base+".der", bundle.KindSES, der)
+	}
+	switch {
+	case s.Sig.AutoStamp:
+		g.signers[s.PartyID] = "auto-stamp by " + s.Actor
+	case s.Sig.SealID != "":
+		g.signers[s.PartyID] = "seal applied by " + s.Actor
+	default:
+		g.signers[s.PartyID] = "signed by " + s.Actor
+	}
+	g.in.Report.Signatures = append(g.in.Report.Signatures, sig)
+	return nil
+}
+
+func (g *gatherer) partyName(id string) string {
+	p, ok := g.parties[id]
+	switch {
+	case !ok:
+		return id
+	case p.Kind == contracts.Organisation:
+		return p.OrgName
+	}
+	return p.Name
+}
+
+// willingness adds every willingness record the chain names, as stored.
+func (g *gatherer) willingness(evs []evidence.Event) error {
+	for _, e := range evs {
+		if e.Type != "signer.willingness_verified" {
+			continue
+		}
+		var w struct {
+			PartyID    string    `json:"party_id"`
+			RecordKey  string    `json:"record_key"`
+			Mobile     string    `json:"mobile"`
+			VerifiedAt time.Time `json:"verified_at"`
+			IP         string    `json:"ip"`
+			IntentSM3  string    `json:"intent_sm3"`
+			Method     string    `json:"method"`
+		}
+		if err := json.Unmarshal(e.Payload, &w); err != nil || w.RecordKey == "" {
+			return fmt.Errorf("willingness event %d: no record", e.Seq)
+		}
+		data, err := g.read(w.RecordKey)
+		if err != nil {
+			return err
+		}
+		g.add(fmt.Sprintf("willingness/seq-%d.json", e.Seq), bundle.KindWillingness, data)
+		method := w.Method
+		if method == "sms_otp" {
+			method = "短信验证码 / SMS one-time code"
+		}
+		g.in.Report.Willingness = append(g.in.Report.Willingness, bundle.Willingness{Party: g.partyName(w.PartyID), At: w.VerifiedAt,
+			Method: method, PhoneMasked: w.Mobile, IntentDigest: w.IntentSM3, IP: w.IP})
+	}
+	return nil
+}
+
+// platform adds the platform's issuing CA certificates and their CRLs.
+func (g *gatherer) platform() error {
+	for _, alg := range pki.Algorithms() {
+		chain, err := g.a.PKI.Chain(alg)
+		if err != nil {
+			return err
+		}
+		certs, err := pemChain(chain)
+		if err != nil {
+			return fmt.Errorf("platform %s chain: %w", alg, err)
+		}
+		g.add(fmt.Sprintf("certs/issuing-ca-%s.pem", alg), bundle.KindCertificate, pemCert(certs[0].Raw))
+		crl, err := g.a.PKI.CRL(g.ctx, alg)
+		if err != nil {
+			return err
+		}
+		g.add(fmt.Sprintf("crl/issuing-ca-%s.crl", alg), bundle.KindCRL, crl)
+	}
+	return nil
+}
+
+// partyReport describes each signer and how it was identified: a person's
+// real-name verification and the SMS sign-in that opened the signing link;
+// an organisation's verification, whose credit code had to match the
+// party's for a member to act for it.
+func (g *gatherer) partyReport(parties []contracts.Party) error {
+	for _, p := range parties {
+		if p.Role != contracts.RoleSigner {
+			continue
+		}
+		bp := bundle.Party{Name: p.Name, Role: fmt.Sprintf("签署方（顺序 %d）/ Signer, order %d", p.Order, p.Order)}
+		var how []string
+		switch p.Kind {
+		case contracts.Organisation:
+			bp.Name, bp.IDMasked = p.OrgName, p.OrgUSCC
+			if p.ActingTenantID != "" {
+				// The organisation's verification lives in its own tenant.
+				ov, err := g.a.Identity.Organisation(tenants.WithTenant(g.ctx, p.ActingTenantID))
+				switch {
+				case err == nil && ov.State == identity.StateApproved:
+					how = append(how, fmt.Sprintf("企业实名认证 / organisation verification (%s), credit code %s", ov.Method, ov.USCC))
+					if ov.DecidedAt != nil {
+						bp.VerifiedAt = *ov.DecidedAt
+					}
+				case err != nil && !errors.Is(err, identity.ErrNotFound):
+					return err
+				}
+			}
+		default:
+			if p.PersonID != "" {
+				pv, err := g.a.Identity.Person(g.ctx, p.PersonID)
+				switch {
+				case err == nil && pv.State == identity.StateApproved:
+					bp.IDMasked = pv.IDMasked
+					how = append(how, fmt.Sprintf("个人实名认证 / real-name verification (%s)", pv.Method))
+					if pv.DecidedAt != nil {
+						bp.VerifiedAt = *pv.DecidedAt
+					}
+				case err != nil && !errors.Is(err, identity.ErrNotFound):
+					return err
+				}
+			}
+			if p.Mobile != "" {
+				how = append(how, "签署链接 + 短信登录 / signing link opened after SMS sign-in with "+maskE164(p.Mobile))
+			}
+		}
+		if s := g.signers[p.ID]; s != "" {
+			how = append(how, s)
+		}
+		if bp.VerifiedAt.IsZero() && p.SignedAt != nil {
+			bp.VerifiedAt = *p.SignedAt
+		}
+		bp.VerifiedBy = strings.Join(how, "; ")
+		g.in.Report.Parties = append(g.in.Report.Parties, bp)
+	}
+	return nil
+}
+
+// lifecycle lists the chain's events for people to read.
+func (g *gatherer) lifecycle(evs []evidence.Event) {
+	for _, e := range evs {
+		var p struct {
+			Name    string `json:"name"`
+			OrgName string `json:"org_name"`
+			Reason  string `json:"reason"`
+		}
+		_ = json.Unmarshal(e.Payload, &p)
+		detail := p.OrgName
+		if detail == "" {
+			detail = p.Name
+		}
+		if p.Reason != "" {
+			detail = strings.TrimPrefix(detail+"; "+p.Reason, "; ")
+		}
+		g.in.Report.Lifecycle = append(g.in.Report.Lifecycle, bundle.Lifecycle{At: e.At, Type: e.Type, Actor: e.Actor, Detail: detail})
+	}
+	sort.SliceStable(g.in.Report.Lifecycle, func(i, j int) bool { return g.in.Report.Lifecycle[i].At.Before(g.in.Report.Lifecycle[j].At) })
+}
