@@ -469,3 +469,37 @@ func popplerCheck(t *testing.T, ta *testApp, pdf []byte, n int) {
 		t.Fatalf("pdfsig: %d valid, %d trusted, want %d:\n%s", v, tr, n, out)
 	}
 }
+
+// TestSigningWithoutTSA: when no time-stamping authority answers, signing
+// fails cleanly and nothing changes; it never signs without a time-stamp.
+func TestSigningWithoutTSA(t *testing.T) {
+	ta := newTestApp(t, func(c *Config) { c.TSAURLs = []string{"http://127.0.0.1:1/tsa"} })
+	sms := ta.inbox()
+	ops := ta.operatorToken()
+	a := ta.signUp("甲公司", "owner-n@example.com")
+	r := ta.uploadFile(a.Access, "c.pdf", contractPDF())
+	mustStatus(t, r, http.StatusCreated)
+	fileID := r.JSON(t)["id"].(string)
+	r = ta.call("POST", "/api/contracts", a.Access, map[string]any{"title": "无时间戳", "document_ids": []string{fileID}, "send": true,
+		"parties": []any{map[string]any{"kind": "person", "name": "王五", "mobile": "13800000002",
+			"fields": []any{map[string]any{"kind": "signature", "document": 0, "page": 2, "x": 300, "y": 250}}}}})
+	mustStatus(t, r, http.StatusCreated)
+	kid := r.JSON(t)["id"].(string)
+	link := sms.lastLink(t)
+	mustStatus(t, ta.call("POST", "/api/auth/mobile/code", "", map[string]any{"mobile": "13800000002"}), http.StatusAccepted)
+	r = ta.call("POST", "/api/auth/mobile", "", map[string]any{"mobile": "13800000002", "code": sms.code(t), "name": "王五"})
+	mustStatus(t, r, http.StatusOK)
+	signer := r.JSON(t)["access_token"].(string)
+	ta.verifyPerson(signer, ops, sms, "王五", idMember, "13800000002")
+	sig := signaturePNG(t)
+	mustStatus(t, ta.call("POST", "/api/links/"+link+"/code", signer, map[string]any{"signature_png": sig}), http.StatusAccepted)
+	r = ta.call("POST", "/api/links/"+link+"/sign", signer, map[string]any{"signature_png": sig, "code": sms.code(t)})
+	mustStatus(t, r, http.StatusServiceUnavailable)
+	wantCode(t, r, "tsa_unavailable")
+	r = ta.call("GET", "/api/contracts/"+kid, a.Access, nil)
+	k := r.JSON(t)
+	doc := k["documents"].([]any)[0].(map[string]any)
+	if k["state"] != "in_progress" || doc["revision"] != float64(0) || strings.Contains(string(r.Body), `"state":"signed"`) {
+		t.Fatalf("a failed signing changed the contract: %s", r.Body)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"signet/contracts"
+	"signet/evidence/tsa"
 	"signet/identity"
 	"signet/internal/otp"
 	"signet/internal/page"
@@ -143,6 +144,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			ae     *apiError
 			fe     *fiber.Error
 			locked *tenants.LockedError
+			tsaOut *tsa.UnavailableError
 		)
 		switch {
 		case errors.As(err, &fv):
@@ -153,6 +155,13 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			p.Status, p.Code = http.StatusTooManyRequests, "account_locked"
 			p.Detail = "too many failed logins; try again after " + locked.Until.UTC().Format(time.RFC3339)
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(locked.Until).Seconds()+0.999))))
+		case errors.As(err, &tsaOut):
+			// Signing never goes ahead without a time-stamp: the request
+			// failed whole, and may simply be repeated.
+			p.Status, p.Code = http.StatusServiceUnavailable, "tsa_unavailable"
+			p.Detail = "the time-stamping authority did not answer, so nothing was signed; try again shortly"
+			c.Set(fiber.HeaderRetryAfter, "30")
+			log.WarnContext(c.UserContext(), "time-stamping unavailable", "request_id", p.RequestID, "err", err)
 		case errors.As(err, &fe):
 			p.Status, p.Detail = fe.Code, fe.Message
 			p.Code = statusCodes[fe.Code]

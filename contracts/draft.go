@@ -106,6 +106,15 @@ func (s *Service) Create(ctx context.Context, a Actor, d Draft) (Contract, error
 	c := Contract{ID: ids.New(), Title: title, State: StateDraft, CreatedBy: a.Who(), DeadlineDays: days,
 		RemindEveryHours: remind, TemplateID: d.TemplateID, Algorithm: "sm2"}
 	parties, fields := s.draftParties(&v, c.ID, d.Parties, docs)
+	for i, doc := range docs {
+		signed := false
+		for _, f := range fields {
+			signed = signed || f.DocumentID == doc.ID && f.Kind != FieldDate
+		}
+		if !signed && len(fields) > 0 {
+			v.Add("document_ids["+strconv.Itoa(i)+"]", "unsigned", "no signer has a seal or signature field on this document")
+		}
+	}
 	if err := v.Err(); err != nil {
 		return Contract{}, err
 	}
