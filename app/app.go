@@ -170,7 +170,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// webhooks; signings of one contract take turns under a database lock.
 	a.Contracts = contracts.NewService(contracts.Deps{
 		DB: db.DB, Vault: a.Vault, Webhooks: a.Webhooks, SMS: smsRelay{a}, Orgs: orgApproval{a.Identity},
-		Convert: convertDocument, Locker: db.Lock, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer,
+		Convert: convertDocument, Locker: db.Lock, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer, Anchors: a.Timestamps,
 	})
 	a.Signing = signing.NewService(signing.Deps{
 		Contracts: a.Contracts, Seals: a.Seals, Codes: a.OTP, CA: a.PKI, Timestamps: a.Timestamps, Vault: a.Vault, DB: db.DB,

@@ -334,11 +334,21 @@ func testContractFlow(t *testing.T, ta *testApp, alg string) {
 
 	// The event chain is whole and tells the story.
 	ownerCtx := tenantCtx(a.TenantID)
-	if rep, err := evidence.CheckChain(ownerCtx, ta.DB.DB, evidence.ContractChain(kid), nil, nil); err != nil || rep.Events < 10 {
+	tsRoots, tsInter, err := ta.TimestampRoots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := evidence.CheckChain(ownerCtx, ta.DB.DB, evidence.ContractChain(kid), tsRoots, tsInter); err != nil || rep.Events < 10 || rep.Anchors == 0 {
 		t.Fatalf("chain: %+v %v", rep, err)
 	}
+	if anchors, err := evidence.Anchors(ownerCtx, ta.DB.DB, evidence.ContractChain(kid)); err != nil || len(anchors) == 0 {
+		t.Fatalf("the completed contract's chain was not anchored: %d anchors, %v", len(anchors), err)
+	}
 	r = ta.call("GET", "/api/contracts/"+kid+"/events", a.Access, nil)
-	for _, ev := range []string{"contract.created", "contract.sent", "contract.extended", "signer.notified", "signer.reminded", "signer.viewed",
+	if strings.Contains(string(r.Body), link) {
+		t.Fatal("a signing link token is in the event log")
+	}
+	for _, ev := range []string{"notification.sent", "contract.created", "contract.sent", "contract.extended", "signer.notified", "signer.reminded", "signer.viewed",
 		"signer.willingness_verified", "signer.signed", "contract.completed"} {
 		if !strings.Contains(string(r.Body), `"type":"`+ev+`"`) {
 			t.Errorf("no %s event: %s", ev, r.Body)

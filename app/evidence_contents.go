@@ -38,6 +38,7 @@ import (
 //   - certs/: each signer's certificate and the platform's issuing CAs;
 //     crl/: the issuing CAs' current CRLs;
 //   - willingness/seq-<seq>.json: each willingness record, as stored;
+//   - notifications/seq-<seq>.json: each notification receipt, as stored;
 //   - the contract's event chain, anchored first so that its head is
 //     time-stamped, and the report model.
 //
@@ -79,7 +80,7 @@ func (a *App) evidenceContents(ctx context.Context, id string) (bundle.Contents,
 			return bundle.Contents{}, d.Contract, fmt.Errorf("evidence of document %d: %w", doc.Seq, err)
 		}
 	}
-	steps := []func() error{func() error { return g.willingness(evs) }, g.platform, func() error { return g.partyReport(d.Parties) }}
+	steps := []func() error{func() error { return g.willingness(evs) }, func() error { return g.notifications(evs) }, g.platform, func() error { return g.partyReport(d.Parties) }}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return bundle.Contents{}, d.Contract, err
@@ -271,6 +272,28 @@ func (g *gatherer) partyName(id string) string {
 		return p.OrgName
 	}
 	return p.Name
+}
+
+// notifications adds the receipt of every message sent to a party, as
+// stored (masked number, text without the link token).
+func (g *gatherer) notifications(evs []evidence.Event) error {
+	for _, e := range evs {
+		if e.Type != "notification.sent" && e.Type != "notification.failed" {
+			continue
+		}
+		var n struct {
+			RecordKey string `json:"record_key"`
+		}
+		if err := json.Unmarshal(e.Payload, &n); err != nil || n.RecordKey == "" {
+			return fmt.Errorf("notification event %d: no receipt", e.Seq)
+		}
+		data, err := g.read(n.RecordKey)
+		if err != nil {
+			return err
+		}
+		g.add(fmt.Sprintf("notifications/seq-%d.json", e.Seq), bundle.KindNotification, data)
+	}
+	return nil
 }
 
 // willingness adds every willingness record the chain names, as stored.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"signet/internal/convert/converttest"
 	"signet/internal/pdfsig"
 	"signet/internal/pdftest"
 )
@@ -120,5 +121,23 @@ func TestTemplates(t *testing.T) {
 	r = ta.call("GET", "/api/contracts?q=合同", a.Access, nil)
 	if n := strings.Count(string(r.Body), `"verify_code"`); n != 2 {
 		t.Fatalf("%d bulk contracts listed, want 2: %s", n, r.Body)
+	}
+}
+
+// TestUploadOffice: a DOCX upload is converted to PDF with LibreOffice and
+// counted like any PDF; the office file is kept beside it.
+func TestUploadOffice(t *testing.T) {
+	converttest.RequireOffice(t)
+	ta := newTestApp(t)
+	a := ta.signUp("文档公司", "owner-d@example.com")
+	r := ta.uploadFile(a.Access, "合同.docx", converttest.DOCX(t, "采购合同 Purchase agreement"))
+	mustStatus(t, r, http.StatusCreated)
+	if m := r.JSON(t); m["converted"] != true || m["pages"] != float64(1) {
+		t.Fatalf("converted upload: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/files/"+r.JSON(t)["id"].(string)+"/pdf", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if !bytes.HasPrefix(r.Body, []byte("%PDF-")) {
+		t.Fatal("not a PDF")
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -26,16 +28,55 @@ func readArtefact(ctx context.Context, v evidence.Vault, key string) ([]byte, er
 // notice is a text message decided inside a transaction and sent after it
 // commits.
 type notice struct {
-	To, Body string
-	// PartyID, when set, is marked notified once the message is sent.
-	PartyID string
+	To, Body   string
+	ContractID string
+	PartyID    string
+	// Purpose says why: notify, remind, completed.
+	Purpose string
 }
 
-// deliver sends notices after their transaction committed.
+// deliver sends notices after their transaction committed and keeps a
+// receipt of each in the vault, named by an event on the contract's
+// chain. ctx carries the contract's tenant.
 func (s *Service) deliver(ctx context.Context, ns []notice) {
 	for _, n := range ns {
-		s.sendSMS(ctx, n.To, n.Body)
+		err := s.sendSMS(ctx, n.To, n.Body)
+		if rerr := s.receipt(ctx, n, err); rerr != nil {
+			s.log.WarnContext(ctx, "notification receipt not recorded", "contract", n.ContractID, "err", rerr)
+		}
 	}
+}
+
+// receipt records that a notice was sent, or failed: the masked number,
+// the text with the link token cut out, the time and the outcome.
+func (s *Service) receipt(ctx context.Context, n notice, sendErr error) error {
+	tenantID, _ := tenants.FromContext(ctx)
+	status, detail := "sent", ""
+	if sendErr != nil {
+		status, detail = "failed", clip(sendErr.Error(), 300)
+	}
+	rec := map[string]any{"contract_id": n.ContractID, "party_id": n.PartyID, "channel": "sms", "purpose": n.Purpose,
+		"to": maskMobile(n.To), "text": linkRE.ReplaceAllString(n.Body, "/s/[link]"), "at": s.now(), "status": status, "error": detail}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	art, err := evidence.PutArtefact(ctx, s.vault, tenantID, "notification-receipt", data, "application/json")
+	if err != nil {
+		return err
+	}
+	_, err = evidence.Append(ctx, s.db, evidence.Record{Chain: evidence.ContractChain(n.ContractID), Type: "notification." + status, Actor: "system",
+		Payload: map[string]any{"party_id": n.PartyID, "channel": "sms", "purpose": n.Purpose, "to": maskMobile(n.To), "record_key": art.Key, "record_sm3": art.SM3}}, s.now())
+	return err
+}
+
+var linkRE = regexp.MustCompile(`/s/[A-Za-z0-9_-]+`)
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // openRound notifies the signers whose turn it is, or completes the
@@ -138,7 +179,14 @@ func (s *Service) notify(ctx context.Context, tx *gorm.DB, c Contract, p *Party,
 	default:
 		body = fmt.Sprintf("【Signet】%s 待盖章：《%s》。请登录 Signet 在待签列表中处理。", p.OrgName, c.Title)
 	}
-	return []notice{{To: p.Mobile, Body: body, PartyID: p.ID}}, nil
+	purpose := "notify"
+	switch {
+	case p.Role == RoleCC:
+		purpose = "completed"
+	case reminder:
+		purpose = "remind"
+	}
+	return []notice{{To: p.Mobile, Body: body, ContractID: c.ID, PartyID: p.ID, Purpose: purpose}}, nil
 }
 
 // chinaTime is the zone messages are written in.

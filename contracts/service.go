@@ -50,6 +50,9 @@ type Deps struct {
 	// Locker takes a named lock across processes (MySQL GET_LOCK);
 	// database.DB.Lock is one. Nil relies on the in-process lock alone.
 	Locker func(ctx context.Context, name string, fn func() error) error
+	// Anchors time-stamps the head of a contract's chain when it
+	// completes; nil leaves it to the periodic job.
+	Anchors evidence.Timestamper
 	// Renderer draws filled-in template values; nil refuses them.
 	Renderer *render.Renderer
 	// PublicURL is the base of the links sent to signers, e.g.
@@ -74,6 +77,7 @@ type Service struct {
 	prepare   Preparer
 	publicURL string
 	renderer  *render.Renderer
+	anchors   evidence.Timestamper
 	log       *slog.Logger
 	clock     func() time.Time
 }
@@ -81,7 +85,7 @@ type Service struct {
 // NewService returns a Service over d.
 func NewService(d Deps) *Service {
 	s := &Service{db: d.DB, vault: d.Vault, hooks: d.Webhooks, sms: d.SMS, orgs: d.Orgs, convert: d.Convert,
-		locker: d.Locker, publicURL: d.PublicURL, renderer: d.Renderer, log: d.Log, clock: d.Now}
+		locker: d.Locker, publicURL: d.PublicURL, renderer: d.Renderer, anchors: d.Anchors, log: d.Log, clock: d.Now}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -146,16 +150,19 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("find %s: %w", what, err)
 }
 
+// errNoSender means no SMS sender is configured.
+var errNoSender = errors.New("no SMS sender")
+
 // sendSMS sends a message after the transaction that decided it committed.
-// A failure is logged, not returned: the state change stands and the
-// reminder job or a nudge sends again.
-func (s *Service) sendSMS(ctx context.Context, to, body string) bool {
-	if s.sms == nil || to == "" {
-		return false
+// A failure is logged and put in the receipt, not returned: the state
+// change stands and the reminder job or a nudge sends again.
+func (s *Service) sendSMS(ctx context.Context, to, body string) error {
+	if s.sms == nil {
+		return errNoSender
 	}
 	if err := s.sms.SendSMS(ctx, notify.SMS{To: to, Body: body}); err != nil {
 		s.log.WarnContext(ctx, "contract sms failed", "err", err)
-		return false
+		return err
 	}
-	return true
+	return nil
 }

@@ -342,6 +342,7 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
 	var out Party
+	completed := false
 	err := s.lock(ctx, "signet-contract-"+acc.Contract.ID, func() error {
 		job, err := s.job(acc, true)
 		if err != nil {
@@ -412,9 +413,23 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 			return err
 		}
 		s.deliver(ctx, notices)
+		completed = s.completed(ctx, job.Contract.ID)
 		return nil
 	})
+	if err == nil && completed && s.anchors != nil {
+		// The head of a completed contract's chain is time-stamped at
+		// once, not only by the periodic job.
+		if _, _, aerr := evidence.AnchorChain(ctx, s.db, s.anchors, evidence.ContractChain(acc.Contract.ID)); aerr != nil {
+			s.log.WarnContext(ctx, "anchoring a completed contract failed; the periodic job will retry", "contract", acc.Contract.ID, "err", aerr)
+		}
+	}
 	return out, err
+}
+
+// completed reports whether the contract has completed.
+func (s *Service) completed(ctx context.Context, id string) bool {
+	c, err := s.Contract(ctx, id)
+	return err == nil && c.State == StateCompleted
 }
 
 // storeSigned checks that every signed revision only appends to the one it

@@ -27,6 +27,9 @@ const (
 	KindTimestamp Kind = "timestamp"
 	// KindWillingness is a JSON willingness-check record under willingness/.
 	KindWillingness Kind = "willingness"
+	// KindNotification is a JSON receipt of a notification sent to a party
+	// (masked number, text without the link token), under notifications/.
+	KindNotification Kind = "notification"
 )
 
 // Build writes these kinds too; callers do not hand them in.
@@ -39,12 +42,13 @@ const (
 
 // kindDirs maps each caller kind to its directory and file extension.
 var kindDirs = map[Kind]struct{ dir, ext string }{
-	KindDocument:    {"documents/", ".pdf"},
-	KindSES:         {"ses/", ".der"},
-	KindCertificate: {"certs/", ".pem"},
-	KindCRL:         {"crl/", ".crl"},
-	KindTimestamp:   {"timestamps/", ".tsr"},
-	KindWillingness: {"willingness/", ".json"},
+	KindDocument:     {"documents/", ".pdf"},
+	KindSES:          {"ses/", ".der"},
+	KindCertificate:  {"certs/", ".pem"},
+	KindCRL:          {"crl/", ".crl"},
+	KindTimestamp:    {"timestamps/", ".tsr"},
+	KindWillingness:  {"willingness/", ".json"},
+	KindNotification: {"notifications/", ".json"},
 }
 
 // File is one file of the package.

@@ -11,6 +11,7 @@
 //	certs/*.pem, crl/*.crl       certificates and CRLs of the signers
 //	timestamps/*.tsr             RFC 3161 time-stamps taken while signing
 //	willingness/*.json           willingness checks (masked)
+//	notifications/*.json         receipts of the messages sent to parties (masked)
 //	events.json                  the event chains, every field as stored
 //	anchors.json, anchors/*.tsr  the time-stamped chain heads
 //	report-zh.pdf, report-en.pdf the human-readable report

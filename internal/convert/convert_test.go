@@ -1,7 +1,6 @@
 package convert_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -15,91 +14,8 @@ import (
 	"time"
 
 	"signet/internal/convert"
-	"signet/internal/testenv"
+	"signet/internal/convert/converttest"
 )
-
-// requireOffice stops a test that needs LibreOffice when it is missing: a
-// failure in CI (deploy/scripts/tools.sh installs it), a loud skip elsewhere.
-func requireOffice(tb testing.TB) {
-	tb.Helper()
-	for _, name := range []string{"soffice", "libreoffice"} {
-		if _, err := exec.LookPath(name); err == nil {
-			return
-		}
-	}
-	msg := "LIBREOFFICE UNAVAILABLE: document conversion not tested (Debian: apt-get install libreoffice-writer-nogui, or run deploy/scripts/tools.sh)"
-	if testenv.CI() {
-		tb.Fatal(msg)
-	}
-	tb.Skip(msg)
-}
-
-// zipOf builds a zip of the given parts, in order; stored marks parts
-// written uncompressed (ODF's mimetype must be).
-func zipOf(tb testing.TB, parts [][2]string, stored ...string) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, p := range parts {
-		h := &zip.FileHeader{Name: p[0], Method: zip.Deflate}
-		for _, s := range stored {
-			if s == p[0] {
-				h.Method = zip.Store
-			}
-		}
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := w.Write([]byte(p[1])); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// minimalDOCX is the smallest DOCX Word and LibreOffice open: content
-// types, the package relationship to the main part, and one paragraph.
-func minimalDOCX(tb testing.TB, text string) []byte {
-	tb.Helper()
-	return zipOf(tb, [][2]string{
-		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
-</Types>`},
-		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>
-</Relationships>`},
-		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
-<w:body><w:p><w:r><w:t>` + text + `</w:t></w:r></w:p></w:body>
-</w:document>`},
-	})
-}
-
-// minimalODT is the smallest ODT LibreOffice opens: the stored mimetype
-// first, a manifest, and one paragraph.
-func minimalODT(tb testing.TB, text string) []byte {
-	tb.Helper()
-	return zipOf(tb, [][2]string{
-		{"mimetype", "application/vnd.oasis.opendocument.text"},
-		{"META-INF/manifest.xml", `<?xml version="1.0" encoding="UTF-8"?>
-<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
-<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>
-<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
-</manifest:manifest>`},
-		{"content.xml", `<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
-<office:body><office:text><text:p>` + text + `</text:p></office:text></office:body>
-</office:document-content>`},
-	}, "mimetype")
-}
 
 // pdfText returns the text of pdf by pdftotext, or false when Poppler is
 // not installed.
@@ -122,7 +38,7 @@ func pdfText(tb testing.TB, pdf []byte) (string, bool) {
 
 func TestToPDF(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		requireOffice(t)
+		converttest.RequireOffice(t)
 		// The two run at once: each has its own profile, so neither
 		// waits for or breaks the other.
 		var wg sync.WaitGroup
@@ -132,8 +48,8 @@ func TestToPDF(t *testing.T) {
 			text string
 		}{
 			// Misleading names: the content decides.
-			{"contract.odt", minimalDOCX(t, "Signet DOCX test 合同 1234"), "Signet DOCX test"},
-			{"contract.docx", minimalODT(t, "Signet ODT test 合同 5678"), "Signet ODT test"},
+			{"contract.odt", converttest.DOCX(t, "Signet DOCX test 合同 1234"), "Signet DOCX test"},
+			{"contract.docx", converttest.ODT(t, "Signet ODT test 合同 5678"), "Signet ODT test"},
 		} {
 			wg.Go(func() {
 				pdf, err := convert.ToPDF(t.Context(), c.name, c.data)
@@ -159,7 +75,7 @@ func TestToPDF(t *testing.T) {
 
 	t.Run("ErrUnavailable", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
-		for _, data := range [][]byte{minimalDOCX(t, "x"), minimalODT(t, "x")} {
+		for _, data := range [][]byte{converttest.DOCX(t, "x"), converttest.ODT(t, "x")} {
 			_, err := convert.ToPDF(t.Context(), "a.docx", data)
 			if !errors.Is(err, convert.ErrUnavailable) {
 				t.Errorf("%v, want ErrUnavailable", err)
@@ -176,10 +92,10 @@ func TestToPDF(t *testing.T) {
 			{"empty.docx", nil},
 			{"text.docx", []byte("Signet contract, plain text")},
 			{"scan.docx", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")},
-			{"archive.docx", zipOf(t, [][2]string{{"readme.txt", "hello"}})},
-			{"no-content-types.docx", zipOf(t, [][2]string{{"word/document.xml", "<w:document/>"}})},
-			{"sheet.odt", zipOf(t, [][2]string{{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"}}, "mimetype")},
-			{"truncated.docx", minimalDOCX(t, "x")[:100]},
+			{"archive.docx", converttest.Zip(t, [][2]string{{"readme.txt", "hello"}})},
+			{"no-content-types.docx", converttest.Zip(t, [][2]string{{"word/document.xml", "<w:document/>"}})},
+			{"sheet.odt", converttest.Zip(t, [][2]string{{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"}}, "mimetype")},
+			{"truncated.docx", converttest.DOCX(t, "x")[:100]},
 		} {
 			if _, err := convert.ToPDF(t.Context(), c.name, c.data); !errors.Is(err, convert.ErrUnsupported) {
 				t.Errorf("%s: %v, want ErrUnsupported", c.name, err)
@@ -190,16 +106,16 @@ func TestToPDF(t *testing.T) {
 	t.Run("ErrUnsupportedTooLarge", func(t *testing.T) {
 		t.Parallel()
 		data := make([]byte, convert.MaxInputSize+1)
-		copy(data, minimalDOCX(t, "x"))
+		copy(data, converttest.DOCX(t, "x"))
 		if _, err := convert.ToPDF(t.Context(), "big.docx", data); !errors.Is(err, convert.ErrUnsupported) {
 			t.Errorf("%v, want ErrUnsupported", err)
 		}
 	})
 
 	t.Run("ErrFailed", func(t *testing.T) {
-		requireOffice(t)
+		converttest.RequireOffice(t)
 		// A DOCX whose main part is not XML: LibreOffice cannot load it.
-		bad := zipOf(t, [][2]string{
+		bad := converttest.Zip(t, [][2]string{
 			{"[Content_Types].xml", "not xml"},
 			{"word/document.xml", "\x00\x01 not xml"},
 		})
@@ -210,13 +126,13 @@ func TestToPDF(t *testing.T) {
 	})
 
 	t.Run("ErrFailedTimeout", func(t *testing.T) {
-		requireOffice(t)
+		converttest.RequireOffice(t)
 		tmp := t.TempDir()
 		t.Setenv("TMPDIR", tmp) // to see that the temporary files go
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, err := convert.ToPDF(ctx, "slow.docx", minimalDOCX(t, "x"))
+		_, err := convert.ToPDF(ctx, "slow.docx", converttest.DOCX(t, "x"))
 		if !errors.Is(err, convert.ErrFailed) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("%v, want ErrFailed and DeadlineExceeded", err)
 		}
