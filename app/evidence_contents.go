@@ -119,7 +119,7 @@ func (a *App) evidenceVerifyOptions(ctx context.Context) (pdfsig.VerifyOptions, 
 		if err != nil {
 			return pdfsig.VerifyOptions{}, err
 		}
-		certs, err := pemChain(chain)
+		certs, err := bundle.ParseCertificates(chain)
 		if err != nil {
 			return pdfsig.VerifyOptions{}, fmt.Errorf("platform %s chain: %w", alg, err)
 		}
@@ -336,7 +336,7 @@ func (g *gatherer) platform() error {
 		if err != nil {
 			return err
 		}
-		certs, err := pemChain(chain)
+		certs, err := bundle.ParseCertificates(chain)
 		if err != nil {
 			return fmt.Errorf("platform %s chain: %w", alg, err)
 		}

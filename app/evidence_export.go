@@ -153,25 +153,6 @@ func (a *App) anchoredChain(ctx context.Context, chain string) ([]evidence.Event
 	return evs, kept, nil
 }
 
-// pemChain parses PEM certificates, SM2 or not.
-func pemChain(data []byte) ([]*smx509.Certificate, error) {
-	var out []*smx509.Certificate
-	for rest := data; ; {
-		var b *pem.Block
-		if b, rest = pem.Decode(rest); b == nil {
-			break
-		}
-		c, err := smx509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no certificate")
-	}
-	return out, nil
-}
 
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})

@@ -128,7 +128,7 @@ func (ta *testApp) evidenceRoots() []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		certs, err := pemChain(chain)
+		certs, err := bundle.ParseCertificates(chain)
 		if err != nil {
 			t.Fatal(err)
 		}

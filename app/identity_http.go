@@ -156,16 +156,9 @@ func (a *App) sendMobileCode(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	mobile, err := identity.NormalizeMobile(in.Mobile, "")
+	mobile, err := normMobileField(in.Mobile)
 	if err != nil {
-		var v valid.Errors
-		var ie *identity.Error
-		if errors.As(err, &ie) {
-			v.Add("mobile", ie.Code, ie.Detail)
-		} else {
-			v.Add("mobile", "invalid", "is not a mobile number")
-		}
-		return v
+		return err
 	}
 	pid := principal(c).PersonID
 	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: mobile, Intent: identity.MobileIntent(pid, mobile), IP: c.IP()})

@@ -21,10 +21,10 @@ func pemCerts(ders ...[]byte) []byte {
 	return b.Bytes()
 }
 
-// parseCerts reads one or more PEM certificates (SM2 or not) and nothing
+// ParseCertificates reads one or more PEM certificates (SM2 or not) and nothing
 // else: text around the blocks, another block type or a certificate that
 // does not parse is an error.
-func parseCerts(data []byte) ([]*smx509.Certificate, error) {
+func ParseCertificates(data []byte) ([]*smx509.Certificate, error) {
 	var out []*smx509.Certificate
 	rest := data
 	for len(bytes.TrimSpace(rest)) > 0 {

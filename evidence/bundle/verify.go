@@ -236,7 +236,7 @@ func (v *verifier) readManifest() bool {
 func (v *verifier) loadRoots(pinned []byte) bool {
 	var certs []*smx509.Certificate
 	if len(bytes.TrimSpace(pinned)) > 0 {
-		c, err := parseCerts(pinned)
+		c, err := ParseCertificates(pinned)
 		if err != nil {
 			v.fail("roots", "", "pinned roots: %v", err)
 			return false
@@ -245,7 +245,7 @@ func (v *verifier) loadRoots(pinned []byte) bool {
 	} else {
 		v.res.RootsFromPackage = true
 		for _, name := range v.names("keys/root-", ".pem") {
-			c, err := parseCerts(v.files[name])
+			c, err := ParseCertificates(v.files[name])
 			if err != nil {
 				v.fail("roots", name, "%v", err)
 				return false
@@ -290,7 +290,7 @@ func (v *verifier) loadIntermediates() {
 		if !(strings.HasPrefix(name, "keys/") || strings.HasPrefix(name, "certs/")) || !strings.HasSuffix(name, ".pem") {
 			continue
 		}
-		certs, err := parseCerts(data)
+		certs, err := ParseCertificates(data)
 		if err != nil {
 			continue // reported by the file's own check
 		}

@@ -312,7 +312,7 @@ func (v *verifier) chainSM2(der []byte, at time.Time) error {
 // and reports are what their names say.
 func (v *verifier) checkOthers() {
 	for _, name := range v.names("certs/", "") {
-		if certs, err := parseCerts(v.files[name]); err != nil {
+		if certs, err := ParseCertificates(v.files[name]); err != nil {
 			v.fail("certificate", name, "%v", err)
 		} else {
 			v.ok("certificate", name, "%d certificates, first %q", len(certs), certs[0].Subject.String())
@@ -322,7 +322,7 @@ func (v *verifier) checkOthers() {
 		if strings.HasSuffix(name, ".pub.pem") {
 			continue // checked with its certificate
 		}
-		if _, err := parseCerts(v.files[name]); err != nil {
+		if _, err := ParseCertificates(v.files[name]); err != nil {
 			v.fail("certificate", name, "%v", err)
 		}
 	}
@@ -375,7 +375,7 @@ func (v *verifier) checkCRL(name string) {
 	var issuers []*smx509.Certificate
 	for n, data := range v.files {
 		if strings.HasSuffix(n, ".pem") && (strings.HasPrefix(n, "certs/") || strings.HasPrefix(n, "keys/")) {
-			if cs, err := parseCerts(data); err == nil {
+			if cs, err := ParseCertificates(data); err == nil {
 				issuers = append(issuers, cs...)
 			}
 		}

@@ -136,7 +136,7 @@ func (v *verifier) evidenceCert(certFile, caFile, pubFile string, wantSM2 bool) 
 	if !ok {
 		return nil, errors.New("evidence certificate missing")
 	}
-	certs, err := parseCerts(data)
+	certs, err := ParseCertificates(data)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (v *verifier) evidenceCert(certFile, caFile, pubFile string, wantSM2 bool) 
 		return nil, fmt.Errorf("%s, listed in the manifest, is missing", caFile)
 	}
 	if data, ok := v.files[caFile]; ok {
-		cas, err := parseCerts(data)
+		cas, err := ParseCertificates(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", caFile, err)
 		}
