@@ -59,6 +59,8 @@ func (e *env) clock() time.Time {
 	return e.now
 }
 
+func (e *env) clock0() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
 func (e *env) advance(d time.Duration) {
 	e.mu.Lock()
 	e.now = e.now.Add(d)

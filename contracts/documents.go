@@ -108,6 +108,7 @@ func (s *Service) Upload(ctx context.Context, a Actor, name string, data []byte)
 	}
 	doc.OriginalKey, doc.OriginalSM3, doc.OriginalSHA256 = art.Key, art.SM3, art.SHA256
 	doc.CurrentKey, doc.CurrentSM3 = art.Key, art.SM3
+	crash("upload: stored, no row")
 	if err := tenants.DB(ctx, s.db).Create(&doc).Error; err != nil {
 		return Document{}, fmt.Errorf("save document: %w", err)
 	}

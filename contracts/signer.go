@@ -359,6 +359,7 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 		if err != nil {
 			return err
 		}
+		crash("sign: revisions stored, no rows")
 		var notices []notice
 		err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 			c, err := lockContract(tx, job.Contract.ID)
