@@ -267,7 +267,16 @@ func testContractFlow(t *testing.T, ta *testApp, alg string) {
 		t.Fatalf("person signed: %s", r.Body)
 	}
 
-	// A's owner stamps from the inbox with code and PIN.
+	// A plain member of A may see the inbox but not refuse for A.
+	memberA, _ := ta.invite(a, "member-a@example.com", "member")
+	mustStatus(t, ta.call("GET", "/api/inbox/"+orgA, memberA, nil), http.StatusOK)
+	mustStatus(t, ta.call("POST", "/api/inbox/"+orgA+"/reject", memberA, map[string]any{"reason": "no"}), http.StatusForbidden)
+
+	// A's owner stamps from the inbox with code and PIN; a wrong PIN is refused.
+	mustStatus(t, ta.call("POST", "/api/inbox/"+orgA+"/code", a.Access, map[string]any{"seal_id": sealA}), http.StatusAccepted)
+	r = ta.call("POST", "/api/inbox/"+orgA+"/sign", a.Access, map[string]any{"seal_id": sealA, "code": sms.code(t), "pin": "000000"})
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	wantCode(t, r, "pin_wrong")
 	r = ta.call("GET", "/api/inbox", a.Access, nil)
 	mustStatus(t, r, http.StatusOK)
 	if !strings.Contains(string(r.Body), orgA) {

@@ -285,6 +285,11 @@ func (a *App) inboxReject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Refusing for the organisation ends the contract: its owners and
+	// admins may, and its systems' API keys; plain members may not.
+	if p := principal(c); p.APIKeyID == "" && !p.Role.Manages() {
+		return errForbidden
+	}
 	return a.rejectAs(c, acc)
 }
 
