@@ -153,7 +153,6 @@ func (a *App) anchoredChain(ctx context.Context, chain string) ([]evidence.Event
 	return evs, kept, nil
 }
 
-
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

@@ -95,6 +95,9 @@ func TestVerifyAPI(t *testing.T) {
 		if !s.Intact || !s.Trusted || !s.Valid || s.TimestampTime == nil || s.ChangedAfter != "unchanged" || !strings.Contains(s.Signer, "李雷") {
 			t.Fatalf("signature = %+v", s)
 		}
+		if s.Seal.Present || s.Seal.Error != "" { // a person's signature carries no seal
+			t.Fatalf("seal = %+v", s.Seal)
+		}
 	})
 	t.Run("SecondSignatureKeepsTheFirstValid", func(t *testing.T) {
 		_, signer2 := platformSigner(t, ta, "02")

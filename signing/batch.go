@@ -7,14 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emmansun/gmsm/sm3"
 	"gorm.io/gorm"
 
 	"signet/evidence"
-	"signet/evidence/tsa"
 	"signet/internal/ids"
 	"signet/internal/pdfsig"
-	"signet/internal/ses"
 	"signet/internal/valid"
 	"signet/pki"
 	"signet/seals"
@@ -329,50 +326,25 @@ func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Ar
 	}
 	size := 42 * 72 / 25.4
 	now := s.now()
-	sesKey, err := s.batchSES(ctx, b, it, pdf, sealDER, now)
+	sesCred, err := s.d.CA.PartyCredential(ctx, pki.Organisation, b.TenantID, pki.SM2)
+	if err != nil {
+		return evidence.Artefact{}, "", "", err
+	}
+	// The SES signs the input; the PDF signature then carries it.
+	sesDER, err := s.sesSignature(ctx, sesCred, sealDER, pdf, now, fmt.Sprintf("batch=%s;item=%d", b.ID, it.N))
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
 	out, err := pdfsig.SignContext(ctx, pdf, pdfsig.Request{Signer: signer, Name: cred.Certificate.Subject.CommonName, Reason: "电子签章 / auto-stamp",
-		Location: "Signet", Time: now, Placements: []pdfsig.Placement{{Page: page, Rect: [4]float64{b.X, b.Y, b.X + size, b.Y + size}, PNG: image}}})
+		Location: "Signet", Time: now, Placements: []pdfsig.Placement{{Page: page, Rect: [4]float64{b.X, b.Y, b.X + size, b.Y + size}, PNG: image}}, SES: sesDER})
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
+	sesArt, err := evidence.PutArtefact(ctx, s.d.Vault, b.TenantID, "ses-signature", sesDER, "application/octet-stream")
+	if err != nil {
+		return evidence.Artefact{}, "", "", err
+	}
+	sesKey := sesArt.Key
 	art, err := evidence.PutArtefact(ctx, s.d.Vault, b.TenantID, "stamp-output", out, "application/pdf")
 	return art, sesKey, grant.UseID, err
-}
-
-// batchSES makes the SES_Signature of one auto-stamp.
-func (s *Service) batchSES(ctx context.Context, b Batch, it BatchItem, pdf, sealDER []byte, now time.Time) (string, error) {
-	var seal ses.SESeal
-	if err := seal.Unmarshal(sealDER); err != nil {
-		return "", err
-	}
-	cred, err := s.d.CA.PartyCredential(ctx, pki.Organisation, b.TenantID, pki.SM2)
-	if err != nil {
-		return "", err
-	}
-	key, err := cred.Signer(ctx)
-	if err != nil {
-		return "", err
-	}
-	sig, err := ses.SignSignature(ses.TBSSign{Seal: seal, TimeInfo: now, DataHash: ses.DataHash(pdf),
-		PropertyInfo: fmt.Sprintf("batch=%s;item=%d", b.ID, it.N)}, cred.Certificate.Raw, key)
-	if err != nil {
-		return "", err
-	}
-	h := sm3.Sum(sig.Signature)
-	tok, err := s.d.Timestamps.Timestamp(ctx, h[:], tsa.SM3)
-	if err != nil {
-		return "", err
-	}
-	if err := ses.AttachTimestamp(sig, tok.DER); err != nil {
-		return "", err
-	}
-	der, err := sig.Marshal()
-	if err != nil {
-		return "", err
-	}
-	art, err := evidence.PutArtefact(ctx, s.d.Vault, b.TenantID, "ses-signature", der, "application/octet-stream")
-	return art.Key, err
 }

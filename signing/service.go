@@ -328,6 +328,12 @@ func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, aut
 			return nil, err
 		}
 		now := s.now()
+		var sesCred *pki.Credential
+		if m.SealID != "" {
+			if sesCred, err = s.d.CA.PartyCredential(who.Ctx, pki.Organisation, who.Actor.Principal.TenantID, pki.SM2); err != nil {
+				return nil, fmt.Errorf("ses signature: %w", err)
+			}
+		}
 		out := make([]contracts.Signed, 0, len(job.Documents))
 		for _, jd := range job.Documents {
 			places, err := s.placements(jd, image, now)
@@ -338,9 +344,19 @@ func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, aut
 			if job.Party.Kind == contracts.Organisation {
 				name = job.Party.OrgName
 			}
+			// The SES signs the document as it was before this signing, so
+			// it exists before the PDF signature, which then carries it.
+			var sesDER []byte
+			if m.SealID != "" {
+				sesDER, err = s.sesSignature(ctx, sesCred, seseal, jd.PDF, now,
+					fmt.Sprintf("contract=%s;document=%s;revision=%d", job.Contract.ID, jd.Document.ID, jd.Document.Revision))
+				if err != nil {
+					return nil, err
+				}
+			}
 			pdf, err := pdfsig.SignContext(ctx, jd.PDF, pdfsig.Request{Signer: signer, Placements: places, Name: name,
 				Reason: "签署《" + job.Contract.Title + "》", Location: "Signet", Time: now,
-				FieldName: fmt.Sprintf("Signet-%s-%d", job.Party.ID[:8], jd.Document.Revision+1)})
+				FieldName: fmt.Sprintf("Signet-%s-%d", job.Party.ID[:8], jd.Document.Revision+1), SES: embeddedSES(sesDER, places, image)})
 			if err != nil {
 				return nil, fmt.Errorf("sign %s: %w", jd.Document.Name, err)
 			}
@@ -349,11 +365,11 @@ func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, aut
 				ev["willingness_sm3"] = willing["record_sm3"]
 			}
 			if m.SealID != "" {
-				sesKey, err := s.sesSignature(ctx, job, jd, seseal, who, now)
+				art, err := evidence.PutArtefact(ctx, s.d.Vault, job.Contract.TenantID, "ses-signature", sesDER, "application/octet-stream")
 				if err != nil {
 					return nil, err
 				}
-				ev["seal_id"], ev["seal_use_id"], ev["auto_stamp"], ev["ses_signature_key"] = m.SealID, grant.UseID, auto, sesKey
+				ev["seal_id"], ev["seal_use_id"], ev["auto_stamp"], ev["ses_signature_key"] = m.SealID, grant.UseID, auto, art.Key
 			} else {
 				h := sm3.Sum(image)
 				ev["signature_image_sm3"] = hex.EncodeToString(h[:])
@@ -389,44 +405,44 @@ func (s *Service) pdfSigner(ctx context.Context, cred *pki.Credential) (pdfsig.S
 }
 
 // sesSignature makes the GB/T 38540 SES_Signature of one use of a seal on
-// one document: signed with the organisation's SM2 key, time-stamped, and
-// stored in the vault. It returns the vault key.
-func (s *Service) sesSignature(ctx context.Context, job contracts.Job, jd contracts.JobDocument, sealDER []byte, who Signer, now time.Time) (string, error) {
+// data, the document before it is signed: signed with the organisation's
+// SM2 credential cred and time-stamped (SM3 over the signature value). It
+// returns the DER, which the caller stores in the vault.
+func (s *Service) sesSignature(ctx context.Context, cred *pki.Credential, sealDER, data []byte, now time.Time, property string) ([]byte, error) {
 	var seal ses.SESeal
 	if err := seal.Unmarshal(sealDER); err != nil {
-		return "", fmt.Errorf("read seseal: %w", err)
-	}
-	cred, err := s.d.CA.PartyCredential(who.Ctx, pki.Organisation, who.Actor.Principal.TenantID, pki.SM2)
-	if err != nil {
-		return "", fmt.Errorf("ses signature: %w", err)
+		return nil, fmt.Errorf("read seseal: %w", err)
 	}
 	key, err := cred.Signer(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	tbs := ses.TBSSign{Seal: seal, TimeInfo: now, DataHash: ses.DataHash(jd.PDF),
-		PropertyInfo: fmt.Sprintf("contract=%s;document=%s;revision=%d", job.Contract.ID, jd.Document.ID, jd.Document.Revision)}
+	tbs := ses.TBSSign{Seal: seal, TimeInfo: now, DataHash: ses.DataHash(data), PropertyInfo: property}
 	sig, err := ses.SignSignature(tbs, cred.Certificate.Raw, key)
 	if err != nil {
-		return "", fmt.Errorf("ses signature: %w", err)
+		return nil, fmt.Errorf("ses signature: %w", err)
 	}
 	h := sm3.Sum(sig.Signature)
 	tok, err := s.d.Timestamps.Timestamp(ctx, h[:], tsa.SM3)
 	if err != nil {
-		return "", fmt.Errorf("ses signature time-stamp: %w", err)
+		return nil, fmt.Errorf("ses signature time-stamp: %w", err)
 	}
 	if err := ses.AttachTimestamp(sig, tok.DER); err != nil {
-		return "", err
+		return nil, err
 	}
-	der, err := sig.Marshal()
-	if err != nil {
-		return "", err
+	return sig.Marshal()
+}
+
+// embeddedSES returns the SES to embed in a PDF signature: only when the
+// signature's widget (the first placement) draws the seal image itself,
+// because a verifier compares that widget with the SESeal's picture. A
+// document where the party has no seal field, only a cross-page seal or a
+// date, gets a signature without SES; the SES is still in the vault.
+func embeddedSES(der []byte, places []pdfsig.Placement, sealPNG []byte) []byte {
+	if der == nil || len(places) == 0 || !bytes.Equal(places[0].PNG, sealPNG) {
+		return nil
 	}
-	art, err := evidence.PutArtefact(ctx, s.d.Vault, job.Contract.TenantID, "ses-signature", der, "application/octet-stream")
-	if err != nil {
-		return "", err
-	}
-	return art.Key, nil
+	return der
 }
 
 // placements draws the party's fields on one document: the mark at each

@@ -241,6 +241,15 @@ func verifyCmd(ctx context.Context, file string, args []string, getenv func(stri
 			if s.TimestampTime != nil {
 				fmt.Fprintf(stdout, "     time-stamped %s\n", s.TimestampTime.Format(time.RFC3339))
 			}
+			if sl := s.Seal; sl.Present {
+				fmt.Fprintf(stdout, "     seal %q (%s): signature_valid=%t signer_matches=%t picture_matches=%t\n",
+					sl.SealName, sl.ESID, sl.SignatureValid, sl.SignerMatches, sl.PictureMatches)
+				if sl.Error != "" && !strings.Contains(s.Problem, sl.Error) {
+					fmt.Fprintf(stdout, "     seal problem: %s\n", sl.Error)
+				}
+			} else {
+				fmt.Fprintf(stdout, "     no electronic seal\n")
+			}
 			if s.Problem != "" {
 				fmt.Fprintf(stdout, "     problem: %s\n", s.Problem)
 			}

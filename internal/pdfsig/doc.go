@@ -56,6 +56,25 @@
 // added after the signature exists; internal/cms does not fit, as it
 // encapsulates content and has no unsigned attributes.
 //
+// # The electronic seal
+//
+// A seal's signing in Signet is two signatures: the PDF signature, and a
+// GB/T 38540 SES_Signature whose dataHash is the SM3 of the document before
+// this update and whose SESeal holds the seal's picture. Request.SES puts
+// the latter's DER into the signature dictionary as the private entry
+// /Signet.SES, next to /Signet.SESByteRange [0 n]: the SES signs the first
+// n bytes, the revision Sign was given. The length is written because the
+// bytes cannot tell it: when the input does not end with a line end, Sign
+// adds one, and the result looks like an input that did. Both entries lie
+// inside the ByteRange, so the CMS covers them, and the CMS is what binds
+// the SES to this signature and its widget; readers that do not know the
+// entries ignore them (poppler's pdfsig still validates, tested here).
+// Verify reports the DER (SignatureReport.SES, after checking it is one
+// DER SEQUENCE and that n is where this update begins), RevisionStart and
+// the widget's picture (WidgetImage, decoded only from the one layout
+// Sign writes) and leaves checking the SES to the caller, which knows the
+// roots and the seal.
+//
 // # Reading PDF
 //
 // The parser is this package's own and small: trailers, startxref, classic

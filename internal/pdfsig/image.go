@@ -2,9 +2,13 @@ package pdfsig
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
+	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"strings"
 )
 
 // imageXObject decodes a PNG and returns it as an RGB image XObject, with
@@ -64,4 +68,155 @@ func appearance(u *update, img ref, rect [4]float64) ref {
 		"BBox":      array{0.0, 0.0, w, h},
 		"Resources": dict{"XObject": dict{"Im0": img}},
 	}})
+}
+
+// maxWidgetPixels bounds the image widgetImage decodes, against
+// decompression bombs in files handed to Verify: 4096 × 4096 pixels.
+const maxWidgetPixels = 1 << 24
+
+// maxFormContent bounds the decoded content of an appearance form that
+// widgetImage reads; the one appearance writes is a few dozen bytes.
+const maxFormContent = 4 << 10
+
+// widgetImage returns the image a signature field's widget shows when its
+// normal appearance is exactly what appearance and imageXObject write: a
+// form whose content is "q w 0 0 h 0 0 cm /Name Do Q" over its whole
+// bounding box, drawing one 8-bit DeviceRGB image with an optional 8-bit
+// DeviceGray soft mask, each uncompressed or Flate without predictors.
+// Anything else (another layout, filter or colour space, a second
+// resource, content that draws more) gives nil: what such an appearance
+// shows cannot be told without rendering it.
+func widgetImage(doc *document, widget dict) *image.NRGBA {
+	ap, _ := doc.resolve(widget["AP"]).(dict)
+	form, _ := doc.resolve(ap["N"]).(*stream)
+	if form == nil || form.dict["Subtype"] != name("Form") || !onlyKeys(form.dict, "Type", "Subtype", "BBox", "Resources", "Length", "Filter") {
+		return nil
+	}
+	bbox, ok := doc.resolve(form.dict["BBox"]).(array)
+	if !ok || len(bbox) != 4 {
+		return nil
+	}
+	var box [4]float64
+	for i, v := range bbox {
+		if box[i], ok = number(doc.resolve(v)); !ok {
+			return nil
+		}
+	}
+	res, _ := doc.resolve(form.dict["Resources"]).(dict)
+	xobjs, _ := doc.resolve(res["XObject"]).(dict)
+	if len(res) != 1 || len(xobjs) != 1 {
+		return nil
+	}
+	var imgName name
+	var imgRef any
+	for k, v := range xobjs {
+		imgName, imgRef = k, v
+	}
+	content, err := flateExact(form, -1)
+	if err != nil {
+		return nil
+	}
+	var want bytes.Buffer
+	want.WriteString("q ")
+	writeObject(&want, box[2]-box[0])
+	want.WriteString(" 0 0 ")
+	writeObject(&want, box[3]-box[1])
+	want.WriteString(" 0 0 cm ")
+	writeObject(&want, imgName)
+	want.WriteString(" Do Q")
+	if box[0] != 0 || box[1] != 0 || strings.Join(strings.Fields(string(content)), " ") != want.String() {
+		return nil
+	}
+
+	img, _ := doc.resolve(imgRef).(*stream)
+	w, h, rgb := imageSamples(doc, img, "DeviceRGB", 3)
+	if rgb == nil {
+		return nil
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	var alpha []byte
+	if sm, ok := img.dict["SMask"]; ok {
+		mask, _ := doc.resolve(sm).(*stream)
+		mw, mh, a := imageSamples(doc, mask, "DeviceGray", 1)
+		if a == nil || mw != w || mh != h || mask.dict["SMask"] != nil {
+			return nil
+		}
+		alpha = a
+	}
+	for i := range w * h {
+		copy(out.Pix[4*i:], rgb[3*i:3*i+3])
+		out.Pix[4*i+3] = 0xff
+		if alpha != nil {
+			out.Pix[4*i+3] = alpha[i]
+		}
+	}
+	return out
+}
+
+// imageSamples returns the size and samples of an 8-bit image XObject in
+// colour space cs with n components, or nil samples.
+func imageSamples(doc *document, img *stream, cs name, n int) (w, h int, samples []byte) {
+	if img == nil || img.dict["Subtype"] != name("Image") || doc.resolve(img.dict["ColorSpace"]) != cs ||
+		doc.resolve(img.dict["BitsPerComponent"]) != int64(8) ||
+		!onlyKeys(img.dict, "Type", "Subtype", "Width", "Height", "ColorSpace", "BitsPerComponent", "Filter", "Length", "SMask") {
+		return 0, 0, nil
+	}
+	wv, _ := doc.resolve(img.dict["Width"]).(int64)
+	hv, _ := doc.resolve(img.dict["Height"]).(int64)
+	if wv <= 0 || hv <= 0 || wv > maxWidgetPixels || hv > maxWidgetPixels || wv*hv > maxWidgetPixels {
+		return 0, 0, nil
+	}
+	w, h = int(wv), int(hv)
+	data, err := flateExact(img, w*h*n)
+	if err != nil {
+		return 0, 0, nil
+	}
+	return w, h, data
+}
+
+// onlyKeys reports whether d has no keys but these.
+func onlyKeys(d dict, keys ...string) bool {
+	for k := range d {
+		found := false
+		for _, want := range keys {
+			found = found || string(k) == want
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// flateExact returns the data of a stream that is uncompressed or
+// FlateDecode without parameters. With size ≥ 0 the data must be exactly
+// that long, and no more is ever inflated.
+func flateExact(s *stream, size int) ([]byte, error) {
+	filter := s.dict["Filter"]
+	if a, ok := filter.(array); ok && len(a) == 1 {
+		filter = a[0]
+	}
+	var data []byte
+	switch filter {
+	case nil:
+		data = s.raw
+	case name("FlateDecode"):
+		zr, err := zlib.NewReader(bytes.NewReader(s.raw))
+		if err != nil {
+			return nil, err
+		}
+		limit := int64(size) + 1
+		if size < 0 {
+			limit = maxFormContent
+		}
+		if data, err = io.ReadAll(io.LimitReader(zr, limit)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("filter %v", filter)
+	}
+	if s.dict["DecodeParms"] != nil || (size >= 0 && len(data) != size) {
+		return nil, fmt.Errorf("%d bytes of data, want %d", len(data), size)
+	}
+	return data, nil
 }

@@ -59,4 +59,14 @@ func TestPoppler(t *testing.T) {
 			}
 		})
 	}
+	// The private /Signet.SES entries are covered by the signature and
+	// ignored by readers that do not know them.
+	t.Run("WithSES", func(t *testing.T) {
+		once, err := Sign(classicPDF(), Request{Signer: p.signer(t, "Org A"), SES: fakeSES(t, "seal"),
+			Placements: []Placement{{Page: 1, Rect: [4]float64{380, 80, 500, 200}, PNG: stampPNG(t)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdfsigCheck(t, p, once, 1)
+	})
 }

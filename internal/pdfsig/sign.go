@@ -54,6 +54,13 @@ type Request struct {
 	Time time.Time
 	// ContentsSize is the room for the CMS in bytes; zero means DefaultContentsSize.
 	ContentsSize int
+	// SES is an optional DER GB/T 38540 SES_Signature of the document being
+	// signed, as given to Sign: the seal application this signature
+	// carries. It is written into the signature dictionary as /Signet.SES,
+	// with /Signet.SESByteRange [0 len(pdf)] naming the bytes it signs, so
+	// the CMS covers both and Verify can report them. It does not take room
+	// from ContentsSize.
+	SES []byte
 }
 
 // Sign appends one incremental update to pdf that adds a signature field
@@ -123,6 +130,13 @@ func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
 		if v != "" {
 			sig[k] = textString(v)
 		}
+	}
+	if req.SES != nil {
+		if err := checkSES(req.SES); err != nil {
+			return nil, fmt.Errorf("sign pdf: %w", err)
+		}
+		sig[sesKey] = bytes.Clone(req.SES)
+		sig[sesRangeKey] = array{int64(0), int64(len(pdf))}
 	}
 	sigRef := u.add(sig)
 

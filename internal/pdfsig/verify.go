@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"time"
 
 	"github.com/emmansun/gmsm/pkcs7"
@@ -72,6 +73,25 @@ type SignatureReport struct {
 	Change Change
 	// ChangeDetail names the first modification found, when Change is Modified.
 	ChangeDetail string
+	// RevisionStart is where the update that added this signature begins:
+	// pdf[:RevisionStart] is the revision it was appended to, the bytes an
+	// embedded SES signs. It is exact when the signature carries an SES
+	// (Sign wrote the length); otherwise it assumes the previous revision
+	// ended with one line end. Zero for a signature in the first revision,
+	// or when the revisions are not laid out as incremental updates are.
+	RevisionStart int64
+	// SES is the DER SES_Signature that Sign embedded from Request.SES, or
+	// nil. Verify checks only that it is one DER SEQUENCE covered by the
+	// signature; what it says is the caller's to check, against
+	// pdf[:RevisionStart].
+	SES []byte
+	// WidgetImage is the picture the signature's widget shows, when its
+	// appearance is one image drawn over the whole widget as Sign draws a
+	// Placement (RGB with an optional soft mask); nil otherwise, such as for
+	// an invisible signature. It holds the same NRGBA pixels as the
+	// Placement's PNG converted with color.NRGBAModel, so it can be compared
+	// exactly.
+	WidgetImage *image.NRGBA
 	// Err is the first problem found; nil means intact, trusted, and
 	// time-stamped by a trusted TSA.
 	Err error
@@ -103,7 +123,11 @@ func Verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
 				continue
 			}
 			seen[key.String()] = true
-			reports = append(reports, verifyOne(doc, f.title, f.sig, opts))
+			r := verifyOne(doc, f.title, f.sig, opts)
+			// This is the oldest revision with the field: the one the
+			// signature covers, whose widget later updates may not change.
+			r.WidgetImage = widgetImage(rev, f.field)
+			reports = append(reports, r)
 		}
 	}
 	return reports, nil
@@ -111,6 +135,7 @@ func Verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
 
 type signatureField struct {
 	title string
+	field dict // the field, merged with its widget as Sign writes it
 	sig   dict
 }
 
@@ -133,7 +158,7 @@ func signatureFields(doc *document, fields array) []signatureField {
 			}
 			if sig, ok := doc.resolve(field["V"]).(dict); ok && ft == name("Sig") {
 				title, _ := field["T"].([]byte)
-				out = append(out, signatureField{decodeText(title), sig})
+				out = append(out, signatureField{decodeText(title), field, sig})
 			}
 		}
 	}
@@ -178,6 +203,16 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 		r.Gaps = append(r.Gaps, [2]int64{a0 + l0, a1})
 	}
 	r.Change, r.ChangeDetail = changesAfter(doc, end)
+	// Other writers may lay revisions out differently; only an SES needs
+	// to know exactly where its revision ends.
+	if eof, start, err := revisionBounds(doc, end); err == nil {
+		r.RevisionStart = revisionStart(data, eof, start)
+		if err := readSES(sig, eof, start, &r); err != nil {
+			return fail("%v", err)
+		}
+	} else if sig[sesKey] != nil {
+		return fail("%v", err)
+	}
 
 	der, err := trimDER(contents)
 	if err != nil {

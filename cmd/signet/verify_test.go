@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"signet/app"
+	"signet/evidence/tsa"
+	"signet/internal/pdfsig"
+	"signet/internal/ses"
+	"signet/pki"
+)
+
+// sealedPDF makes, with the platform of the data directory, what a seal's
+// signing makes: a seal, an SES_Signature over pdf and a PDF signature that
+// carries it and draws stamp (the seal's picture unless stamp is given).
+func sealedPDF(t *testing.T, getenv func(string) string, pdf, stamp []byte) []byte {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := app.LoadConfig(nil, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	org, err := a.PKI.Issue(ctx, pki.IssueRequest{PartyKind: pki.Organisation, PartyID: "01a1ffb0-0000-7000-8000-00000000c11a",
+		Name: "命令行测试有限公司", USCC: "91110000600037341L", Algorithm: pki.SM2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maker, err := a.PKI.PlatformCredential(ctx, pki.PurposeSealMaker, pki.SM2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 40))
+	for i := 0; i < 40; i++ {
+		img.SetNRGBA(i, i, color.NRGBA{R: 0xd0, A: 0xff})
+	}
+	var picture bytes.Buffer
+	png.Encode(&picture, img)
+	makerKey, err := maker.Signer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	seal, err := ses.SignSeal(ses.SealInfo{Header: ses.Header{VendorID: "signet"}, ESID: "cli-test-seal",
+		Property: ses.PropertyInfo{Type: ses.SealTypeOrganization, Name: "命令行测试章", CertListType: ses.CertListCertificates,
+			Certs: [][]byte{org.Certificate.Raw}, CreateDate: now, ValidStart: now, ValidEnd: now.Add(time.Hour)},
+		Picture: ses.PictrueInfo{Type: "png", Data: picture.Bytes(), Width: 40, Height: 40}}, maker.Certificate.Raw, makerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgKey, err := org.Signer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := ses.SignSignature(ses.TBSSign{Seal: *seal, TimeInfo: now, DataHash: ses.DataHash(pdf)}, org.Certificate.Raw, orgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sm3.Sum(sig.Signature)
+	tok, err := a.Timestamps.Timestamp(ctx, h[:], tsa.SM3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ses.AttachTimestamp(sig, tok.DER); err != nil {
+		t.Fatal(err)
+	}
+	der, err := sig.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stamp == nil {
+		stamp = picture.Bytes()
+	}
+	out, err := pdfsig.Sign(pdf, pdfsig.Request{Signer: pdfsig.SM2Signer(org.Certificate, org.Chain, orgKey, a.Timestamps), SES: der,
+		Placements: []pdfsig.Placement{{Page: 1, Rect: [4]float64{100, 100, 200, 200}, PNG: stamp}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestVerifySealedDocument(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SIGNET_DATA_DIR": dir, "SIGNET_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	pdf := "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n" +
+		"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n"
+	xref := len(pdf)
+	pdf += fmt.Sprintf("xref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
+		9, strings.Index(pdf, "2 0 obj"), strings.Index(pdf, "3 0 obj"), xref)
+
+	other := image.NewNRGBA(image.Rect(0, 0, 40, 40))
+	var otherPNG bytes.Buffer
+	png.Encode(&otherPNG, other)
+	for _, tc := range []struct {
+		name  string
+		stamp []byte
+		want  []string
+		ok    bool
+	}{
+		{"Matches", nil, []string{"valid, 1 signature(s)", `seal "命令行测试章" (cli-test-seal): signature_valid=true signer_matches=true picture_matches=true`}, true},
+		{"OtherPicture", otherPNG.Bytes(), []string{"invalid, 1 signature(s)", "picture_matches=false", "problem: the electronic seal is not valid: the widget's image differs from the seal's picture"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, tc.name+".pdf")
+			if err := os.WriteFile(file, sealedPDF(t, getenv, []byte(pdf), tc.stamp), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"verify", file}, getenv, &out, &out)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err %v, output %s", err, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Fatalf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,110 @@
+package pdfsig
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// The private entries of a signature dictionary that carry a GB/T 38540
+// SES_Signature. Readers ignore keys they do not know, and both entries lie
+// inside the signed byte range, so the CMS covers them.
+const (
+	// sesKey holds the DER SES_Signature as a hex string.
+	sesKey name = "Signet.SES"
+	// sesRangeKey is [0 n]: the SES signs pdf[:n], the revision the
+	// signature's update was appended to. It is written because the bytes
+	// alone cannot tell whether the line end before the update was the
+	// previous revision's or one Sign added.
+	sesRangeKey name = "Signet.SESByteRange"
+)
+
+// checkSES rejects anything but one DER SEQUENCE, so that a caller cannot
+// embed something a verifier would have to guess at.
+func checkSES(der []byte) error {
+	s := cryptobyte.String(der)
+	var elem cryptobyte.String
+	var tag cbasn1.Tag
+	if !s.ReadAnyASN1Element(&elem, &tag) || !s.Empty() || tag != cbasn1.SEQUENCE {
+		return errors.New("ses signature is not one DER SEQUENCE")
+	}
+	return nil
+}
+
+// revisionBounds returns where the update holding a signature, whose
+// signed ranges end at end, can have been appended: after the previous
+// revision's %%EOF (eof) and before the update's first object (start).
+// Only line ends may lie between. Both are 0 when the signature is in the
+// file's first revision.
+func revisionBounds(doc *document, end int64) (eof, start int64, err error) {
+	first := -1
+	for i, s := range doc.sections {
+		if int64(s.offset) < end {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return 0, 0, errors.New("the signed range ends before any cross-reference section")
+	}
+	if first == len(doc.sections)-1 {
+		return 0, 0, nil
+	}
+	s := doc.sections[first]
+	at := s.offset
+	for _, e := range s.entries {
+		if e.kind == 1 && e.a > doc.sections[first+1].offset && e.a < at {
+			at = e.a
+		}
+	}
+	i := bytes.LastIndex(doc.data[:at], []byte("%%EOF"))
+	if i < 0 || len(bytes.Trim(doc.data[i+len("%%EOF"):at], "\r\n")) != 0 {
+		return 0, 0, fmt.Errorf("no %%%%EOF right before the update at %d", at)
+	}
+	return int64(i + len("%%EOF")), int64(at), nil
+}
+
+// revisionStart guesses the length of the revision before an update from
+// its bounds: the previous revision keeps one line end after its %%EOF,
+// which is what Sign finds whenever that revision ends with one.
+func revisionStart(data []byte, eof, start int64) int64 {
+	gap := data[eof:start]
+	switch {
+	case bytes.HasPrefix(gap, []byte("\r\n")):
+		return eof + 2
+	case len(gap) > 0:
+		return eof + 1
+	}
+	return eof
+}
+
+// readSES reads the SES entries of a signature dictionary into r. The
+// exact length that Sign wrote replaces the guessed RevisionStart once it
+// is shown to lie between the previous revision's %%EOF and the update.
+func readSES(sig dict, eof, start int64, r *SignatureReport) error {
+	v, ok := sig[sesKey]
+	if !ok {
+		return nil
+	}
+	der, ok := v.([]byte)
+	if !ok {
+		return errors.New("/Signet.SES is not a string")
+	}
+	if err := checkSES(der); err != nil {
+		return err
+	}
+	rng, _ := sig[sesRangeKey].(array)
+	if len(rng) != 2 {
+		return errors.New("/Signet.SESByteRange is not two numbers")
+	}
+	from, ok1 := rng[0].(int64)
+	n, ok2 := rng[1].(int64)
+	if !ok1 || !ok2 || from != 0 || start == 0 || n < eof || n > start {
+		return fmt.Errorf("/Signet.SESByteRange %v is not the revision before the signature's update", rng)
+	}
+	r.SES, r.RevisionStart = bytes.Clone(der), n
+	return nil
+}
