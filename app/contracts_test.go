@@ -300,6 +300,9 @@ func testContractFlow(t *testing.T, ta *testApp, alg string) {
 	r = ta.call("GET", "/api/files/"+fileID+"/pdf", a.Access, nil)
 	mustStatus(t, r, http.StatusOK)
 	final := r.Body
+	if dir := os.Getenv("SIGNET_KEEP_PDF"); dir != "" {
+		os.WriteFile(filepath.Join(dir, "contract-"+alg+".pdf"), final, 0o644) // to look at by hand
+	}
 	reps, err := pdfsig.Verify(final, pdfsig.VerifyOptions{})
 	if err != nil {
 		t.Fatal(err)
