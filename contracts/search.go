@@ -3,6 +3,7 @@ package contracts
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +62,44 @@ func (s *Service) List(ctx context.Context, f Filter, r page.Request) (page.Page
 	if err := v.Err(); err != nil {
 		return page.Page[Contract]{}, err
 	}
+	terms := queryTerms(kw)
+	if p := normTerm(f.Party); p != "" {
+		terms = append(terms, "p:"+p)
+	}
+	if len(terms) > 1 {
+		var err error
+		if terms, err = s.rarestFirst(ctx, terms); err != nil {
+			return page.Page[Contract]{}, err
+		}
+	}
 	q := tenants.DB(ctx, s.db).Model(&Contract{})
+	mysql := s.db.Dialector.Name() == "mysql"
+	if len(terms) > 0 {
+		// Walk the rarest term's rows newest first and stop at the page:
+		// the join order is forced, as MariaDB otherwise starts from whichever
+		// term it estimates smallest and sorts all of its matches.
+		join := " CROSS JOIN " // SQLite keeps the order of a CROSS JOIN
+		if mysql {
+			join = " STRAIGHT_JOIN "
+		}
+		from := "contract_terms t0"
+		for i := 1; i < len(terms); i++ {
+			a := "t" + strconv.Itoa(i)
+			from += join + "contract_terms " + a + " ON " + a + ".tenant_id = t0.tenant_id AND " + a + ".contract_id = t0.contract_id AND " + a + ".term = ?"
+		}
+		from += join + "contracts ON contracts.tenant_id = t0.tenant_id AND contracts.id = t0.contract_id"
+		args := make([]any, 0, len(terms)-1)
+		for _, t := range terms[1:] {
+			args = append(args, t)
+		}
+		q = q.Table(from, args...).Where("t0.term = ?", terms[0]).Order("t0.contract_id DESC")
+	} else if ix := listIndex(f); mysql && ix != "" {
+		// Left to itself (or merely told USE INDEX), MariaDB picks ref access
+		// on (tenant_id[, state]) and ignores the id bound of a cursor or date
+		// range, reading every newer row: 2.5 s for a cursor half-way back
+		// through a million contracts. Forced, it reads one page.
+		q = q.Table("contracts FORCE INDEX (" + ix + ")")
+	}
 	if len(f.States) == 1 {
 		q = q.Where("contracts.state = ?", f.States[0])
 	} else if len(f.States) > 1 {
@@ -74,20 +112,6 @@ func (s *Service) List(ctx context.Context, f Filter, r page.Request) (page.Page
 	if f.To != nil {
 		q = q.Where("contracts.id < ? AND contracts.created_at < ?", ids.Floor(f.To.Add(time.Millisecond)), *f.To)
 	}
-	terms := queryTerms(kw)
-	if p := normTerm(f.Party); p != "" {
-		terms = append(terms, "p:"+p)
-	}
-	for i, t := range terms {
-		alias := "t" + strconv.Itoa(i)
-		q = q.Joins("JOIN contract_terms "+alias+" ON "+alias+".tenant_id = contracts.tenant_id AND "+alias+".contract_id = contracts.id AND "+alias+".term = ?", t)
-	}
-	if len(terms) > 0 {
-		// The same order, named by the first term's column: MariaDB can then
-		// read that term's primary key backwards and stop at the page, where
-		// ordering by contracts.id sorts every match of a common word first.
-		q = q.Order("t0.contract_id DESC")
-	}
 	q, err := page.Apply(q.Select("contracts.*"), r)
 	if err != nil {
 		return page.Page[Contract]{}, err
@@ -97,6 +121,47 @@ func (s *Service) List(ctx context.Context, f Filter, r page.Request) (page.Page
 		return page.Page[Contract]{}, fmt.Errorf("list contracts: %w", err)
 	}
 	return page.Finish(rows, r, func(c Contract) string { return c.ID }), nil
+}
+
+// listIndex names the index (from migration 0008) that serves a list
+// without search terms in id order, or "" to leave the choice to MariaDB.
+func listIndex(f Filter) string {
+	switch len(f.States) {
+	case 0:
+		return "ix_contracts_tenant_id"
+	case 1:
+		return "ix_contracts_tenant_state_id"
+	}
+	return ""
+}
+
+// termProbe is how far back rarestFirst looks into each term's rows.
+const termProbe = 1000
+
+// rarestFirst moves to the front the term that is sparsest among recent
+// contracts: the one whose termProbe-th newest row is oldest, or which has
+// fewer rows than that. List walks the first term's rows newest first and
+// checks the others, so it then reads the fewest rows to fill a page.
+func (s *Service) rarestFirst(ctx context.Context, terms []string) ([]string, error) {
+	best, oldest := 0, ""
+	for i, t := range terms {
+		var nth []string
+		err := tenants.DB(ctx, s.db).Model(&Term{}).Where("term = ?", t).
+			Order("contract_id DESC").Offset(termProbe-1).Limit(1).Pluck("contract_id", &nth).Error
+		if err != nil {
+			return nil, fmt.Errorf("list contracts: %w", err)
+		}
+		if len(nth) == 0 { // fewer than termProbe rows
+			best = i
+			break
+		}
+		if i == 0 || nth[0] < oldest {
+			best, oldest = i, nth[0]
+		}
+	}
+	out := slices.Clone(terms)
+	out[0], out[best] = out[best], out[0]
+	return out, nil
 }
 
 // index writes the search terms of c and its parties inside tx.
