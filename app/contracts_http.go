@@ -50,7 +50,7 @@ type contractDTO struct {
 	VerifyCode       string     `json:"verify_code"`
 	Reason           string     `json:"reason,omitempty"`
 	RemindEveryHours int        `json:"remind_every_hours"`
-	CreatedBy        string     `json:"created_by"`
+	CreatedBy        string     `json:"created_by,omitempty"`
 	SentAt           *time.Time `json:"sent_at,omitempty"`
 	EndedAt          *time.Time `json:"ended_at,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`

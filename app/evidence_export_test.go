@@ -63,7 +63,7 @@ func (ta *testApp) signingParties(alg string) *signingParties {
 	mustStatus(t, ta.call("PATCH", "/api/tenant", p.a.Access, map[string]any{"signature_algorithm": alg}), http.StatusOK)
 	mustStatus(t, ta.call("POST", "/api/seals/"+p.sealA+"/authorisations", p.a.Access, map[string]any{"role": "owner", "valid_until": time.Now().Add(time.Hour)}), http.StatusCreated)
 	mustStatus(t, ta.call("PUT", "/api/seals/"+p.sealA+"/pin", p.a.Access, map[string]any{"pin": "246810"}), http.StatusNoContent)
-	r := ta.call("POST", "/api/api-keys", p.other.Access, map[string]any{"name": "licensing system", "scopes": []string{"seals:use", "contracts:read"}})
+	r := ta.call("POST", "/api/api-keys", p.other.Access, map[string]any{"name": "licensing system", "scopes": []string{"seals:use", "contracts:read", "contracts:write"}})
 	mustStatus(t, r, http.StatusCreated)
 	p.keyC = r.JSON(t)["secret"].(string)
 	mustStatus(t, ta.call("POST", "/api/seals/"+p.sealC+"/authorisations", p.other.Access, map[string]any{"api_key_id": r.JSON(t)["id"],

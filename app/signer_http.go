@@ -88,7 +88,7 @@ func (a *App) signerRoutes(r *router) {
 		Access: member, Scope: "contracts:write", Request: markRequest{}, Response: mobileCodeDTO{}, Status: fiber.StatusAccepted, Handler: a.inboxCode})
 	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/sign", Tag: tag, Summary: "Stamp for the organisation with the willingness code (and seal PIN)",
 		Access: member, Scope: "contracts:write", Request: signRequest{}, Response: partyDTO{}, Handler: a.inboxSign})
-	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/auto-stamp", Tag: tag, Summary: "Stamp for the organisation with no human step, under an auto-stamp authorisation",
+	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/auto-stamp", Tag: tag, Summary: "Stamp for the organisation with no human step, under an auto-stamp authorisation (API keys need seals:use and contracts:write)",
 		Access: member, Scope: "seals:use", Request: autoStampRequest{}, Response: partyDTO{}, Handler: a.inboxAutoStamp})
 	r.add(route{Method: "GET", Path: "/api/inbox", Tag: tag, Summary: "Contracts other tenants sent to this tenant's verified organisation",
 		Access: member, Scope: "contracts:read", Response: listDTO[inboxItemDTO]{}, Paged: true, Handler: a.listInbox})
@@ -182,7 +182,7 @@ func (a *App) signerView(c *fiber.Ctx, acc contracts.Access) error {
 	if err != nil {
 		return err
 	}
-	out := signerViewDTO{Contract: toContract(d.Contract), Documents: make([]contractFileDTO, len(d.Documents)), Parties: []partyDTO{}}
+	out := signerViewDTO{Contract: toSignerContract(d.Contract), Documents: make([]contractFileDTO, len(d.Documents)), Parties: []partyDTO{}}
 	for i, doc := range d.Documents {
 		out.Documents[i] = toContractFile(doc)
 	}
@@ -198,6 +198,14 @@ func (a *App) signerView(c *fiber.Ctx, acc contracts.Access) error {
 		out.Parties = append(out.Parties, pd)
 	}
 	return c.JSON(out)
+}
+
+// toSignerContract is the contract as a signer sees it: without who in
+// the sending tenant drafted it.
+func toSignerContract(k contracts.Contract) contractDTO {
+	d := toContract(k)
+	d.CreatedBy = ""
+	return d
 }
 
 func (a *App) openLink(c *fiber.Ctx) error {
@@ -260,7 +268,7 @@ func (a *App) listInbox(c *fiber.Ctx) error {
 	return c.JSON(toList(p, func(i contracts.InboxItem) inboxItemDTO {
 		pd := toParty(i.Party, nil)
 		pd.Mobile = ""
-		return inboxItemDTO{Contract: toContract(i.Contract), Party: pd}
+		return inboxItemDTO{Contract: toSignerContract(i.Contract), Party: pd}
 	}))
 }
 
@@ -357,6 +365,11 @@ func (a *App) inboxAutoStamp(c *fiber.Ctx) error {
 	acc, err := a.inboxAccess(c)
 	if err != nil {
 		return err
+	}
+	// Stamping completes a contract: it needs contracts:write as well as
+	// the route's seals:use.
+	if !principal(c).Can("contracts:write") {
+		return errForbidden
 	}
 	var in autoStampRequest
 	if err := decode(c, &in); err != nil {

@@ -212,6 +212,16 @@ func (a *App) checkSeal(ctx context.Context, pdf []byte, r pdfsig.SignatureRepor
 			when = ts.GenTime
 			t := ts.GenTime.UTC()
 			out.TimestampTime = &t
+			// The signer's own signing time is only a claim; the seal must
+			// have been valid at the trusted time, and the claim near it.
+			p := info.Property
+			if when.Before(p.ValidStart) || when.After(p.ValidEnd) {
+				fail("the seal was outside its validity (%s to %s) at the time-stamp's time %s",
+					p.ValidStart.UTC().Format(time.RFC3339), p.ValidEnd.UTC().Format(time.RFC3339), t.Format(time.RFC3339))
+			}
+			if d := when.Sub(sig.TBS.TimeInfo); d > 10*time.Minute || d < -10*time.Minute {
+				fail("the ses signing time %s is %s away from its time-stamp", sig.TBS.TimeInfo.UTC().Format(time.RFC3339), d.Round(time.Second))
+			}
 		}
 	}
 	anyUsage := []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny}

@@ -348,9 +348,12 @@ func (s *Service) draftField(v *valid.Errors, field string, p Party, f FieldSpec
 		for i, pg := range pages {
 			if pg < 1 || pg > doc.Pages || slices.Index(pages, pg) != i {
 				v.Add(field+".pages", "invalid", "pages must be distinct pages of the document")
-				break
+				return fl, false
 			}
 			parts = append(parts, strconv.Itoa(pg))
+		}
+		if len(pages) < 2 {
+			return fl, false
 		}
 		if len(f.Pages) > 0 {
 			fl.CrossPages = strings.Join(parts, ",")

@@ -45,7 +45,7 @@ func (s *Service) Detail(ctx context.Context, id string) (Detail, error) {
 	if err != nil {
 		return Detail{}, err
 	}
-	return s.detail(ctx, s.db.WithContext(ctx), c)
+	return s.detail(ctx, tenants.DB(ctx, s.db), c)
 }
 
 func (s *Service) detail(_ context.Context, tx *gorm.DB, c Contract) (Detail, error) {
@@ -191,8 +191,8 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, days int) (Con
 			return fmt.Errorf("extend contract: %w", ErrState)
 		}
 		now := s.now()
-		if days < 1 {
-			return valid.Errors{{Field: "days", Code: "out_of_range", Message: "must be at least 1"}}
+		if days < 1 || days > int(MaxDeadline/(24*time.Hour)) {
+			return valid.Errors{{Field: "days", Code: "out_of_range", Message: "must be between 1 and 90"}}
 		}
 		deadline := c.Deadline.Add(time.Duration(days) * 24 * time.Hour)
 		if deadline.After(now.Add(MaxDeadline)) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 
@@ -328,9 +329,24 @@ func (s *Service) job(acc Access, withPDF bool) (Job, error) {
 	return job, nil
 }
 
-// contractLocks serialises signings of one contract within this process;
-// the database lock does it across processes.
-var contractLocks sync.Map
+// contractLocks serialises signings of one contract within this process
+// (the database lock does it across processes). The locks are striped by
+// contract id, so their number stays fixed however many contracts exist.
+var contractLocks [256]sync.Mutex
+
+func contractLock(id string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return &contractLocks[h.Sum32()%uint32(len(contractLocks))]
+}
+
+// MaxConcurrentSignings bounds the signings running at once in a process.
+// Each holds a database connection for its cross-process lock while it
+// uses others for its work; the bound keeps the holders well below the
+// connection pool (32), so signings can never take every connection.
+const MaxConcurrentSignings = 8
+
+var signingSlots = make(chan struct{}, MaxConcurrentSignings)
 
 // Sign runs fn for the party under the contract's lock and records the
 // result: each new revision is stored in the vault, then the party is
@@ -338,9 +354,15 @@ var contractLocks sync.Map
 // completed. Parallel signers of one contract take turns; none is lost.
 func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 	ctx := acc.ctx
-	mu, _ := contractLocks.LoadOrStore(acc.Contract.ID, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	select {
+	case signingSlots <- struct{}{}:
+		defer func() { <-signingSlots }()
+	case <-ctx.Done():
+		return Party{}, ctx.Err()
+	}
+	mu := contractLock(acc.Contract.ID)
+	mu.Lock()
+	defer mu.Unlock()
 	var out Party
 	completed := false
 	err := s.lock(ctx, "signet-contract-"+acc.Contract.ID, func() error {

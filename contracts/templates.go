@@ -394,16 +394,27 @@ func (s *Service) BulkSend(ctx context.Context, a Actor, templateID string, r io
 		head[i] = strings.TrimSpace(strings.TrimPrefix(head[i], "\ufeff"))
 	}
 	spec := t.Spec()
-	var out []RowResult
-	for row := 2; ; row++ {
+	// Read every row before sending anything: an upload that is too long is
+	// refused whole, never after some of its contracts went out.
+	type line struct {
+		rec []string
+		err error
+	}
+	var lines []line
+	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
-		if len(out) >= MaxBulkRows {
-			return out, valid.Errors{{Field: "csv", Code: "too_many_rows", Message: "at most 1000 rows per upload"}}
+		if len(lines) >= MaxBulkRows {
+			return nil, valid.Errors{{Field: "csv", Code: "too_many_rows", Message: "at most 1000 rows per upload; nothing was sent"}}
 		}
-		res := RowResult{Row: row}
+		lines = append(lines, line{rec, err})
+	}
+	var out []RowResult
+	for i, l := range lines {
+		rec, err := l.rec, l.err
+		res := RowResult{Row: i + 2}
 		if err != nil {
 			res.Error = "unreadable row: " + err.Error()
 			out = append(out, res)

@@ -59,8 +59,10 @@ type Batch struct {
 	IP            string `gorm:"size:45;not null;default:''"`
 	UserAgent     string `gorm:"size:255;not null;default:''"`
 	LeaseUntil    *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Lease is the token of the runner that holds the batch.
+	Lease     string `gorm:"size:36;not null;default:''"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // TableName pins the table to its migration.
@@ -209,7 +211,8 @@ func (s *Service) BatchOutput(ctx context.Context, id string, n int) (BatchItem,
 	return BatchItem{}, nil, ErrBatchNotFound
 }
 
-// batchLease is how long a runner owns a batch before another may resume it.
+// batchLease is how long a runner owns a batch, without renewing, before
+// another may resume it; it is renewed after every item.
 const batchLease = 2 * time.Minute
 
 // RunBatches stamps the pending documents of one claimable batch (queued,
@@ -227,37 +230,48 @@ func (s *Service) RunBatches(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	// Claim it: only one runner's conditional update succeeds.
-	until := now.Add(batchLease)
+	// Claim it: only one runner's conditional update succeeds, and only
+	// the holder of this lease token may renew, hand back or finish it.
+	lease := ids.New()
 	res := s.d.DB.WithContext(tenants.Unscoped(ctx)).Model(&Batch{}).
 		Where("id = ? AND (state = ? OR (state = ? AND lease_until < ?))", b.ID, BatchQueued, BatchRunning, now).
-		Updates(map[string]any{"state": BatchRunning, "lease_until": until})
+		Updates(map[string]any{"state": BatchRunning, "lease_until": now.Add(batchLease), "lease": lease})
 	if res.Error != nil || res.RowsAffected != 1 {
 		return true, res.Error
 	}
-	tctx := tenants.WithTenant(ctx, b.TenantID)
+	// The work outlives the runner's budget for one tick: an item once
+	// started is finished and recorded (within itemTimeout), so a seal use
+	// is never logged for a stamp that was then thrown away.
+	work := tenants.WithTenant(context.WithoutCancel(ctx), b.TenantID)
+	mine := func() *gorm.DB {
+		return tenants.DB(work, s.d.DB).Model(&Batch{}).Where("id = ? AND lease = ?", b.ID, lease)
+	}
 	var items []BatchItem
-	if err := tenants.DB(tctx, s.d.DB).Where("batch_id = ? AND state = ?", b.ID, ItemPending).Order("n").Find(&items).Error; err != nil {
+	if err := tenants.DB(work, s.d.DB).Where("batch_id = ? AND state = ?", b.ID, ItemPending).Order("n").Find(&items).Error; err != nil {
 		return true, err
 	}
 	for _, it := range items {
 		if ctx.Err() != nil {
 			// Out of time: hand the batch back at once, so the next run
 			// resumes it instead of waiting for the lease to run out.
-			tenants.DB(context.WithoutCancel(tctx), s.d.DB).Model(&Batch{}).Where("id = ?", b.ID).Update("lease_until", now)
-			return true, nil
+			return true, mine().Update("lease_until", s.now()).Error
 		}
-		s.stampItem(tctx, b, it)
-		// Keep the lease while working.
-		tenants.DB(tctx, s.d.DB).Model(&Batch{}).Where("id = ?", b.ID).Update("lease_until", s.now().Add(batchLease))
+		ictx, cancel := context.WithTimeout(work, itemTimeout)
+		s.stampItem(ictx, b, it)
+		cancel()
+		renewed := mine().Update("lease_until", s.now().Add(batchLease))
+		if renewed.Error != nil || renewed.RowsAffected != 1 {
+			return true, renewed.Error // another runner took over
+		}
 	}
 	var done, failed int64
-	db := tenants.DB(tctx, s.d.DB).Model(&BatchItem{})
-	db.Where("batch_id = ? AND state = ?", b.ID, ItemDone).Count(&done)
-	tenants.DB(tctx, s.d.DB).Model(&BatchItem{}).Where("batch_id = ? AND state = ?", b.ID, ItemFailed).Count(&failed)
-	return true, tenants.DB(tctx, s.d.DB).Model(&Batch{}).Where("id = ?", b.ID).
-		Updates(map[string]any{"state": BatchDone, "done": done, "failed": failed, "lease_until": nil}).Error
+	tenants.DB(work, s.d.DB).Model(&BatchItem{}).Where("batch_id = ? AND state = ?", b.ID, ItemDone).Count(&done)
+	tenants.DB(work, s.d.DB).Model(&BatchItem{}).Where("batch_id = ? AND state = ?", b.ID, ItemFailed).Count(&failed)
+	return true, mine().Updates(map[string]any{"state": BatchDone, "done": done, "failed": failed, "lease_until": nil}).Error
 }
+
+// itemTimeout bounds the stamping of one document.
+const itemTimeout = 90 * time.Second
 
 // stampItem stamps one document and records the outcome on its row.
 func (s *Service) stampItem(ctx context.Context, b Batch, it BatchItem) {

@@ -112,8 +112,9 @@ func (m Mark) check(p contracts.Party) error {
 	case p.Kind == contracts.Person && (m.SealID != "" || len(m.SignaturePNG) == 0):
 		return fmt.Errorf("%w: an individual signs with a signature image", ErrMark)
 	case m.SignaturePNG != nil:
-		if _, err := png.DecodeConfig(bytes.NewReader(m.SignaturePNG)); err != nil || len(m.SignaturePNG) > 2<<20 {
-			return fmt.Errorf("%w: the signature must be a PNG of at most 2 MB", ErrMark)
+		cfg, err := png.DecodeConfig(bytes.NewReader(m.SignaturePNG))
+		if err != nil || len(m.SignaturePNG) > 2<<20 || cfg.Width > 2000 || cfg.Height > 2000 {
+			return fmt.Errorf("%w: the signature must be a PNG of at most 2 MB and 2000×2000 pixels", ErrMark)
 		}
 	}
 	return nil

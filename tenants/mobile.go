@@ -59,9 +59,10 @@ func (s *Service) PersonByMobile(ctx context.Context, mobile, name string) (Pers
 		return tx.Create(&PersonMobile{Mobile: mobile, PersonID: p.ID, CreatedAt: s.now().UTC()}).Error
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		// Someone else created it first: use theirs.
+		// Someone else created it first: use theirs. (The placeholder
+		// address cannot be taken otherwise: sign-up refuses .invalid.)
 		if err := db.Where("mobile = ?", mobile).First(&pm).Error; err != nil {
-			return Person{}, false, fmt.Errorf("person by mobile: %w", err)
+			return Person{}, false, fmt.Errorf("person by mobile %s: duplicate account without its number: %w", mobile, err)
 		}
 		p, err := s.Person(ctx, pm.PersonID)
 		return p, false, err

@@ -93,6 +93,12 @@ func normEmail(v *valid.Errors, field, email string) string {
 		v.Add(field, "invalid", "must be a plain email address like name@example.com")
 		return ""
 	}
+	if strings.HasSuffix(strings.ToLower(email), ".invalid") {
+		// RFC 2606 reserves .invalid; accounts made by SMS sign-in hold
+		// such placeholder addresses, so nobody may claim one.
+		v.Add(field, "invalid", "is not a deliverable email address")
+		return ""
+	}
 	return strings.ToLower(email)
 }
 

@@ -163,6 +163,7 @@ func v0008Contracts(tx *gorm.DB) error {
 		IP            string  `gorm:"size:45;not null;default:''"`
 		UserAgent     string  `gorm:"size:255;not null;default:''"`
 		LeaseUntil    *time.Time
+		Lease         string `gorm:"size:36;not null;default:''"`
 		CreatedAt     time.Time
 		UpdatedAt     time.Time `gorm:"precision:6"`
 	}

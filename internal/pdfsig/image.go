@@ -11,11 +11,22 @@ import (
 	"strings"
 )
 
+// MaxPlacementPixels bounds a placement image (a 42 mm seal at 600 dpi is
+// about 1 000 000 pixels), so a small PNG cannot expand into gigabytes.
+const MaxPlacementPixels = 16 << 20
+
 // imageXObject decodes a PNG and returns it as an RGB image XObject, with
 // its alpha channel as a soft mask when any pixel is not opaque. The
 // samples are written Flate-compressed, as PDF expects them, rather than
 // as embedded PNG, which PDF cannot hold.
 func imageXObject(u *update, pngData []byte) (ref, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(pngData))
+	if err != nil {
+		return ref{}, fmt.Errorf("decode placement png: %w", err)
+	}
+	if cfg.Width*cfg.Height > MaxPlacementPixels {
+		return ref{}, fmt.Errorf("decode placement png: %d×%d pixels is more than %d", cfg.Width, cfg.Height, MaxPlacementPixels)
+	}
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
 		return ref{}, fmt.Errorf("decode placement png: %w", err)
