@@ -13,6 +13,7 @@ import (
 
 	"signet/contracts"
 	"signet/evidence"
+	"signet/identity"
 )
 
 // The initiating side: members (and API keys with contracts:read or
@@ -100,7 +101,7 @@ type partyDTO struct {
 }
 
 func toParty(p contracts.Party, fields []contracts.Field) partyDTO {
-	out := partyDTO{ID: p.ID, Role: string(p.Role), Kind: string(p.Kind), Order: p.Order, Name: p.Name, Mobile: maskE164(p.Mobile),
+	out := partyDTO{ID: p.ID, Role: string(p.Role), Kind: string(p.Kind), Order: p.Order, Name: p.Name, Mobile: identity.MaskMobile(p.Mobile),
 		OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp, State: string(p.State), Reason: p.Reason, NotifiedAt: p.NotifiedAt,
 		ViewedAt: p.ViewedAt, SignedAt: p.SignedAt, RejectedAt: p.RejectedAt, LastRemindedAt: p.LastRemindedAt, Reminders: p.Reminders}
 	for _, f := range fields {
@@ -110,16 +111,6 @@ func toParty(p contracts.Party, fields []contracts.Field) partyDTO {
 		}
 	}
 	return out
-}
-
-func maskE164(m string) string {
-	if m == "" {
-		return ""
-	}
-	if len(m) < 8 {
-		return "****"
-	}
-	return m[:len(m)-8] + "****" + m[len(m)-4:]
 }
 
 type contractDetailDTO struct {

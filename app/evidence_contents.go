@@ -392,7 +392,7 @@ func (g *gatherer) partyReport(parties []contracts.Party) error {
 				}
 			}
 			if p.Mobile != "" {
-				how = append(how, "签署链接 + 短信登录 / signing link opened after SMS sign-in with "+maskE164(p.Mobile))
+				how = append(how, "签署链接 + 短信登录 / signing link opened after SMS sign-in with "+identity.MaskMobile(p.Mobile))
 			}
 		}
 		if s := g.signers[p.ID]; s != "" {

@@ -145,13 +145,11 @@ func signWith(signer pdfsig.SignerFunc) contracts.SignFunc {
 	return func(ctx context.Context, job contracts.Job) ([]contracts.Signed, error) {
 		var out []contracts.Signed
 		for _, jd := range job.Documents {
-			f := jd.Fields[0]
 			pdf, err := pdfsig.SignContext(ctx, jd.PDF, pdfsig.Request{Signer: signer, Name: job.Party.Name,
 				FieldName: "sig-" + job.Party.ID})
 			if err != nil {
 				return nil, err
 			}
-			_ = f
 			out = append(out, contracts.Signed{DocumentID: jd.Document.ID, PDF: pdf, Evidence: map[string]any{"test": true}})
 		}
 		return out, nil

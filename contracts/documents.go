@@ -138,6 +138,12 @@ func (s *Service) ReadDocument(ctx context.Context, d Document, which string) ([
 	if which == "original" {
 		key = d.OriginalKey
 	}
+	return s.read(ctx, key)
+}
+
+// read returns a document version from the vault, checked against its
+// digest. Signed revisions grow past MaxDocumentSize, hence the margin.
+func (s *Service) read(ctx context.Context, key string) ([]byte, error) {
 	return evidence.GetArtefact(ctx, s.vault, key, MaxDocumentSize*2)
 }
 

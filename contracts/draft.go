@@ -105,7 +105,7 @@ func (s *Service) Create(ctx context.Context, a Actor, d Draft) (Contract, error
 	docs := s.draftDocuments(ctx, &v, d.DocumentIDs)
 	c := Contract{ID: ids.New(), Title: title, State: StateDraft, CreatedBy: a.Who(), DeadlineDays: days,
 		RemindEveryHours: remind, TemplateID: d.TemplateID, Algorithm: "sm2"}
-	parties, fields := s.draftParties(&v, c.ID, d.Parties, docs)
+	parties, fields := s.draftParties(ctx, &v, c.ID, d.Parties, docs)
 	for i, doc := range docs {
 		signed := false
 		for _, f := range fields {
@@ -200,7 +200,7 @@ func (s *Service) draftDocuments(ctx context.Context, v *valid.Errors, idList []
 	return docs
 }
 
-func (s *Service) draftParties(v *valid.Errors, contractID string, specs []PartySpec, docs []Document) ([]Party, []Field) {
+func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID string, specs []PartySpec, docs []Document) ([]Party, []Field) {
 	var parties []Party
 	var fields []Field
 	signers, ccs, nFields := 0, 0, 0
@@ -263,7 +263,7 @@ func (s *Service) draftParties(v *valid.Errors, contractID string, specs []Party
 		marks := 0
 		for j, f := range p.Fields {
 			nFields++
-			fl, ok := s.draftField(v, field+".fields["+strconv.Itoa(j)+"]", party, f, docs)
+			fl, ok := s.draftField(ctx, v, field+".fields["+strconv.Itoa(j)+"]", party, f, docs)
 			if ok {
 				fl.ContractID, fl.PartyID = contractID, party.ID
 				fields = append(fields, fl)
@@ -296,7 +296,7 @@ func (s *Service) draftParties(v *valid.Errors, contractID string, specs []Party
 }
 
 // draftField checks one field against its document and resolves an anchor.
-func (s *Service) draftField(v *valid.Errors, field string, p Party, f FieldSpec, docs []Document) (Field, bool) {
+func (s *Service) draftField(ctx context.Context, v *valid.Errors, field string, p Party, f FieldSpec, docs []Document) (Field, bool) {
 	n := len(*v)
 	fl := Field{ID: ids.New(), Kind: f.Kind, Page: f.Page, X: f.X, Y: f.Y, W: f.W, H: f.H,
 		Anchor: strings.TrimSpace(f.Anchor), AnchorIndex: f.AnchorIndex, OffsetX: f.OffsetX, OffsetY: f.OffsetY}
@@ -366,7 +366,7 @@ func (s *Service) draftField(v *valid.Errors, field string, p Party, f FieldSpec
 		return fl, len(*v) == n
 	}
 	if fl.Anchor != "" {
-		if !s.resolveAnchor(v, field, &fl, doc) {
+		if !s.resolveAnchor(ctx, v, field, &fl, doc) {
 			return fl, false
 		}
 	} else if fl.Page < 1 || fl.Page > doc.Pages {
@@ -381,7 +381,7 @@ func (s *Service) draftField(v *valid.Errors, field string, p Party, f FieldSpec
 }
 
 // resolveAnchor finds the anchor keyword in the original document.
-func (s *Service) resolveAnchor(v *valid.Errors, field string, fl *Field, doc Document) bool {
+func (s *Service) resolveAnchor(ctx context.Context, v *valid.Errors, field string, fl *Field, doc Document) bool {
 	if fl.AnchorIndex == 0 {
 		fl.AnchorIndex = 1
 	}
@@ -389,7 +389,7 @@ func (s *Service) resolveAnchor(v *valid.Errors, field string, fl *Field, doc Do
 		v.Add(field+".anchor", "invalid", "an anchor is at most 100 characters and its index starts at 1")
 		return false
 	}
-	data, err := s.readKey(doc.OriginalKey)
+	data, err := s.read(ctx, doc.OriginalKey)
 	if err != nil {
 		v.Add(field+".anchor", "unreadable", "the document could not be read")
 		return false
@@ -402,10 +402,6 @@ func (s *Service) resolveAnchor(v *valid.Errors, field string, fl *Field, doc Do
 	h := hits[fl.AnchorIndex-1]
 	fl.Page, fl.X, fl.Y = h.Page, h.Rect[0]+fl.OffsetX, h.Rect[1]+fl.OffsetY
 	return true
-}
-
-func (s *Service) readKey(key string) ([]byte, error) {
-	return readArtefact(context.Background(), s.vault, key)
 }
 
 func orDefault(v, d float64) float64 {

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"signet/evidence"
+	"signet/internal/ids"
 	"signet/internal/valid"
 	"signet/tenants"
 )
@@ -85,18 +86,15 @@ func save(tx *gorm.DB, c *Contract, changes map[string]any) error {
 // stored as revision 0, the deadline starts, and the first signers in the
 // order are notified.
 func (s *Service) Send(ctx context.Context, a Actor, id string) (Contract, error) {
-	c, err := s.Contract(ctx, id)
+	d, err := s.Detail(ctx, id)
 	if err != nil {
-		return c, err
+		return Contract{}, err
 	}
+	c := d.Contract
 	if c.State != StateDraft {
 		return c, fmt.Errorf("send contract: %w", ErrState)
 	}
 	tenantID, _ := tenants.FromContext(ctx)
-	d, err := s.Detail(ctx, id)
-	if err != nil {
-		return c, err
-	}
 	alg, err := s.algorithm(ctx)
 	if err != nil {
 		return c, err
@@ -105,7 +103,7 @@ func (s *Service) Send(ctx context.Context, a Actor, id string) (Contract, error
 	// Prepare and store every document before any row points to it.
 	prepared := make([]evidence.Artefact, len(d.Documents))
 	for i, doc := range d.Documents {
-		data, err := readArtefact(ctx, s.vault, doc.OriginalKey)
+		data, err := s.read(ctx, doc.OriginalKey)
 		if err != nil {
 			return c, err
 		}
@@ -131,7 +129,7 @@ func (s *Service) Send(ctx context.Context, a Actor, id string) (Contract, error
 		deadline := now.Add(time.Duration(c.DeadlineDays) * 24 * time.Hour)
 		for i, doc := range d.Documents {
 			art := prepared[i]
-			rev := Revision{ID: newID(), ContractID: c.ID, DocumentID: doc.ID, N: 0, Key: art.Key, SM3: art.SM3, SHA256: art.SHA256, Size: art.Size, CreatedAt: now}
+			rev := Revision{ID: ids.New(), ContractID: c.ID, DocumentID: doc.ID, N: 0, Key: art.Key, SM3: art.SM3, SHA256: art.SHA256, Size: art.Size, CreatedAt: now}
 			if err := tx.Create(&rev).Error; err != nil {
 				return fmt.Errorf("save revision: %w", err)
 			}
@@ -213,16 +211,12 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, days int) (Con
 // Revoke withdraws an open contract (or discards a draft) with a reason.
 // Nobody can sign it afterwards and its links stop working.
 func (s *Service) Revoke(ctx context.Context, a Actor, id, reason string) (Contract, error) {
-	reason = strings.TrimSpace(reason)
-	var v valid.Errors
-	if v.Required("reason", reason) {
-		v.MaxLen("reason", reason, 500)
-	}
-	if err := v.Err(); err != nil {
+	reason, err := checkReason(reason)
+	if err != nil {
 		return Contract{}, err
 	}
 	var c Contract
-	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if c, err = lockContract(tx, id); err != nil {
 			return err
@@ -285,4 +279,15 @@ func (s *Service) TenantsWithOpenContracts(ctx context.Context) ([]string, error
 		return nil, fmt.Errorf("list tenants with open contracts: %w", err)
 	}
 	return out, nil
+}
+
+// checkReason trims a rejection or revocation reason, which is required
+// and at most 500 characters.
+func checkReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	var v valid.Errors
+	if v.Required("reason", reason) {
+		v.MaxLen("reason", reason, 500)
+	}
+	return reason, v.Err()
 }

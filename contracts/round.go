@@ -15,15 +15,10 @@ import (
 	"gorm.io/gorm"
 
 	"signet/evidence"
+	"signet/identity"
 	"signet/internal/ids"
 	"signet/tenants"
 )
-
-func newID() string { return ids.New() }
-
-func readArtefact(ctx context.Context, v evidence.Vault, key string) ([]byte, error) {
-	return evidence.GetArtefact(ctx, v, key, MaxDocumentSize*2)
-}
 
 // notice is a text message decided inside a transaction and sent after it
 // commits.
@@ -56,7 +51,7 @@ func (s *Service) receipt(ctx context.Context, n notice, sendErr error) error {
 		status, detail = "failed", clip(sendErr.Error(), 300)
 	}
 	rec := map[string]any{"contract_id": n.ContractID, "party_id": n.PartyID, "channel": "sms", "purpose": n.Purpose,
-		"to": maskMobile(n.To), "text": linkRE.ReplaceAllString(n.Body, "/s/[link]"), "at": s.now(), "status": status, "error": detail}
+		"to": identity.MaskMobile(n.To), "text": linkRE.ReplaceAllString(n.Body, "/s/[link]"), "at": s.now(), "status": status, "error": detail}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -66,7 +61,7 @@ func (s *Service) receipt(ctx context.Context, n notice, sendErr error) error {
 		return err
 	}
 	_, err = evidence.Append(ctx, s.db, evidence.Record{Chain: evidence.ContractChain(n.ContractID), Type: "notification." + status, Actor: "system",
-		Payload: map[string]any{"party_id": n.PartyID, "channel": "sms", "purpose": n.Purpose, "to": maskMobile(n.To), "record_key": art.Key, "record_sm3": art.SM3}}, s.now())
+		Payload: map[string]any{"party_id": n.PartyID, "channel": "sms", "purpose": n.Purpose, "to": identity.MaskMobile(n.To), "record_key": art.Key, "record_sm3": art.SM3}}, s.now())
 	return err
 }
 
@@ -210,7 +205,7 @@ func (s *Service) issueLink(tx *gorm.DB, c Contract, p Party, now time.Time) (st
 	if c.State == StateCompleted {
 		expires = now.Add(MaxDeadline) // copies stay reachable for a while
 	}
-	l := Link{ID: newID(), ContractID: c.ID, PartyID: p.ID, TokenHash: hashToken(token), ExpiresAt: expires, CreatedAt: now}
+	l := Link{ID: ids.New(), ContractID: c.ID, PartyID: p.ID, TokenHash: hashToken(token), ExpiresAt: expires, CreatedAt: now}
 	if err := tx.Create(&l).Error; err != nil {
 		return "", fmt.Errorf("save link: %w", err)
 	}
@@ -281,14 +276,7 @@ func partyPayload(p Party) map[string]any {
 		m["org_name"], m["org_uscc"] = p.OrgName, p.OrgUSCC
 	}
 	if p.Mobile != "" {
-		m["mobile"] = maskMobile(p.Mobile)
+		m["mobile"] = identity.MaskMobile(p.Mobile)
 	}
 	return m
-}
-
-func maskMobile(m string) string {
-	if len(m) < 8 {
-		return "****"
-	}
-	return m[:len(m)-8] + "****" + m[len(m)-4:]
 }

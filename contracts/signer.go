@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"sync"
 
 	"gorm.io/gorm"
 
 	"signet/evidence"
+	"signet/internal/ids"
 	"signet/internal/page"
-	"signet/internal/valid"
 	"signet/tenants"
 )
 
@@ -197,24 +196,20 @@ func (s *Service) AccessDocument(acc Access, documentID string) (Document, []byt
 	if err != nil || doc.ContractID != acc.Contract.ID {
 		return Document{}, nil, fmt.Errorf("find document %s: %w", documentID, ErrNotFound)
 	}
-	data, err := readArtefact(acc.ctx, s.vault, doc.CurrentKey)
+	data, err := s.read(acc.ctx, doc.CurrentKey)
 	return doc, data, err
 }
 
 // Reject refuses to sign with a reason. It ends the whole flow: the
 // contract is rejected and nobody else can sign.
 func (s *Service) Reject(acc Access, a Actor, reason string) (Contract, error) {
-	reason = strings.TrimSpace(reason)
-	var v valid.Errors
-	if v.Required("reason", reason) {
-		v.MaxLen("reason", reason, 500)
-	}
-	if err := v.Err(); err != nil {
+	reason, err := checkReason(reason)
+	if err != nil {
 		return Contract{}, err
 	}
 	ctx := acc.ctx
 	var c Contract
-	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if c, err = lockContract(tx, acc.Contract.ID); err != nil {
 			return err
@@ -320,7 +315,7 @@ func (s *Service) job(acc Access, withPDF bool) (Job, error) {
 			continue
 		}
 		if withPDF {
-			if jd.PDF, err = readArtefact(acc.ctx, s.vault, doc.CurrentKey); err != nil {
+			if jd.PDF, err = s.read(acc.ctx, doc.CurrentKey); err != nil {
 				return Job{}, err
 			}
 		}
@@ -406,7 +401,7 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 					return fmt.Errorf("sign %s: document changed while signing: %w", cur.Name, ErrState)
 				}
 				art := arts[i]
-				rev := Revision{ID: newID(), ContractID: c.ID, DocumentID: cur.ID, N: cur.Revision + 1, Key: art.Key, SM3: art.SM3,
+				rev := Revision{ID: ids.New(), ContractID: c.ID, DocumentID: cur.ID, N: cur.Revision + 1, Key: art.Key, SM3: art.SM3,
 					SHA256: art.SHA256, Size: art.Size, PartyID: p.ID, CreatedAt: now}
 				if err := tx.Create(&rev).Error; err != nil {
 					return fmt.Errorf("save revision: %w", err)
@@ -430,13 +425,13 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 			if notices, err = s.openRound(ctx, tx, &c, a); err != nil {
 				return err
 			}
+			completed = c.State == StateCompleted
 			return tx.Where("id = ?", p.ID).First(&out).Error
 		})
 		if err != nil {
 			return err
 		}
 		s.deliver(ctx, notices)
-		completed = s.completed(ctx, job.Contract.ID)
 		return nil
 	})
 	if err == nil && completed && s.anchors != nil {
@@ -449,11 +444,6 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 	return out, err
 }
 
-// completed reports whether the contract has completed.
-func (s *Service) completed(ctx context.Context, id string) bool {
-	c, err := s.Contract(ctx, id)
-	return err == nil && c.State == StateCompleted
-}
 
 // storeSigned checks that every signed revision only appends to the one it
 // signed and stores it in the vault, before any row points to it.

@@ -156,7 +156,7 @@ func (s *Service) CreateTemplate(ctx context.Context, a Actor, name string, pdf 
 				v.Add(field+".fields["+strconv.Itoa(j)+"].anchor", "not_allowed", "template fields are placed by coordinates")
 				continue
 			}
-			s.draftField(&v, field+".fields["+strconv.Itoa(j)+"]", p, f, fake)
+			s.draftField(ctx, &v, field+".fields["+strconv.Itoa(j)+"]", p, f, fake)
 		}
 	}
 	if len(spec.Roles) == 0 {
@@ -248,7 +248,7 @@ func (s *Service) CreateFromTemplate(ctx context.Context, a Actor, templateID st
 	if err := v.Err(); err != nil {
 		return Contract{}, err
 	}
-	pdf, err := readArtefact(ctx, s.vault, t.DocumentKey)
+	pdf, err := s.read(ctx, t.DocumentKey)
 	if err != nil {
 		return Contract{}, err
 	}

@@ -19,6 +19,7 @@ import (
 	"signet/contracts"
 	"signet/evidence"
 	"signet/evidence/tsa"
+	"signet/identity"
 	"signet/internal/otp"
 	"signet/internal/pdfsig"
 	"signet/internal/ses"
@@ -263,7 +264,7 @@ func (s *Service) AutoStamp(acc contracts.Access, who Signer, sealID string) (co
 func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, in otp.Intent) (map[string]any, error) {
 	rec := map[string]any{
 		"contract_id": acc.Contract.ID, "party_id": acc.Party.ID, "purpose": in.Purpose, "intent_sm3": in.Digest,
-		"mobile": maskMobile(mobile), "verified_at": s.now(), "ip": who.Actor.IP, "user_agent": who.Actor.UserAgent,
+		"mobile": identity.MaskMobile(mobile), "verified_at": s.now(), "ip": who.Actor.IP, "user_agent": who.Actor.UserAgent,
 		"actor": who.Actor.Who(), "method": "sms_otp",
 	}
 	data, err := json.Marshal(rec)
@@ -280,13 +281,6 @@ func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, i
 		IP: who.Actor.IP, UserAgent: who.Actor.UserAgent, Payload: rec,
 	}, s.now())
 	return rec, err
-}
-
-func maskMobile(m string) string {
-	if len(m) < 8 {
-		return "****"
-	}
-	return m[:len(m)-8] + "****" + m[len(m)-4:]
 }
 
 // sign applies the mark to every document of the party.
