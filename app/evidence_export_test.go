@@ -302,14 +302,7 @@ func firstWith(files map[string][]byte, prefix string) string {
 func runRecipe(t *testing.T, pkg []byte) {
 	t.Helper()
 	for _, tool := range []string{"openssl", "unzip", "cmp"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := "SKIPPING the OpenSSL recipe: " + tool + " is missing (deploy/scripts/tools.sh)"
-			if testenv.CI() {
-				t.Fatal(msg)
-			}
-			t.Log(msg)
-			return
-		}
+		testenv.Tool(t, tool)
 	}
 	recipe, err := os.ReadFile("../evidence/bundle/RECIPE.md")
 	if err != nil {

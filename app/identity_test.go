@@ -358,13 +358,7 @@ func TestIdentityFlow(t *testing.T) {
 // chain is checked one link per command.
 func checkWithOpenSSL(t *testing.T, ta *testApp, token, certPath string) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		msg := "OPENSSL UNAVAILABLE: certificates not checked with openssl: " + err.Error()
-		if testenv.CI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	testenv.Tool(t, "openssl")
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)

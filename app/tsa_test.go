@@ -15,14 +15,7 @@ import (
 
 func openssl(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		if testenv.CI() {
-			t.Fatal("openssl is not installed (make test installs it)")
-		}
-		t.Skip("INTEGRATION SERVICE UNAVAILABLE: openssl not installed")
-	}
-	return p
+	return testenv.Tool(t, "openssl")
 }
 
 // TestTSAInteropOpenSSL is the check: openssl ts -query → POST /tsa →

@@ -23,13 +23,7 @@ const distID = "distid:1234567812345678"
 // CI and skips it loudly elsewhere.
 func requireOpenSSL(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		msg := fmt.Sprintf("OPENSSL UNAVAILABLE: interoperability not checked: %v (apt-get install openssl)", err)
-		if testenv.CI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	testenv.Tool(t, "openssl")
 }
 
 func openssl(t *testing.T, args ...string) (string, error) {

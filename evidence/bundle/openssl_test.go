@@ -18,15 +18,7 @@ import (
 // CI=true and skips loudly elsewhere.
 func openSSL(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		msg := "OPENSSL UNAVAILABLE: the evidence package recipe needs the openssl command (deploy/scripts/tools.sh): " + err.Error()
-		if testenv.CI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
+	return testenv.Tool(t, "openssl")
 }
 
 // recipeCommands returns the command lines of RECIPE.md's ```sh blocks.
@@ -70,14 +62,8 @@ func sh(t *testing.T, dir, line string) (string, error) {
 // extracted manifest.json, and every command that reads it must fail.
 func TestOpenSSLRecipe(t *testing.T) {
 	openSSL(t)
-	for _, tool := range []string{"unzip", "cmp"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if testenv.CI() {
-				t.Fatalf("%s is missing", tool)
-			}
-			t.Skipf("SKIPPING the recipe: %s is missing", tool)
-		}
-	}
+	testenv.Tool(t, "unzip")
+	testenv.Tool(t, "cmp")
 	_, zipBytes := mustFixture(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "package.zip"), zipBytes, 0o644); err != nil {

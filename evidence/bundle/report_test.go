@@ -14,13 +14,7 @@ import (
 // pdftotext the test fails when CI=true and skips loudly elsewhere.
 func pdftotext(t *testing.T, pdf []byte) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		msg := "pdftotext is missing (poppler-utils; run deploy/scripts/tools.sh)"
-		if testenv.CI() {
-			t.Fatal(msg)
-		}
-		t.Skip("SKIPPING report text check: " + msg)
-	}
+	testenv.Tool(t, "pdftotext")
 	file := filepath.Join(t.TempDir(), "report.pdf")
 	if err := os.WriteFile(file, pdf, 0o600); err != nil {
 		t.Fatal(err)

@@ -27,15 +27,7 @@ import (
 // when CI=true and skips loudly elsewhere.
 func openSSL(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		msg := "OPENSSL UNAVAILABLE: the RFC 3161 interoperability tests need the openssl command (apt-get install openssl): " + err.Error()
-		if testenv.CI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
+	return testenv.Tool(t, "openssl")
 }
 
 // runOpenSSL runs openssl in dir and returns its combined output.

@@ -136,14 +136,7 @@ func TestParseRejects(t *testing.T) {
 // identifier (-keyid) and bound by ESS signingCertificateV2, a form Sign
 // never produces.
 func TestOpenSSLCAdES(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		msg := "OPENSSL UNAVAILABLE: this interoperability test needs the openssl command: " + err.Error()
-		if testenv.CI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := testenv.Tool(t, "openssl")
 	dir := t.TempDir()
 	key, cert := newCert(t, nil, nil, 42)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)

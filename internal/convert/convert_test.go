@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,30 +13,14 @@ import (
 
 	"signet/internal/convert"
 	"signet/internal/convert/converttest"
+	"signet/internal/pdftest"
+	"signet/internal/testenv"
 )
-
-// pdfText returns the text of pdf by pdftotext, or false when Poppler is
-// not installed.
-func pdfText(tb testing.TB, pdf []byte) (string, bool) {
-	tb.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		tb.Logf("pdftotext not installed: converted text not checked")
-		return "", false
-	}
-	path := filepath.Join(tb.TempDir(), "out.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		tb.Fatalf("pdftotext: %v", err)
-	}
-	return string(out), true
-}
 
 func TestToPDF(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		converttest.RequireOffice(t)
+		testenv.Tool(t, "pdftotext")
 		// The two run at once: each has its own profile, so neither
 		// waits for or breaks the other.
 		var wg sync.WaitGroup
@@ -61,10 +43,7 @@ func TestToPDF(t *testing.T) {
 					t.Errorf("%s: output starts %q", c.text, pdf[:min(len(pdf), 16)])
 					return
 				}
-				got, ok := pdfText(t, pdf)
-				if !ok {
-					return
-				}
+				got := pdftest.Poppler(t, pdf, "pdftotext", "-enc", "UTF-8", "FILE", "-")
 				if !strings.Contains(got, c.text) || !strings.Contains(got, "合同") {
 					t.Errorf("%s: pdf text is %q", c.text, got)
 				}

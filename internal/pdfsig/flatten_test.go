@@ -7,11 +7,9 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 
 	"signet/internal/pdftest"
@@ -90,7 +88,7 @@ func TestFlatten(t *testing.T) {
 					t.Errorf("page 1 content:\n%s", content)
 				}
 			}
-			if out := poppler(t, out, "pdfinfo", "FILE"); !regexp.MustCompile(`(?m)^Pages:\s+2$`).MatchString(out) {
+			if out := pdftest.Poppler(t, out, "pdfinfo", "FILE"); !regexp.MustCompile(`(?m)^Pages:\s+2$`).MatchString(out) {
 				t.Errorf("pdfinfo:\n%s", out)
 			}
 			signVerify(t, p, out)
@@ -165,7 +163,7 @@ func TestAppendPage(t *testing.T) {
 			if err != nil || info.Pages != 3 || info.Boxes[2] != box || info.Rotate[2] != 0 {
 				t.Fatalf("Inspect: %+v, %v", info, err)
 			}
-			if out := poppler(t, out, "pdfinfo", "FILE"); !regexp.MustCompile(`(?m)^Pages:\s+3$`).MatchString(out) {
+			if out := pdftest.Poppler(t, out, "pdfinfo", "FILE"); !regexp.MustCompile(`(?m)^Pages:\s+3$`).MatchString(out) {
 				t.Errorf("pdfinfo:\n%s", out)
 			}
 			signVerify(t, p, out)
@@ -207,38 +205,12 @@ func signVerify(t *testing.T, p *testPKI, pdf []byte) {
 	}
 }
 
-// poppler runs a poppler tool with the file holding pdf in place of
-// "FILE" among args. A missing tool skips the test locally and fails it
-// in CI, as in pdfsigCheck.
-func poppler(t *testing.T, pdf []byte, tool string, args ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing (run deploy/scripts/tools.sh)", tool)
-		}
-		t.Skipf("SKIPPING poppler interop: %s is missing (run deploy/scripts/tools.sh)", tool)
-	}
-	file := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	args = append([]string(nil), args...)
-	for i, a := range args {
-		args[i] = strings.ReplaceAll(a, "FILE", file)
-	}
-	out, err := exec.Command(tool, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %v: %v\n%s", tool, args, err, out)
-	}
-	return string(out)
-}
-
 // render draws page n at 72 dpi with pdftoppm, so that a pixel is a point.
 func render(t *testing.T, pdf []byte, n int) image.Image {
 	t.Helper()
 	dir := t.TempDir()
 	page := strconv.Itoa(n)
-	poppler(t, pdf, "pdftoppm", "-r", "72", "-png", "-f", page, "-l", page, "-singlefile", "FILE", filepath.Join(dir, "page"))
+	pdftest.Poppler(t, pdf, "pdftoppm", "-r", "72", "-png", "-f", page, "-l", page, "-singlefile", "FILE", filepath.Join(dir, "page"))
 	f, err := os.Open(filepath.Join(dir, "page.png"))
 	if err != nil {
 		t.Fatal(err)

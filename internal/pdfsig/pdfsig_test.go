@@ -211,7 +211,7 @@ func TestSignSystemPDF(t *testing.T) {
 		}
 		mustVerify(t, signed, p.options(t), Unchanged)
 		if path == systemPDFs[0] {
-			pdfsigCheck(t, p, signed, 1)
+			checkSignatures(t, p, signed, 1)
 		}
 	}
 }

@@ -122,14 +122,14 @@ func TestFindTextSystemPDF(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out := poppler(t, data, "pdfinfo", "FILE"); !regexp.MustCompile(fmt.Sprintf(`(?m)^Pages:\s+%d$`, info.Pages)).MatchString(out) {
+			if out := pdftest.Poppler(t, data, "pdfinfo", "FILE"); !regexp.MustCompile(fmt.Sprintf(`(?m)^Pages:\s+%d$`, info.Pages)).MatchString(out) {
 				t.Errorf("Inspect: %d pages; pdfinfo:\n%s", info.Pages, out)
 			}
 			hits, err := FindText(data, "the")
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := strings.Count(poppler(t, data, "pdftotext", "-enc", "UTF-8", "FILE", "-"), "the")
+			want := strings.Count(pdftest.Poppler(t, data, "pdftotext", "-enc", "UTF-8", "FILE", "-"), "the")
 			if len(hits) != want || want == 0 {
 				t.Errorf("FindText: %d hits, pdftotext: %d", len(hits), want)
 			}

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -55,4 +56,23 @@ func RandomName(prefix string) string {
 		panic(err)
 	}
 	return prefix + hex.EncodeToString(b)
+}
+
+// Tool returns the path of the first of names found on PATH: a command a
+// test shells out to (openssl, poppler's tools, LibreOffice). None found
+// fails the test in CI and skips it loudly elsewhere; deploy/scripts/tools.sh
+// installs them all.
+func Tool(tb testing.TB, names ...string) string {
+	tb.Helper()
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("TOOL UNAVAILABLE: %s is not installed (run deploy/scripts/tools.sh)", strings.Join(names, " or "))
+	if CI() {
+		tb.Fatal(msg)
+	}
+	tb.Skip(msg)
+	return ""
 }

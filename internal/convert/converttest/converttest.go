@@ -5,7 +5,6 @@ package converttest
 import (
 	"archive/zip"
 	"bytes"
-	"os/exec"
 	"testing"
 
 	"signet/internal/testenv"
@@ -82,14 +81,5 @@ func ODT(tb testing.TB, text string) []byte {
 // failure in CI (deploy/scripts/tools.sh installs it), a loud skip elsewhere.
 func RequireOffice(tb testing.TB) {
 	tb.Helper()
-	for _, name := range []string{"soffice", "libreoffice"} {
-		if _, err := exec.LookPath(name); err == nil {
-			return
-		}
-	}
-	msg := "LIBREOFFICE UNAVAILABLE: document conversion not tested (Debian: apt-get install libreoffice-writer-nogui, or run deploy/scripts/tools.sh)"
-	if testenv.CI() {
-		tb.Fatal(msg)
-	}
-	tb.Skip(msg)
+	testenv.Tool(tb, "soffice", "libreoffice")
 }
