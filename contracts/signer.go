@@ -444,7 +444,6 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 	return out, err
 }
 
-
 // storeSigned checks that every signed revision only appends to the one it
 // signed and stores it in the vault, before any row points to it.
 func (s *Service) storeSigned(ctx context.Context, job Job, signed []Signed) ([]evidence.Artefact, error) {
