@@ -170,8 +170,10 @@ func (a *App) require(level access, scope string) fiber.Handler {
 			if p.TenantID == "" {
 				return errNoTenant
 			}
-			if !p.Can(scope) {
-				return newAPIError(fiber.StatusForbidden, "scope_missing", "this API key lacks the scope "+scope)
+			for _, sc := range strings.Fields(scope) {
+				if !p.Can(sc) {
+					return newAPIError(fiber.StatusForbidden, "scope_missing", "this API key lacks the scope "+sc)
+				}
 			}
 		case manager:
 			if p.TenantID == "" {

@@ -37,7 +37,7 @@ type route struct {
 	Summary  string
 	Tag      string
 	Access   access
-	Scope    string // what an API key needs for a member route
+	Scope    string // what an API key needs for a member route; several, space-separated, are all needed
 	Request  any    // JSON body type, nil for none
 	Response any    // JSON type of the success body, nil for none
 	Status   int    // success status; default 200
