@@ -14,7 +14,7 @@ import (
 // TestSigningsDoNotExhaustPool: on MariaDB each signing holds a pooled
 // connection for its GET_LOCK while it needs others for its queries. More
 // signings of different contracts in flight than the pool has connections
-// (32) must still all finish: MaxConcurrentSignings keeps the lock holders
+// (32) must still all finish: database.DB.Lock keeps the lock holders
 // below the pool size.
 func TestSigningsDoNotExhaustPool(t *testing.T) {
 	e := newEnv(t, "mariadb")

@@ -335,26 +335,12 @@ func contractLock(id string) *sync.Mutex {
 	return &contractLocks[h.Sum32()%uint32(len(contractLocks))]
 }
 
-// MaxConcurrentSignings bounds the signings running at once in a process.
-// Each holds a database connection for its cross-process lock while it
-// uses others for its work; the bound keeps the holders well below the
-// connection pool (32), so signings can never take every connection.
-const MaxConcurrentSignings = 8
-
-var signingSlots = make(chan struct{}, MaxConcurrentSignings)
-
 // Sign runs fn for the party under the contract's lock and records the
 // result: each new revision is stored in the vault, then the party is
 // signed, the event recorded, and the next round opened or the contract
 // completed. Parallel signers of one contract take turns; none is lost.
 func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 	ctx := acc.ctx
-	select {
-	case signingSlots <- struct{}{}:
-		defer func() { <-signingSlots }()
-	case <-ctx.Done():
-		return Party{}, ctx.Err()
-	}
 	mu := contractLock(acc.Contract.ID)
 	mu.Lock()
 	defer mu.Unlock()

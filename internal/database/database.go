@@ -32,7 +32,18 @@ const (
 type DB struct {
 	*gorm.DB
 	Dialect Dialect
+	// lockConns bounds the connections Lock holds at once (MySQL).
+	lockConns chan struct{}
 }
+
+// Connection pool of a MySQL database. A Lock holds one connection for as
+// long as its fn runs, while fn needs others for its queries; at most
+// maxLockConns locks are held at once, so lock holders can never take the
+// whole pool and wait on each other for a connection.
+const (
+	maxOpenConns = 32
+	maxLockConns = maxOpenConns / 4
+)
 
 // Open connects to dsn. A DSN starting "mysql://" is a go-sql-driver DSN
 // (user:pass@tcp(host:3306)/db?...); "sqlite://PATH" or a bare path is a
@@ -65,10 +76,10 @@ func Open(dsn string) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxOpenConns(maxOpenConns)
 		sqlDB.SetMaxIdleConns(8)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
-		return &DB{DB: g, Dialect: MySQL}, nil
+		return &DB{DB: g, Dialect: MySQL, lockConns: make(chan struct{}, maxLockConns)}, nil
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite://")
 		if path == "" {
@@ -120,6 +131,12 @@ func (d *DB) Close() error {
 func (d *DB) Lock(ctx context.Context, name string, fn func() error) error {
 	if d.Dialect != MySQL {
 		return fn()
+	}
+	select {
+	case d.lockConns <- struct{}{}:
+		defer func() { <-d.lockConns }()
+	case <-ctx.Done():
+		return fmt.Errorf("lock %s: %w", name, ctx.Err())
 	}
 	sqlDB, err := d.DB.DB()
 	if err != nil {
