@@ -425,26 +425,10 @@ func (s *Service) RevokeOrg(ctx context.Context, id, reason string, a Actor) (Or
 }
 
 func (s *Service) endOrg(ctx context.Context, row OrgVerification, to State, reason string, r pki.Reason, a Actor) (OrgVerification, error) {
-	n, err := s.ca.RevokeParty(ctx, pki.Organisation, row.TenantID, r)
+	err := s.end(ctx, ending{what: "organisation", kind: pki.Organisation, partyID: row.TenantID, model: &OrgVerification{}, id: row.ID,
+		index: "verified_uscc", tenant: row.TenantID, chain: evidence.TenantChain(row.TenantID), event: "identity.org."}, to, reason, r, a)
 	if err != nil {
-		return row, fmt.Errorf("%s organisation: %w", to, err)
-	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&OrgVerification{}).Where("id = ? AND state = ?", row.ID, StateApproved).Updates(map[string]any{
-			"state": to, "verified_uscc": nil, "reason": reason, "decided_at": s.now(),
-		})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return ErrState
-		}
-		return s.audit(ctx, tx, row.TenantID, evidence.TenantChain(row.TenantID), "identity.org."+string(to), a, map[string]any{
-			"verification_id": row.ID, "reason": reason, "certificates_revoked": n,
-		})
-	})
-	if err != nil {
-		return row, fmt.Errorf("%s organisation: %w", to, err)
+		return row, err
 	}
 	return s.OrgByID(ctx, row.ID)
 }

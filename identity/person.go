@@ -336,13 +336,39 @@ func (s *Service) RevokePerson(ctx context.Context, id, reason string, a Actor) 
 // endPerson revokes the person's certificates and moves an approval to
 // revoked or expired.
 func (s *Service) endPerson(ctx context.Context, row PersonVerification, to State, reason string, r pki.Reason, a Actor) (PersonVerification, error) {
-	n, err := s.ca.RevokeParty(ctx, pki.Person, row.PersonID, r)
+	err := s.end(ctx, ending{what: "person", kind: pki.Person, partyID: row.PersonID, model: &PersonVerification{}, id: row.ID,
+		index: "verified_index", tenant: PlatformTenant, chain: PersonChain(row.PersonID), event: "identity.person."}, to, reason, r, a)
 	if err != nil {
-		return row, fmt.Errorf("%s person: %w", to, err)
+		return row, err
+	}
+	return s.PersonByID(ctx, row.ID)
+}
+
+// ending is an approved verification, of a person or an organisation,
+// being revoked or left to expire.
+type ending struct {
+	what    string // "person" or "organisation", for errors
+	kind    pki.PartyKind
+	partyID string
+	model   any    // the verification's row type
+	id      string // the verification's id
+	index   string // the unique column that frees the identity for reuse
+	tenant  string // where its events go
+	chain   string
+	event   string // the event type's prefix
+}
+
+// end revokes the party's certificates, then moves its approved
+// verification to state to and records why. A verification that is no
+// longer approved is [ErrState].
+func (s *Service) end(ctx context.Context, e ending, to State, reason string, r pki.Reason, a Actor) error {
+	n, err := s.ca.RevokeParty(ctx, e.kind, e.partyID, r)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", to, e.what, err)
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&PersonVerification{}).Where("id = ? AND state = ?", row.ID, StateApproved).Updates(map[string]any{
-			"state": to, "verified_index": nil, "reason": reason, "decided_at": s.now(),
+		res := tx.Model(e.model).Where("id = ? AND state = ?", e.id, StateApproved).Updates(map[string]any{
+			"state": to, e.index: nil, "reason": reason, "decided_at": s.now(),
 		})
 		if res.Error != nil {
 			return res.Error
@@ -350,14 +376,14 @@ func (s *Service) endPerson(ctx context.Context, row PersonVerification, to Stat
 		if res.RowsAffected != 1 {
 			return ErrState
 		}
-		return s.audit(ctx, tx, PlatformTenant, PersonChain(row.PersonID), "identity.person."+string(to), a, map[string]any{
-			"verification_id": row.ID, "reason": reason, "certificates_revoked": n,
+		return s.audit(ctx, tx, e.tenant, e.chain, e.event+string(to), a, map[string]any{
+			"verification_id": e.id, "reason": reason, "certificates_revoked": n,
 		})
 	})
 	if err != nil {
-		return row, fmt.Errorf("%s person: %w", to, err)
+		return fmt.Errorf("%s %s: %w", to, e.what, err)
 	}
-	return s.PersonByID(ctx, row.ID)
+	return nil
 }
 
 // Verified reports whether the person holds an approved verification.
