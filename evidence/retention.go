@@ -53,6 +53,22 @@ func (p RetentionPolicy) ForPut(req *Retention, now time.Time) (Retention, error
 	return Retention{Mode: req.Mode, Until: CeilSecond(req.Until)}, nil
 }
 
+// PlanRetentionChange is what both vaults do before changing an object's
+// lock: it normalises the wanted lock (whole seconds, no date without a
+// mode), checks the change with [CheckRetentionChange], and reports
+// whether anything is to be written. Re-asking for the current lock, or
+// clearing one that already expired, changes nothing.
+func PlanRetentionChange(cur, want Retention, now time.Time) (next Retention, change bool, err error) {
+	if want.Mode != RetentionNone {
+		next = Retention{Mode: want.Mode, Until: CeilSecond(want.Until)}
+	}
+	if err := CheckRetentionChange(cur, next, now); err != nil {
+		return next, false, err
+	}
+	same := next.Mode == cur.Mode && next.Until.Equal(cur.Until)
+	return next, !same && !(next.Mode == RetentionNone && !cur.Active(now)), nil
+}
+
 // CheckRetentionChange says whether a lock cur may become next at now. While
 // cur holds, next must keep its mode (S3 refuses a mode change without the
 // governance bypass, even from governance to compliance) and may not end

@@ -28,17 +28,12 @@ func (v *Vault) ExtendRetention(ctx context.Context, key string, r evidence.Rete
 	if err != nil {
 		return fmt.Errorf("extend retention %s: %w", key, err)
 	}
-	now := time.Now()
-	next := evidence.Retention{}
-	if r.Mode != evidence.RetentionNone {
-		next = evidence.Retention{Mode: r.Mode, Until: evidence.CeilSecond(r.Until)}
-	}
-	if err := evidence.CheckRetentionChange(info.Retention, next, now); err != nil {
+	next, change, err := evidence.PlanRetentionChange(info.Retention, r, time.Now())
+	if err != nil {
 		return fmt.Errorf("extend retention %s: %w", key, err)
 	}
-	if next.Mode == info.Retention.Mode && next.Until.Equal(info.Retention.Until) ||
-		next.Mode == evidence.RetentionNone && !info.Retention.Active(now) {
-		return nil // nothing to change; an expired lock simply stays expired
+	if !change {
+		return nil
 	}
 	info.Retention = next
 	dir, _, meta := v.paths(key)
