@@ -45,17 +45,9 @@ type typeface struct {
 }
 
 func loadFont(path string) (*typeface, error) {
-	data, err := os.ReadFile(path)
+	f, err := LoadFont(path)
 	if err != nil {
 		return nil, err
-	}
-	face, err := firstFace(data)
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
-	}
-	f, err := sfnt.Parse(face)
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	tf := &typeface{font: f}
 	var buf sfnt.Buffer

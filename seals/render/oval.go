@@ -94,15 +94,7 @@ func (r *Renderer) Oval(s Oval) (*Drawing, error) {
 	if W != 45 && W != 40 {
 		return nil, fmt.Errorf("%w: oval width %v mm (want 45 or 40)", ErrInvalid, s.Width)
 	}
-	if err := checkText("name", s.Name, 2, 30); err != nil {
-		return nil, err
-	}
-	if s.Text != "" {
-		if err := checkText("text", s.Text, 1, 10); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkCode(s.Code); err != nil {
+	if err := checkOfficial(s.Name, s.Text, s.Code); err != nil {
 		return nil, err
 	}
 	b := r.newBuilder(W, H)

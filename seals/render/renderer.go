@@ -75,6 +75,20 @@ func checkText(field, s string, minLen, maxLen int) error {
 }
 
 // checkCode validates a security code: up to 20 ASCII letters and digits.
+// checkOfficial checks the texts of a round or oval official seal: the
+// organisation's name, the optional inner text and the security code.
+func checkOfficial(name, text, code string) error {
+	if err := checkText("name", name, 2, 30); err != nil {
+		return err
+	}
+	if text != "" {
+		if err := checkText("text", text, 1, 10); err != nil {
+			return err
+		}
+	}
+	return checkCode(code)
+}
+
 func checkCode(code string) error {
 	if len(code) > 20 {
 		return fmt.Errorf("%w: security code has %d characters (want at most 20)", ErrInvalid, len(code))

@@ -54,15 +54,7 @@ func (r *Renderer) Round(s Round) (*Drawing, error) {
 	if d != 38 && d != 40 && d != 42 {
 		return nil, fmt.Errorf("%w: round seal diameter %v mm (want 38, 40 or 42)", ErrInvalid, s.Diameter)
 	}
-	if err := checkText("name", s.Name, 2, 30); err != nil {
-		return nil, err
-	}
-	if s.Text != "" {
-		if err := checkText("text", s.Text, 1, 10); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkCode(s.Code); err != nil {
+	if err := checkOfficial(s.Name, s.Text, s.Code); err != nil {
 		return nil, err
 	}
 	b := r.newBuilder(d, d)
