@@ -15,7 +15,7 @@ import (
 	"signet/internal/valid"
 	"signet/pki"
 	"signet/seals"
-	"signet/seals/render"
+	"signet/seals/render/rendertest"
 	"signet/tenants"
 )
 
@@ -68,10 +68,7 @@ func newEnv(tb testing.TB, dialect string) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r, err := render.New("")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	r := rendertest.Renderer(tb)
 	e := &env{ca: ca, now: time.Now().UTC(), verified: true, tenant: ids.New()}
 	e.svc = seals.NewService(seals.Deps{
 		DB: db.DB, Vault: vault, Keys: keys, CA: ca, Renderer: r,

@@ -12,34 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"signet/internal/testenv"
 	"signet/seals/render"
+	"signet/seals/render/rendertest"
 	"signet/signing"
 )
-
-var rendererOnce = sync.OnceValues(func() (*render.Renderer, error) { return render.New("") })
-
-// mustRenderer returns a renderer with the system CJK font. Without one the
-// test fails in CI and skips loudly elsewhere.
-func mustRenderer(tb testing.TB) *render.Renderer {
-	tb.Helper()
-	r, err := rendererOnce()
-	if errors.Is(err, render.ErrNoFont) {
-		msg := fmt.Sprintf("CJK FONT UNAVAILABLE: signature appearance not tested: %v", err)
-		if testenv.CI() {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return r
-}
 
 // decodePNG decodes b and, with STAMP_PNG_DIR set, writes it there to look at.
 func decodePNG(tb testing.TB, b []byte) image.Image {
@@ -116,7 +95,7 @@ func TestFormatDate(t *testing.T) {
 // sealPNG draws a real round seal, the input a cross-page seal is cut from.
 func sealPNG(tb testing.TB) []byte {
 	tb.Helper()
-	d, err := mustRenderer(tb).Round(render.Round{Name: "北京示例科技有限公司", Text: "合同专用章", Diameter: 40})
+	d, err := rendertest.Renderer(tb).Round(render.Round{Name: "北京示例科技有限公司", Text: "合同专用章", Diameter: 40})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -264,7 +243,7 @@ func TestCrossPage(t *testing.T) {
 
 func TestDateStamp(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 
 	t.Run("OK", func(t *testing.T) {
 		t.Parallel()

@@ -11,6 +11,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	"signet/seals/render/rendertest"
 	"signet/signing"
 )
 
@@ -117,7 +118,7 @@ func TestQR(t *testing.T) {
 
 func TestVerificationBlock(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 
 	t.Run("OK", func(t *testing.T) {
 		t.Parallel()

@@ -2,39 +2,16 @@ package render_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
-	"signet/internal/testenv"
 	"signet/seals/render"
 )
-
-var rendererOnce = sync.OnceValues(func() (*render.Renderer, error) { return render.New("") })
-
-// mustRenderer returns a renderer with the system CJK font. Without one the
-// test fails in CI and skips loudly elsewhere.
-func mustRenderer(tb testing.TB) *render.Renderer {
-	tb.Helper()
-	r, err := rendererOnce()
-	if errors.Is(err, render.ErrNoFont) {
-		msg := fmt.Sprintf("CJK FONT UNAVAILABLE: seal rendering not tested: %v", err)
-		if testenv.CI() {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return r
-}
 
 func mustPNG(tb testing.TB, d *render.Drawing, o render.Options) image.Image {
 	tb.Helper()

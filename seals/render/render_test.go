@@ -9,11 +9,12 @@ import (
 	"testing"
 
 	"signet/seals/render"
+	"signet/seals/render/rendertest"
 )
 
 func TestRoundSize(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	for _, mm := range []float64{38, 40, 42} {
 		d, err := r.Round(render.Round{Name: name(8), Diameter: mm})
 		if err != nil {
@@ -31,7 +32,7 @@ func TestRoundSize(t *testing.T) {
 
 func TestRoundPixels(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	d, err := r.Round(render.Round{Name: name(10), Text: "合同专用章", Code: "1101050123456"})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +84,7 @@ func TestRoundPixels(t *testing.T) {
 // rasterised ink lies within its box.
 func TestRoundLayout(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	for _, n := range []int{2, 8, 15, 30} {
 		for _, mm := range []float64{38, 42} {
 			s := render.Round{Name: name(n), Text: "合同专用章甲乙丙丁戊", Code: "A1B2C3D4E5F6G7H8J9K0", Diameter: mm}
@@ -184,7 +185,7 @@ func grow(b [4]render.Point, d float64) [4]render.Point {
 
 func TestDeterministic(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	var outs [2][]byte
 	var svgs [2][]byte
 	for i := range outs {
@@ -206,7 +207,7 @@ func TestDeterministic(t *testing.T) {
 
 func TestSVG(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	d, err := r.Round(render.Round{Name: name(8), Text: "合同专用章"})
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +240,7 @@ func TestSVG(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	ok := render.Round{Name: name(8)}
 	for what, s := range map[string]render.Round{
 		"EmptyName":    {},
@@ -288,7 +289,7 @@ func TestNoFont(t *testing.T) {
 }
 
 func BenchmarkRenderRound(b *testing.B) {
-	r := mustRenderer(b)
+	r := rendertest.Renderer(b)
 	s := render.Round{Name: name(15), Text: "合同专用章", Code: "1101050123456"}
 	for b.Loop() {
 		d, err := r.Round(s)

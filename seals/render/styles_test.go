@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"signet/seals/render"
+	"signet/seals/render/rendertest"
 )
 
 // checkParts fails unless every text box lies inside (strictly) and no two
@@ -35,7 +36,7 @@ func centre(p render.Part) render.Point {
 
 func TestOval(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	for _, n := range []int{2, 8, 15, 30} {
 		for _, w := range []float64{40, 45} {
 			d, err := r.Oval(render.Oval{Name: name(n), Text: "合同专用章甲乙丙丁戊", Code: "A1B2C3D4E5F6G7H8J9K0", Width: w})
@@ -73,7 +74,7 @@ func mustDrawing(t *testing.T) func(*render.Drawing, error) *render.Drawing {
 
 func TestNameSeal(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	inside := func(size float64) func(render.Point) bool {
 		frame := 0.05 * size
 		return func(v render.Point) bool { return v.X > frame && v.Y > frame && v.X < size-frame && v.Y < size-frame }
@@ -128,7 +129,7 @@ func TestNameSeal(t *testing.T) {
 
 func TestFinanceAndSignature(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 	d := mustDrawing(t)(r.FinanceSquare(render.FinanceSquare{Name: "北京示例科技有限公司"}))
 	if string(runes(texts(d))) != "北京示例科技有限公司财务专用章" {
 		t.Fatalf("finance text %q", string(runes(texts(d))))

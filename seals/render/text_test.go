@@ -9,11 +9,12 @@ import (
 	"unicode"
 
 	"signet/seals/render"
+	"signet/seals/render/rendertest"
 )
 
 func TestText(t *testing.T) {
 	t.Parallel()
-	r := mustRenderer(t)
+	r := rendertest.Renderer(t)
 
 	t.Run("OK", func(t *testing.T) {
 		t.Parallel()
