@@ -17,13 +17,7 @@ import (
 // cut off mid-way and stamped again.
 func TestStampBatchOutlivesRunnerBudget(t *testing.T) {
 	ta := newTestApp(t)
-	sms := ta.inbox()
-	ops := ta.operatorToken()
-	a, seal := ta.verifiedOrgWithSeal(ops, sms, "发证机关", "owner-s@example.com", "李雷", idOwnerA, "13800000001", usccOrgA)
-	r := ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "licensing", "scopes": []string{"seals:use"}})
-	mustStatus(t, r, http.StatusCreated)
-	key, keyID := r.JSON(t)["secret"].(string), r.JSON(t)["id"].(string)
-	mustStatus(t, ta.call("POST", "/api/seals/"+seal+"/authorisations", a.Access, map[string]any{"api_key_id": keyID, "auto_stamp": true, "valid_until": time.Now().Add(time.Hour)}), http.StatusCreated)
+	a, seal, key := ta.stampingOrg()
 	doc := pdftest.Document(pdftest.Page{Width: 595, Height: 842, Texts: []pdftest.Text{{X: 72, Y: 700, Size: 16, S: "营业执照"}}})
 
 	// How long one item takes here.
@@ -34,7 +28,7 @@ func TestStampBatchOutlivesRunnerBudget(t *testing.T) {
 	}
 	d := time.Since(start)
 
-	r = ta.stampBatch(key, seal, doc)
+	r := ta.stampBatch(key, seal, doc)
 	mustStatus(t, r, http.StatusAccepted)
 	id := r.JSON(t)["id"].(string)
 	// Runs whose budget ends while the item is being stamped, as a slow

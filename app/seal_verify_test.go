@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"signet/internal/pdfsig"
 	"signet/internal/pdftest"
@@ -68,13 +67,7 @@ func alteredPicture(t *testing.T, sesDER []byte) []byte {
 
 func TestVerifySeal(t *testing.T) {
 	ta := newTestApp(t)
-	sms := ta.inbox()
-	ops := ta.operatorToken()
-	a, seal := ta.verifiedOrgWithSeal(ops, sms, "发证机关", "owner-s@example.com", "李雷", idOwnerA, "13800000001", usccOrgA)
-	r := ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "licensing", "scopes": []string{"seals:use"}})
-	mustStatus(t, r, http.StatusCreated)
-	key, keyID := r.JSON(t)["secret"].(string), r.JSON(t)["id"].(string)
-	mustStatus(t, ta.call("POST", "/api/seals/"+seal+"/authorisations", a.Access, map[string]any{"api_key_id": keyID, "auto_stamp": true, "valid_until": time.Now().Add(time.Hour)}), http.StatusCreated)
+	a, seal, key := ta.stampingOrg()
 
 	for i, alg := range []string{"sm2", "ecdsa"} {
 		t.Run(alg, func(t *testing.T) {

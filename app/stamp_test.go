@@ -29,18 +29,25 @@ func (ta *testApp) stampBatch(token, sealID string, docs ...[]byte) response {
 	return ta.call("POST", "/api/stamp-batches", token, body.Bytes(), "Content-Type", w.FormDataContentType())
 }
 
-func TestStampBatches(t *testing.T) {
-	ta := newTestApp(t)
-	sms := ta.inbox()
-	ops := ta.operatorToken()
-	a, seal := ta.verifiedOrgWithSeal(ops, sms, "发证机关", "owner-s@example.com", "李雷", idOwnerA, "13800000001", usccOrgA)
+// stampingOrg is a verified organisation (a licensing authority) with an
+// active seal and an API key authorised to auto-stamp with it.
+func (ta *testApp) stampingOrg() (company, string, string) {
+	t := ta.t
+	t.Helper()
+	a, seal := ta.verifiedOrgWithSeal(ta.operatorToken(), ta.inbox(), "发证机关", "owner-s@example.com", "李雷", idOwnerA, "13800000001", usccOrgA)
 	r := ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "licensing", "scopes": []string{"seals:use"}})
 	mustStatus(t, r, http.StatusCreated)
 	key, keyID := r.JSON(t)["secret"].(string), r.JSON(t)["id"].(string)
-	r = ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "unauthorised", "scopes": []string{"seals:use"}})
+	mustStatus(t, ta.call("POST", "/api/seals/"+seal+"/authorisations", a.Access, map[string]any{"api_key_id": keyID, "auto_stamp": true, "valid_until": time.Now().Add(time.Hour)}), http.StatusCreated)
+	return a, seal, key
+}
+
+func TestStampBatches(t *testing.T) {
+	ta := newTestApp(t)
+	a, seal, key := ta.stampingOrg()
+	r := ta.call("POST", "/api/api-keys", a.Access, map[string]any{"name": "unauthorised", "scopes": []string{"seals:use"}})
 	mustStatus(t, r, http.StatusCreated)
 	other := r.JSON(t)["secret"].(string)
-	mustStatus(t, ta.call("POST", "/api/seals/"+seal+"/authorisations", a.Access, map[string]any{"api_key_id": keyID, "auto_stamp": true, "valid_until": time.Now().Add(time.Hour)}), http.StatusCreated)
 
 	doc := func(n int) []byte {
 		return pdftest.Document(pdftest.Page{Width: 595, Height: 842, Texts: []pdftest.Text{{X: 72, Y: 700, Size: 16, S: fmt.Sprintf("营业执照 No. %d", n)}}})
