@@ -2,7 +2,6 @@ package app
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -17,6 +16,7 @@ import (
 
 	"signet/evidence"
 	"signet/evidence/bundle"
+	"signet/evidence/bundle/bundletest"
 	"signet/internal/testenv"
 	"signet/pki"
 	"signet/tenants"
@@ -160,28 +160,6 @@ func mustVerifyPackage(t *testing.T, zipBytes, roots []byte) bundle.Result {
 	return res
 }
 
-func zipFiles(t *testing.T, data []byte) map[string][]byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[f.Name] = b
-	}
-	return out
-}
-
 // flipByte returns the zip with one byte of entry name changed, rezipped
 // the way any zip tool would.
 func flipByte(t *testing.T, data []byte, name string) []byte {
@@ -234,7 +212,7 @@ func testEvidenceSingle(t *testing.T, ta *testApp, p *signingParties, id string)
 		t.Fatalf("result: %+v", res)
 	}
 
-	files := zipFiles(t, pkg)
+	files := bundletest.ZipFiles(t, pkg)
 	for _, name := range []string{"documents/1-original.pdf", "documents/1-rev-1.pdf", "documents/1-rev-2.pdf", "documents/1-final.pdf",
 		"report-zh.pdf", "report-en.pdf", "events.json", "anchors.json", "crl/issuing-ca-sm2.crl", "crl/issuing-ca-ecdsa.crl",
 		"keys/evidence-sm2.pem", "keys/evidence-ecdsa.pem", "manifest.json", "manifest.tsr"} {
@@ -304,22 +282,7 @@ func runRecipe(t *testing.T, pkg []byte) {
 	for _, tool := range []string{"openssl", "unzip", "cmp"} {
 		testenv.Tool(t, tool)
 	}
-	recipe, err := os.ReadFile("../evidence/bundle/RECIPE.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cmds []string
-	in := false
-	for sc := bufio.NewScanner(bytes.NewReader(recipe)); sc.Scan(); {
-		switch line := strings.TrimSpace(sc.Text()); {
-		case line == "```sh":
-			in = true
-		case line == "```":
-			in = false
-		case in && line != "" && !strings.HasPrefix(line, "#"):
-			cmds = append(cmds, line)
-		}
-	}
+	cmds := bundletest.RecipeCommands(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "package.zip"), pkg, 0o600); err != nil {
 		t.Fatal(err)
@@ -383,7 +346,7 @@ func testEvidenceBulk(t *testing.T, ta *testApp, p *signingParties, ids ...strin
 	url := x["download_url"].(string)
 	r = ta.call("GET", strings.TrimPrefix(url, "http://signet.test"), p.a.Access, nil)
 	mustStatus(t, r, http.StatusOK)
-	outer := zipFiles(t, r.Body)
+	outer := bundletest.ZipFiles(t, r.Body)
 	if outer["export.json"] == nil || len(outer) != len(ids)+1 {
 		t.Fatalf("export zip holds %d entries", len(outer))
 	}
@@ -455,7 +418,7 @@ func testEvidenceCrash(t *testing.T, ta *testApp, p *signingParties, contractID 
 	checkExportObjects(t, ta)
 	r = ta.call("GET", "/api/evidence/exports/"+id+"/download", p.a.Access, nil)
 	mustStatus(t, r, http.StatusOK)
-	mustVerifyPackage(t, zipFiles(t, r.Body)["evidence-"+contractID+".zip"], ta.evidenceRoots())
+	mustVerifyPackage(t, bundletest.ZipFiles(t, r.Body)["evidence-"+contractID+".zip"], ta.evidenceRoots())
 }
 
 // checkExportObjects fails if any export row points to an object the vault lacks.

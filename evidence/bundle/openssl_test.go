@@ -1,8 +1,6 @@
 package bundle_test
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"signet/evidence/bundle"
+	"signet/evidence/bundle/bundletest"
 	"signet/internal/testenv"
 )
 
@@ -19,33 +18,6 @@ import (
 func openSSL(t *testing.T) string {
 	t.Helper()
 	return testenv.Tool(t, "openssl")
-}
-
-// recipeCommands returns the command lines of RECIPE.md's ```sh blocks.
-func recipeCommands(t *testing.T) []string {
-	t.Helper()
-	data, err := os.ReadFile("RECIPE.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cmds []string
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "```sh":
-			in = true
-		case line == "```":
-			in = false
-		case in && line != "" && !strings.HasPrefix(line, "#"):
-			cmds = append(cmds, line)
-		}
-	}
-	if len(cmds) < 5 {
-		t.Fatalf("RECIPE.md has %d commands", len(cmds))
-	}
-	return cmds
 }
 
 // sh runs one recipe line in dir with the shell, as a reader would.
@@ -69,7 +41,7 @@ func TestOpenSSLRecipe(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "package.zip"), zipBytes, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmds := recipeCommands(t)
+	cmds := bundletest.RecipeCommands(t)
 	out, err := sh(t, dir, "set -eux\n"+strings.Join(cmds, "\n"))
 	if err != nil {
 		t.Fatalf("the recipe fails: %v\n%s", err, out)
