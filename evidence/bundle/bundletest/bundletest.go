@@ -32,6 +32,7 @@ import (
 	"signet/evidence/bundle"
 	"signet/evidence/tsa"
 	"signet/internal/pdfsig"
+	"signet/internal/pdftest"
 	"signet/internal/ses"
 )
 
@@ -363,29 +364,7 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// SamplePDF returns a one-page PDF with a classic cross-reference table.
+// SamplePDF returns a one-page lease agreement.
 func SamplePDF() []byte {
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		"",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	text := "BT /F1 24 Tf 72 760 Td (Lease agreement) Tj ET"
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(text), text)
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs)+1)
-	for i, o := range objs {
-		offsets[i+1] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", len(objs)+1)
-	for _, off := range offsets[1:] {
-		fmt.Fprintf(&b, "%010d 00000 n\r\n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /ID [<0102030405060708> <0102030405060708>] >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return pdftest.Document(pdftest.Page{Width: 595, Height: 842, Texts: []pdftest.Text{{X: 72, Y: 760, Size: 24, S: "Lease agreement"}}})
 }
