@@ -170,7 +170,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// webhooks; signings of one contract take turns under a database lock.
 	a.Contracts = contracts.NewService(contracts.Deps{
 		DB: db.DB, Vault: a.Vault, Webhooks: a.Webhooks, SMS: smsRelay{a}, Orgs: orgApproval{a.Identity},
-		Convert: convertDocument, Locker: db.Lock, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer, Anchors: a.Timestamps,
+		Convert: convertDocument, Locker: db.Lock, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer, Anchors: a.Timestamps, Algorithm: a.signatureAlgorithm,
 	})
 	a.Signing = signing.NewService(signing.Deps{
 		Contracts: a.Contracts, Seals: a.Seals, Codes: a.OTP, CA: a.PKI, Timestamps: a.Timestamps, Vault: a.Vault, DB: db.DB,
@@ -222,6 +222,12 @@ func (a *App) openSeals(cfg Config) {
 		DB: a.DB.DB, Vault: a.Vault, Keys: a.Keyring, CA: a.PKI, Orgs: orgApproval{a.Identity}, Renderer: r,
 		PIN: tenants.PasswordParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 2},
 	})
+}
+
+// signatureAlgorithm is the tenant in ctx's chosen signature algorithm.
+func (a *App) signatureAlgorithm(ctx context.Context) (string, error) {
+	t, err := a.Tenants.Tenant(ctx)
+	return t.SignatureAlgorithm, err
 }
 
 // smsRelay sends through a.SMS, the one place the SMS sender is chosen.

@@ -83,11 +83,9 @@ func (a *App) createStampBatch(c *fiber.Ctx) error {
 		in.Documents = append(in.Documents, signing.BatchDocument{Name: fh.Filename, PDF: data})
 	}
 	ctx := c.UserContext()
-	t, err := a.Tenants.Tenant(ctx)
-	if err != nil {
+	if in.Algorithm, err = a.signatureAlgorithm(ctx); err != nil {
 		return err
 	}
-	in.Algorithm = t.SignatureAlgorithm
 	b, err := a.Signing.CreateBatch(ctx, signerOf(c), in)
 	if err != nil {
 		return err

@@ -159,21 +159,20 @@ func (s *Service) Send(ctx context.Context, a Actor, id string) (Contract, error
 	return c, nil
 }
 
-// algorithm is the tenant's chosen signature algorithm.
+// algorithm is the signature algorithm of the tenant in ctx: sm2 unless
+// the tenant chose otherwise.
 func (s *Service) algorithm(ctx context.Context) (string, error) {
-	var t struct{ SignatureAlgorithm string }
-	if err := tenants.DB(ctx, s.db).Table("tenants").Select("signature_algorithm").Where("id = ?", mustTenant(ctx)).Take(&t).Error; err != nil {
-		return "", fmt.Errorf("read tenant algorithm: %w", err)
-	}
-	if t.SignatureAlgorithm == "" {
+	if s.algorithmOf == nil {
 		return "sm2", nil
 	}
-	return t.SignatureAlgorithm, nil
-}
-
-func mustTenant(ctx context.Context) string {
-	id, _ := tenants.FromContext(ctx)
-	return id
+	alg, err := s.algorithmOf(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read tenant algorithm: %w", err)
+	}
+	if alg == "" {
+		return "sm2", nil
+	}
+	return alg, nil
 }
 
 // Extend moves an open contract's deadline by days, never past 90 days

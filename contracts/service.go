@@ -50,6 +50,9 @@ type Deps struct {
 	// Locker takes a named lock across processes (MySQL GET_LOCK);
 	// database.DB.Lock is one. Nil relies on the in-process lock alone.
 	Locker func(ctx context.Context, name string, fn func() error) error
+	// Algorithm returns the tenant in ctx's signature algorithm, "sm2" or
+	// "ecdsa" (the tenants domain keeps it); nil means sm2.
+	Algorithm func(ctx context.Context) (string, error)
 	// Anchors time-stamps the head of a contract's chain when it
 	// completes; nil leaves it to the periodic job.
 	Anchors evidence.Timestamper
@@ -78,14 +81,16 @@ type Service struct {
 	publicURL string
 	renderer  *render.Renderer
 	anchors   evidence.Timestamper
-	log       *slog.Logger
-	clock     func() time.Time
+	// algorithmOf is Deps.Algorithm.
+	algorithmOf func(ctx context.Context) (string, error)
+	log         *slog.Logger
+	clock       func() time.Time
 }
 
 // NewService returns a Service over d.
 func NewService(d Deps) *Service {
 	s := &Service{db: d.DB, vault: d.Vault, hooks: d.Webhooks, sms: d.SMS, orgs: d.Orgs, convert: d.Convert,
-		locker: d.Locker, publicURL: d.PublicURL, renderer: d.Renderer, anchors: d.Anchors, log: d.Log, clock: d.Now}
+		locker: d.Locker, publicURL: d.PublicURL, renderer: d.Renderer, anchors: d.Anchors, algorithmOf: d.Algorithm, log: d.Log, clock: d.Now}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
