@@ -302,27 +302,12 @@ func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Ar
 		return evidence.Artefact{}, "", "", err
 	}
 	principal := tenants.Principal{PersonID: b.ActorPersonID, APIKeyID: b.ActorAPIKeyID, TenantID: b.TenantID, Role: tenants.Role(b.ActorRole)}
-	grant, err := s.d.Seals.Use(ctx, seals.UseRequest{SealID: b.SealID, Actor: seals.Actor{Principal: principal, IP: b.IP, UserAgent: b.UserAgent},
+	use, err := s.useSeal(ctx, seals.UseRequest{SealID: b.SealID, Actor: seals.Actor{Principal: principal, IP: b.IP, UserAgent: b.UserAgent},
 		Purpose: "stamp batch " + b.ID + " #" + fmt.Sprint(it.N) + " " + it.Name, AutoStamp: true, DocumentDigest: it.InputSM3})
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
-	image, err := s.d.Seals.Image(ctx, b.SealID)
-	if err != nil {
-		return evidence.Artefact{}, "", "", err
-	}
-	sealDER, err := s.d.Seals.SESeal(ctx, b.SealID)
-	if err != nil {
-		return evidence.Artefact{}, "", "", err
-	}
-	alg := pki.SM2
-	if b.Algorithm == "ecdsa" {
-		alg = pki.ECDSA
-	}
-	cred, err := s.d.CA.PartyCredential(ctx, pki.Organisation, b.TenantID, alg)
-	if errors.Is(err, pki.ErrNotFound) {
-		return evidence.Artefact{}, "", "", ErrNoCertificate
-	}
+	cred, err := s.credential(ctx, pki.Organisation, b.TenantID, b.Algorithm)
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
@@ -340,17 +325,13 @@ func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Ar
 	}
 	size := 42 * 72 / 25.4
 	now := s.now()
-	sesCred, err := s.d.CA.PartyCredential(ctx, pki.Organisation, b.TenantID, pki.SM2)
-	if err != nil {
-		return evidence.Artefact{}, "", "", err
-	}
 	// The SES signs the input; the PDF signature then carries it.
-	sesDER, err := s.sesSignature(ctx, sesCred, sealDER, pdf, now, fmt.Sprintf("batch=%s;item=%d", b.ID, it.N))
+	sesDER, err := s.sesSignature(ctx, use.sesCred, use.seseal, pdf, now, fmt.Sprintf("batch=%s;item=%d", b.ID, it.N))
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
 	out, err := pdfsig.SignContext(ctx, pdf, pdfsig.Request{Signer: signer, Name: cred.Certificate.Subject.CommonName, Reason: "电子签章 / auto-stamp",
-		Location: "Signet", Time: now, Placements: []pdfsig.Placement{{Page: page, Rect: [4]float64{b.X, b.Y, b.X + size, b.Y + size}, PNG: image}}, SES: sesDER})
+		Location: "Signet", Time: now, Placements: []pdfsig.Placement{{Page: page, Rect: [4]float64{b.X, b.Y, b.X + size, b.Y + size}, PNG: use.image}}, SES: sesDER})
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
@@ -360,5 +341,5 @@ func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Ar
 	}
 	sesKey := sesArt.Key
 	art, err := evidence.PutArtefact(ctx, s.d.Vault, b.TenantID, "stamp-output", out, "application/pdf")
-	return art, sesKey, grant.UseID, err
+	return art, sesKey, use.grant.UseID, err
 }

@@ -286,49 +286,29 @@ func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, i
 // sign applies the mark to every document of the party.
 func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, auto bool, willing map[string]any) (contracts.Party, error) {
 	return s.d.Contracts.Sign(acc, who.Actor, func(ctx context.Context, job contracts.Job) ([]contracts.Signed, error) {
-		alg := pki.SM2
-		if job.Contract.Algorithm == "ecdsa" {
-			alg = pki.ECDSA
-		}
 		kind, partyID := pki.Person, who.Actor.Principal.PersonID
 		if job.Party.Kind == contracts.Organisation {
 			kind, partyID = pki.Organisation, who.Actor.Principal.TenantID
 		}
-		cred, err := s.d.CA.PartyCredential(who.Ctx, kind, partyID, alg)
-		if errors.Is(err, pki.ErrNotFound) {
-			return nil, ErrNoCertificate
-		}
+		cred, err := s.credential(who.Ctx, kind, partyID, job.Contract.Algorithm)
 		if err != nil {
 			return nil, err
 		}
 		image := m.SignaturePNG
-		var grant seals.Grant
-		var seseal []byte
+		var use sealUse
 		if m.SealID != "" {
-			digest := job.Documents[0].Document.PreparedSM3
-			grant, err = s.d.Seals.Use(who.Ctx, seals.UseRequest{SealID: m.SealID, Actor: seals.Actor{Principal: who.Actor.Principal, IP: who.Actor.IP, UserAgent: who.Actor.UserAgent},
-				PIN: pin, Purpose: "contract " + job.Contract.ID + " 《" + job.Contract.Title + "》", AutoStamp: auto, DocumentDigest: digest})
+			use, err = s.useSeal(who.Ctx, seals.UseRequest{SealID: m.SealID, Actor: seals.Actor{Principal: who.Actor.Principal, IP: who.Actor.IP, UserAgent: who.Actor.UserAgent},
+				PIN: pin, Purpose: "contract " + job.Contract.ID + " 《" + job.Contract.Title + "》", AutoStamp: auto, DocumentDigest: job.Documents[0].Document.PreparedSM3})
 			if err != nil {
 				return nil, err
 			}
-			if image, err = s.d.Seals.Image(who.Ctx, m.SealID); err != nil {
-				return nil, err
-			}
-			if seseal, err = s.d.Seals.SESeal(who.Ctx, m.SealID); err != nil {
-				return nil, err
-			}
+			image = use.image
 		}
 		signer, err := s.pdfSigner(ctx, cred)
 		if err != nil {
 			return nil, err
 		}
 		now := s.now()
-		var sesCred *pki.Credential
-		if m.SealID != "" {
-			if sesCred, err = s.d.CA.PartyCredential(who.Ctx, pki.Organisation, who.Actor.Principal.TenantID, pki.SM2); err != nil {
-				return nil, fmt.Errorf("ses signature: %w", err)
-			}
-		}
 		out := make([]contracts.Signed, 0, len(job.Documents))
 		for _, jd := range job.Documents {
 			places, err := s.placements(jd, image, now)
@@ -343,7 +323,7 @@ func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, aut
 			// it exists before the PDF signature, which then carries it.
 			var sesDER []byte
 			if m.SealID != "" {
-				sesDER, err = s.sesSignature(ctx, sesCred, seseal, jd.PDF, now,
+				sesDER, err = s.sesSignature(ctx, use.sesCred, use.seseal, jd.PDF, now,
 					fmt.Sprintf("contract=%s;document=%s;revision=%d", job.Contract.ID, jd.Document.ID, jd.Document.Revision))
 				if err != nil {
 					return nil, err
@@ -355,7 +335,7 @@ func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, aut
 			if err != nil {
 				return nil, fmt.Errorf("sign %s: %w", jd.Document.Name, err)
 			}
-			ev := map[string]any{"algorithm": string(alg), "cert_serial": cred.Serial, "cert_subject": cred.Certificate.Subject.String()}
+			ev := map[string]any{"algorithm": string(cred.Algorithm), "cert_serial": cred.Serial, "cert_subject": cred.Certificate.Subject.String()}
 			if willing != nil {
 				ev["willingness_sm3"] = willing["record_sm3"]
 			}
@@ -364,7 +344,7 @@ func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, aut
 				if err != nil {
 					return nil, err
 				}
-				ev["seal_id"], ev["seal_use_id"], ev["auto_stamp"], ev["ses_signature_key"] = m.SealID, grant.UseID, auto, art.Key
+				ev["seal_id"], ev["seal_use_id"], ev["auto_stamp"], ev["ses_signature_key"] = m.SealID, use.grant.UseID, auto, art.Key
 			} else {
 				h := sm3.Sum(image)
 				ev["signature_image_sm3"] = hex.EncodeToString(h[:])
@@ -373,6 +353,50 @@ func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, aut
 		}
 		return out, nil
 	})
+}
+
+// credential returns a party's current certificate for the algorithm
+// named "sm2" or "ecdsa"; a party without one is [ErrNoCertificate].
+func (s *Service) credential(ctx context.Context, kind pki.PartyKind, partyID, alg string) (*pki.Credential, error) {
+	a := pki.SM2
+	if alg == "ecdsa" {
+		a = pki.ECDSA
+	}
+	cred, err := s.d.CA.PartyCredential(ctx, kind, partyID, a)
+	if errors.Is(err, pki.ErrNotFound) {
+		return nil, ErrNoCertificate
+	}
+	return cred, err
+}
+
+// sealUse is one granted use of a seal with what signing needs of it.
+type sealUse struct {
+	grant  seals.Grant
+	image  []byte // the seal's picture
+	seseal []byte // its SESeal DER
+	// sesCred is the organisation's SM2 certificate, which signs the
+	// SES_Signature whatever the PDF signature's algorithm.
+	sesCred *pki.Credential
+}
+
+// useSeal asks the seal gate for one use and, granted, loads the seal's
+// picture, its SESeal and the credential that signs the SES_Signature.
+func (s *Service) useSeal(ctx context.Context, req seals.UseRequest) (sealUse, error) {
+	var u sealUse
+	var err error
+	if u.grant, err = s.d.Seals.Use(ctx, req); err != nil {
+		return u, err
+	}
+	if u.image, err = s.d.Seals.Image(ctx, req.SealID); err != nil {
+		return u, err
+	}
+	if u.seseal, err = s.d.Seals.SESeal(ctx, req.SealID); err != nil {
+		return u, err
+	}
+	if u.sesCred, err = s.credential(ctx, pki.Organisation, req.Actor.Principal.TenantID, "sm2"); err != nil {
+		return u, fmt.Errorf("ses signature: %w", err)
+	}
+	return u, nil
 }
 
 // pdfSigner makes the CMS signer of a credential, time-stamped by the TSA.
