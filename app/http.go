@@ -85,13 +85,15 @@ func (a *App) useMiddleware(f *fiber.App) {
 
 // authLimiter bounds credential-guessing per client IP on the auth routes.
 func (a *App) authLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        a.Config.AuthRatePerMin,
-		Expiration: time.Minute,
-		LimitReached: func(c *fiber.Ctx) error {
-			return newAPIError(fiber.StatusTooManyRequests, "rate_limited", "too many requests from this address; slow down")
-		},
-	})
+	return perMinute(a.Config.AuthRatePerMin, "requests")
+}
+
+// perMinute limits a route to max requests a minute from one client
+// address, answering 429 rate_limited beyond, naming what is limited.
+func perMinute(max int, what string) fiber.Handler {
+	return limiter.New(limiter.Config{Max: max, Expiration: time.Minute, LimitReached: func(c *fiber.Ctx) error {
+		return newAPIError(fiber.StatusTooManyRequests, "rate_limited", "too many "+what+" from this address; slow down")
+	}})
 }
 
 func (a *App) metaRoutes(r *router) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"signet/contracts"
 )
@@ -49,9 +48,7 @@ func toPublicContract(p contracts.Public) publicContractDTO {
 }
 
 func (a *App) verifyCodeRoutes(r *router) {
-	limit := limiter.New(limiter.Config{Max: 60, Expiration: time.Minute, LimitReached: func(c *fiber.Ctx) error {
-		return newAPIError(fiber.StatusTooManyRequests, "rate_limited", "too many look-ups from this address; slow down")
-	}})
+	limit := perMinute(60, "look-ups")
 	r.add(route{Method: "GET", Path: "/api/verify/codes/:code", Tag: "verify", Summary: "Look up a contract by the short code printed with its QR code (public, rate-limited)",
 		Access: public, Response: publicContractDTO{}, Before: limit, Handler: a.verifyCode})
 	r.add(route{Method: "GET", Path: "/v/:code", Tag: "verify", Summary: "The public verification page the QR code on a contract links to",
