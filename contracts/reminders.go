@@ -60,27 +60,43 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	if err := tenants.DB(ctx, s.db).Where("state = ? AND remind_every_hours > 0", StateInProgress).Limit(1000).Find(&open).Error; err != nil {
 		return 0, fmt.Errorf("find open contracts: %w", err)
 	}
+	if len(open) == 0 {
+		return 0, nil
+	}
+	// Find what is due without locking anything; only those contracts are
+	// then locked, and checked again, to send.
+	byID := make(map[string]Contract, len(open))
+	ids := make([]string, len(open))
+	for i, c := range open {
+		byID[c.ID], ids[i] = c, c.ID
+	}
+	var waiting []Party
+	if err := tenants.DB(ctx, s.db).Where("contract_id IN ? AND role = ? AND state IN ?", ids, RoleSigner,
+		[]PartyState{PartyNotified, PartyViewed}).Find(&waiting).Error; err != nil {
+		return 0, fmt.Errorf("find waiting signers: %w", err)
+	}
+	now := s.now()
+	due := map[string]bool{}
+	for _, p := range waiting {
+		if reminderDue(byID[p.ContractID], p, now) {
+			due[p.ContractID] = true
+		}
+	}
 	sent := 0
-	for _, oc := range open {
+	for id := range due {
 		var notices []notice
 		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
-			c, err := lockContract(tx, oc.ID)
+			c, err := lockContract(tx, id)
 			if err != nil || c.State != StateInProgress {
 				return err
 			}
-			var due []Party
-			if err := tx.Where("contract_id = ? AND role = ? AND sign_order = ? AND state IN ?", c.ID, RoleSigner, c.Round,
-				[]PartyState{PartyNotified, PartyViewed}).Find(&due).Error; err != nil {
+			var parties []Party
+			if err := tx.Where("contract_id = ? AND role = ?", c.ID, RoleSigner).Find(&parties).Error; err != nil {
 				return fmt.Errorf("find signers: %w", err)
 			}
 			now := s.now()
-			every := time.Duration(c.RemindEveryHours) * time.Hour
-			for _, p := range due {
-				last := p.NotifiedAt
-				if p.LastRemindedAt != nil {
-					last = p.LastRemindedAt
-				}
-				if last == nil || now.Sub(*last) < every || !now.Before(*c.Deadline) {
+			for _, p := range parties {
+				if !reminderDue(c, p, now) {
 					continue
 				}
 				n, err := s.notify(ctx, tx, c, &p, now, true)
@@ -101,4 +117,20 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 		s.deliver(ctx, notices)
 	}
 	return sent, nil
+}
+
+// reminderDue reports whether signer p of c is owed a scheduled reminder
+// at now: it is their turn, they have not acted, the contract's reminder
+// interval has passed since they were notified or last reminded, and the
+// deadline has not.
+func reminderDue(c Contract, p Party, now time.Time) bool {
+	if c.State != StateInProgress || c.RemindEveryHours <= 0 || c.Deadline == nil || !now.Before(*c.Deadline) ||
+		p.Role != RoleSigner || p.Order != c.Round || (p.State != PartyNotified && p.State != PartyViewed) {
+		return false
+	}
+	last := p.NotifiedAt
+	if p.LastRemindedAt != nil {
+		last = p.LastRemindedAt
+	}
+	return last != nil && now.Sub(*last) >= time.Duration(c.RemindEveryHours)*time.Hour
 }
