@@ -101,15 +101,22 @@ func (s *Service) Inbox(ctx context.Context, r page.Request) (page.Page[InboxIte
 		return page.Page[InboxItem]{}, err
 	}
 	out := page.Page[InboxItem]{Items: make([]InboxItem, 0, len(parties.Items)), NextCursor: parties.NextCursor}
+	ids := make([]string, len(parties.Items))
+	for i, p := range parties.Items {
+		ids[i] = p.ContractID
+	}
+	var cs []Contract
+	if err := s.db.WithContext(tenants.Unscoped(ctx)).Where("id IN ?", ids).Find(&cs).Error; err != nil {
+		return out, fmt.Errorf("inbox contracts: %w", err)
+	}
+	byID := make(map[string]Contract, len(cs))
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
 	for _, p := range parties.Items {
-		var c Contract
-		if err := s.db.WithContext(tenants.Unscoped(ctx)).Where("id = ?", p.ContractID).First(&c).Error; err != nil {
-			return out, notFound(err, "contract "+p.ContractID)
+		if c, ok := byID[p.ContractID]; ok && c.State != StateDraft {
+			out.Items = append(out.Items, InboxItem{Party: p, Contract: c})
 		}
-		if c.State == StateDraft {
-			continue
-		}
-		out.Items = append(out.Items, InboxItem{Party: p, Contract: c})
 	}
 	return out, nil
 }
