@@ -10,6 +10,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) # seals/render
 command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)   # internal/pdfsig interop (pdfsig, pdftoppm)
 command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools) # internal/pdfsig: NSS db for pdfsig
+[ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] || need+=(libtasn1-doc)                        # internal/pdfsig: real PDFs of another producer
+[ -f /usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf ] || need+=(shared-mime-info) # (pdfTeX, xref and object streams)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)                # evidence/bundle: RECIPE.md is run as written (also pdftotext from poppler-utils)
 # internal/convert: headless Writer, about 85 MB to download with --no-install-recommends
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)

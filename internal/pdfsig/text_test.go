@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -114,10 +113,7 @@ func closeRect(a, b [4]float64) bool {
 func TestFindTextSystemPDF(t *testing.T) {
 	for _, path := range systemPDFs {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Skipf("skipping %s: %v", path, err)
-			}
+			data := systemPDF(t, path)
 			info, err := Inspect(data)
 			if err != nil {
 				t.Fatal(err)
