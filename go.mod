@@ -2,6 +2,9 @@ module signet
 
 go 1.26.0
 
+// Node packages may ship .go files of their own; they are not ours.
+ignore ./frontend/node_modules
+
 require (
 	github.com/boombuler/barcode v1.1.0
 	github.com/emmansun/gmsm v0.44.1

@@ -43,8 +43,11 @@ type App struct {
 	DB      *database.DB
 	Vault   evidence.Vault
 	Keyring *kek.Keyring
-	SMS     notify.Console
-	PKI     *pki.Service
+	// SMS is the configured SMS sender; DevSMS is the same sender when it
+	// is the console one, whose latest messages /dev/sms shows.
+	SMS    smsSender
+	DevSMS *notify.Console
+	PKI    *pki.Service
 	// TSA is the platform's own time-stamping authority, served at /tsa;
 	// Timestamps is what signing and evidence ask for tokens (the built-in
 	// TSA or the configured external ones).
@@ -133,7 +136,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 
 	// Notify.
-	a.SMS = notify.Console{Log: log}
+	a.DevSMS = notify.NewConsole(log)
+	a.SMS = a.DevSMS
 
 	// Domains.
 	a.Tenants = tenants.NewService(db.DB, tenants.Options{
@@ -228,6 +232,11 @@ func (a *App) openSeals(cfg Config) {
 func (a *App) signatureAlgorithm(ctx context.Context) (string, error) {
 	t, err := a.Tenants.Tenant(ctx)
 	return t.SignatureAlgorithm, err
+}
+
+// smsSender sends text messages: notify.Console (and Twilio later).
+type smsSender interface {
+	SendSMS(ctx context.Context, m notify.SMS) error
 }
 
 // smsRelay sends through a.SMS, the one place the SMS sender is chosen.

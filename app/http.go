@@ -54,8 +54,11 @@ func (a *App) newHTTP() *fiber.App {
 	a.verifyCodeRoutes(r)
 	a.signerRoutes(r)
 	a.evidenceRoutes(r)
+	a.devRoutes(r)
 	a.routes = r.routes
 
+	// The web app answers its own routes and files; the rest is a JSON 404.
+	f.Use(newWebApp().handler)
 	f.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
 	})

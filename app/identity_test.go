@@ -67,7 +67,7 @@ func (b *smsInbox) code(t *testing.T) string {
 // inbox routes the app's SMS through a console sender logging to a buffer.
 func (ta *testApp) inbox() *smsInbox {
 	b := &smsInbox{}
-	ta.SMS = notify.Console{Log: slog.New(slog.NewJSONHandler(b, nil))}
+	ta.SMS = notify.NewConsole(slog.New(slog.NewJSONHandler(b, nil)))
 	return b
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -208,4 +209,13 @@ func (s *schemaSet) schemaFor(t reflect.Type) map[string]any {
 		out["nullable"] = true
 	}
 	return out
+}
+
+// OpenAPIDocument returns the OpenAPI document of cfg's routes without
+// opening a database or a vault: `signet openapi` prints it, and the web
+// app's typed client is generated from it.
+func OpenAPIDocument(cfg Config) []byte {
+	a := &App{Config: cfg, Log: slog.New(slog.DiscardHandler), metrics: newMetrics()}
+	a.HTTP = a.newHTTP()
+	return a.openAPIJSON()
 }

@@ -33,6 +33,8 @@ type Problem struct {
 	Instance  string             `json:"instance,omitempty"`
 	RequestID string             `json:"request_id,omitempty"`
 	Errors    []valid.FieldError `json:"errors,omitempty"`
+	// TriesLeft is how many more entries a wrong SMS code allows (otp_mismatch).
+	TriesLeft *int `json:"tries_left,omitempty"`
 }
 
 // apiError is an error raised by the HTTP layer itself with its own code.
@@ -144,6 +146,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			ae     *apiError
 			fe     *fiber.Error
 			locked *tenants.LockedError
+			wrong  *otp.MismatchError
 			tsaOut *tsa.UnavailableError
 		)
 		switch {
@@ -168,6 +171,8 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			if p.Code == "" {
 				p.Code = "http_" + strconv.Itoa(fe.Code)
 			}
+		case errors.As(err, &wrong):
+			p.Status, p.Code, p.Detail, p.TriesLeft = http.StatusUnprocessableEntity, "otp_mismatch", "the SMS code is wrong", &wrong.TriesLeft
 		default:
 			for _, s := range sentinels {
 				if errors.Is(err, s.err) {

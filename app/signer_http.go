@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/gofiber/fiber/v2"
@@ -11,7 +13,9 @@ import (
 	"signet/identity"
 	"signet/internal/otp"
 	"signet/internal/valid"
+	"signet/seals"
 	"signet/signing"
+	"signet/tenants"
 )
 
 // The signing side. Individuals sign in with mobile number and SMS code
@@ -30,8 +34,32 @@ type smsLoginRequest struct {
 	Name string `json:"name,omitempty"`
 }
 
+// linkInfoDTO is what a signing link's page shows before sign-in.
+type linkInfoDTO struct {
+	// State is open, completed, rejected, revoked or expired.
+	State         string     `json:"state"`
+	Sender        string     `json:"sender"`
+	ContractTitle string     `json:"contract_title"`
+	ContractState string     `json:"contract_state"`
+	Deadline      *time.Time `json:"deadline,omitempty"`
+	// PartyKind is person or organisation; an organisation's members sign
+	// from their inbox after logging in.
+	PartyKind  string `json:"party_kind"`
+	PartyName  string `json:"party_name"`
+	OrgName    string `json:"org_name,omitempty"`
+	PartyState string `json:"party_state"`
+	// Mobile is the number the link was sent to, masked; sign-in codes go there.
+	Mobile string `json:"mobile"`
+}
+
+type linkLoginRequest struct {
+	Code string `json:"code"`
+}
+
 // signerViewDTO is what a signer or CC recipient sees of a contract.
 type signerViewDTO struct {
+	// Sender is the name of the company that sent the contract.
+	Sender    string            `json:"sender"`
 	Contract  contractDTO       `json:"contract"`
 	You       partyDTO          `json:"you"`
 	Parties   []partyDTO        `json:"parties"`
@@ -60,6 +88,19 @@ type autoStampRequest struct {
 	SealID string `json:"seal_id"`
 }
 
+type typedSignatureRequest struct {
+	// Font is a name from fonts; empty is the default.
+	Font string `json:"font,omitempty"`
+}
+
+// typedSignatureDTO is the caller's verified name drawn in a font, ready
+// to send as a link signing's signature_png.
+type typedSignatureDTO struct {
+	PNG   []byte   `json:"png"`
+	Font  string   `json:"font"`
+	Fonts []string `json:"fonts"`
+}
+
 type inboxItemDTO struct {
 	Contract contractDTO `json:"contract"`
 	Party    partyDTO    `json:"party"`
@@ -73,6 +114,14 @@ func (a *App) signerRoutes(r *router) {
 	r.add(route{Method: "POST", Path: "/api/auth/mobile", Tag: "auth", Summary: "Sign in with mobile number and SMS code; the first sign-in creates the account",
 		Access: public, Request: smsLoginRequest{}, Response: sessionDTO{}, Before: limit, Handler: a.mobileLogin})
 
+	r.add(route{Method: "GET", Path: "/api/links/:token/info", Tag: tag, Summary: "What a signing link leads to, before sign-in: its state, the contract, the sender and the (masked) number to sign in with",
+		Access: public, Response: linkInfoDTO{}, Before: perMinute(60, "look-ups"), Handler: a.linkInfo})
+	r.add(route{Method: "POST", Path: "/api/links/:token/login-code", Tag: "auth", Summary: "Send an SMS sign-in code to the number the signing link was sent to",
+		Access: public, Response: mobileCodeDTO{}, Status: fiber.StatusAccepted, Before: limit, Handler: a.linkLoginCode})
+	r.add(route{Method: "POST", Path: "/api/links/:token/login", Tag: "auth", Summary: "Sign in as the link's signer with the SMS code sent to its number; the first sign-in creates the account",
+		Access: public, Request: linkLoginRequest{}, Response: sessionDTO{}, Before: limit, Handler: a.linkLogin})
+	r.add(route{Method: "POST", Path: "/api/signatures/typed", Tag: "seals", Summary: "Draw the caller's verified name as a typed signature in a font (for signing from a link)",
+		Access: person, Request: typedSignatureRequest{}, Response: typedSignatureDTO{}, Handler: a.typedSignature})
 	r.add(route{Method: "GET", Path: "/api/links/:token", Tag: tag, Summary: "Open a signing link: the contract as its signer sees it (records the first view)",
 		Access: person, Response: signerViewDTO{}, Handler: a.openLink})
 	r.add(route{Method: "GET", Path: "/api/links/:token/files/:fileID/pdf", Tag: tag, Summary: "A document of the linked contract, at its latest revision",
@@ -157,6 +206,94 @@ func (a *App) mobileLogin(c *fiber.Ctx) error {
 	return a.startSession(c, p, "", fiber.StatusOK)
 }
 
+func (a *App) linkInfo(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	info, err := a.Contracts.LinkInfo(ctx, c.Params("token"))
+	if err != nil {
+		return err
+	}
+	sender, err := a.senderName(ctx, info.TenantID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(linkInfoDTO{State: string(info.State), Sender: sender, ContractTitle: info.ContractTitle, ContractState: string(info.ContractState),
+		Deadline: info.Deadline, PartyKind: string(info.PartyKind), PartyName: identity.MaskName(info.PartyName), OrgName: info.OrgName,
+		PartyState: string(info.PartyState), Mobile: identity.MaskMobile(info.Mobile)})
+}
+
+// senderName is the name of the tenant that sent a contract.
+func (a *App) senderName(ctx context.Context, tenantID string) (string, error) {
+	t, err := a.Tenants.Tenant(tenants.WithTenant(ctx, tenantID))
+	return t.Name, err
+}
+
+// linkMobile is the number a live (or completed) link may sign in with.
+func (a *App) linkMobile(c *fiber.Ctx) (contracts.LinkInfo, error) {
+	info, err := a.Contracts.LinkInfo(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return info, err
+	}
+	if (info.State != contracts.LinkOpen && info.State != contracts.LinkCompleted) || info.Mobile == "" {
+		return info, contracts.ErrLinkInvalid
+	}
+	return info, nil
+}
+
+func (a *App) linkLoginCode(c *fiber.Ctx) error {
+	info, err := a.linkMobile(c)
+	if err != nil {
+		return err
+	}
+	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: info.Mobile, Intent: loginIntent(info.Mobile), IP: c.IP()})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(mobileCodeDTO{Sent: t.Sent, ExpiresAt: t.ExpiresAt, RetryAfter: t.RetryAfter})
+}
+
+func (a *App) linkLogin(c *fiber.Ctx) error {
+	var in linkLoginRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	info, err := a.linkMobile(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := a.OTP.Verify(ctx, otp.Check{Mobile: info.Mobile, Intent: loginIntent(info.Mobile), Code: in.Code}); err != nil {
+		return err
+	}
+	// A new account is named as the sender named the signer; real-name
+	// verification sets the legal name later.
+	p, _, err := a.Tenants.PersonByMobile(ctx, info.Mobile, info.PartyName)
+	if err != nil {
+		return err
+	}
+	return a.startSession(c, p, "", fiber.StatusOK)
+}
+
+func (a *App) typedSignature(c *fiber.Ctx) error {
+	var in typedSignatureRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	name, err := a.verifiedName(c)
+	if err != nil {
+		return err
+	}
+	fonts := seals.SignatureFonts()
+	img, _, err := seals.SignatureImage(seals.SignatureInput{Typed: name, Font: in.Font})
+	if err != nil {
+		return err
+	}
+	font := in.Font
+	if font == "" && len(fonts) > 0 {
+		font = fonts[0]
+	}
+	return c.JSON(typedSignatureDTO{PNG: img, Font: font, Fonts: fonts})
+}
+
 // linkAccess authorises the caller through the :token link.
 func (a *App) linkAccess(c *fiber.Ctx) (contracts.Access, error) {
 	ctx := c.UserContext()
@@ -182,7 +319,11 @@ func (a *App) signerView(c *fiber.Ctx, acc contracts.Access) error {
 	if err != nil {
 		return err
 	}
-	out := signerViewDTO{Contract: toSignerContract(d.Contract), Documents: make([]contractFileDTO, len(d.Documents)), Parties: []partyDTO{}}
+	sender, err := a.senderName(c.UserContext(), d.Contract.TenantID)
+	if err != nil {
+		return err
+	}
+	out := signerViewDTO{Sender: sender, Contract: toSignerContract(d.Contract), Documents: make([]contractFileDTO, len(d.Documents)), Parties: []partyDTO{}}
 	for i, doc := range d.Documents {
 		out.Documents[i] = toContractFile(doc)
 	}

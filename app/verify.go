@@ -59,6 +59,9 @@ type signatureReport struct {
 	Seal    sealReport `json:"seal"`
 	Valid   bool       `json:"valid"`
 	Problem string     `json:"problem,omitempty"`
+	// Checks are the rows of the report: one per check, pass or fail, with
+	// the reason (see signatureChecks).
+	Checks []checkDTO `json:"checks"`
 }
 
 // errNotPDF is a body that is not a readable PDF.
@@ -132,6 +135,7 @@ func (a *App) VerifyPDF(ctx context.Context, pdf []byte) (VerificationReport, er
 		if !s.Seal.valid() && s.Problem == "" {
 			s.Problem = "the electronic seal is not valid: " + s.Seal.Error
 		}
+		s.Checks = signatureChecks(r, s, len(pdf))
 		if !s.Valid {
 			out.Verdict = "invalid"
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -40,16 +41,9 @@ type Caller struct {
 // was sent to ([ErrNotSigner]). An unknown, expired or revoked token is
 // [ErrLinkInvalid].
 func (s *Service) OpenLink(ctx context.Context, token string, who Caller) (Access, error) {
-	if len(token) < 22 || len(token) > 100 {
-		return Access{}, ErrLinkInvalid
-	}
-	var l Link
-	err := s.db.WithContext(tenants.Unscoped(ctx)).Where("token_hash = ?", hashToken(token)).First(&l).Error
+	l, err := s.findLink(ctx, token)
 	if err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Access{}, ErrLinkInvalid
-		}
-		return Access{}, fmt.Errorf("find link: %w", err)
+		return Access{}, err
 	}
 	if l.RevokedAt != nil || !s.now().Before(l.ExpiresAt) {
 		return Access{}, ErrLinkInvalid
@@ -65,6 +59,92 @@ func (s *Service) OpenLink(ctx context.Context, token string, who Caller) (Acces
 		return Access{}, fmt.Errorf("open link: %w", ErrNotSigner)
 	}
 	return acc, nil
+}
+
+// findLink looks a link up by its token, live or not; an unknown token is
+// [ErrLinkInvalid].
+func (s *Service) findLink(ctx context.Context, token string) (Link, error) {
+	if len(token) < 22 || len(token) > 100 {
+		return Link{}, ErrLinkInvalid
+	}
+	var l Link
+	err := s.db.WithContext(tenants.Unscoped(ctx)).Where("token_hash = ?", hashToken(token)).First(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Link{}, ErrLinkInvalid
+	}
+	if err != nil {
+		return Link{}, fmt.Errorf("find link: %w", err)
+	}
+	return l, nil
+}
+
+// LinkState is what a signing link leads to, as the link's own page says
+// before anyone signs in.
+type LinkState string
+
+// The link states. A link is open while its contract waits for signatures
+// and the link is neither revoked nor past its expiry; a completed
+// contract's link stays open (read-only) so its signers can download the
+// final documents.
+const (
+	LinkOpen      LinkState = "open"
+	LinkCompleted LinkState = "completed"
+	LinkRejected  LinkState = "rejected"
+	LinkRevoked   LinkState = "revoked"
+	LinkExpired   LinkState = "expired"
+)
+
+// LinkInfo is what anyone holding a link's token may learn without signing
+// in: what the contract is, who it is for, how to sign in, and whom to ask
+// when the link no longer works. The token is a 256-bit secret sent only
+// to the party's mobile, so this is no more than the SMS itself said.
+type LinkInfo struct {
+	State LinkState
+	// TenantID is the sender's tenant; callers show its name.
+	TenantID      string
+	ContractTitle string
+	ContractState State
+	Deadline      *time.Time
+	PartyKind     PartyKind
+	PartyName     string
+	OrgName       string
+	PartyState    PartyState
+	// Mobile is the number to sign in with (E.164); callers mask it.
+	Mobile string
+}
+
+// LinkInfo reads what the link with token leads to, live or not. An
+// unknown token is [ErrLinkInvalid].
+func (s *Service) LinkInfo(ctx context.Context, token string) (LinkInfo, error) {
+	l, err := s.findLink(ctx, token)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	acc, err := s.access(tenants.WithTenant(ctx, l.TenantID), l.ContractID, l.PartyID)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	c, p := acc.Contract, acc.Party
+	info := LinkInfo{TenantID: c.TenantID, ContractTitle: c.Title, ContractState: c.State, Deadline: c.Deadline,
+		PartyKind: p.Kind, PartyName: p.Name, OrgName: p.OrgName, PartyState: p.State, Mobile: p.Mobile}
+	switch {
+	case c.State == StateCompleted:
+		info.State = LinkCompleted
+	case c.State == StateRejected:
+		info.State = LinkRejected
+	case c.State == StateExpired:
+		info.State = LinkExpired
+	case c.State == StateRevoked || l.RevokedAt != nil:
+		info.State = LinkRevoked
+	default:
+		info.State = LinkOpen
+	}
+	if info.State == LinkOpen || info.State == LinkCompleted {
+		if !s.now().Before(l.ExpiresAt) {
+			info.State = LinkExpired
+		}
+	}
+	return info, nil
 }
 
 // access loads a party and its contract in the contract's tenant ctx.

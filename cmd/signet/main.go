@@ -48,6 +48,7 @@ commands:
   evidence check ID|CHAIN  verify a contract's (or any named chain's) hash-chained event log and its time-stamp anchors
   evidence verify PKG.zip  verify an exported evidence package offline (-roots roots.pem to pin the roots; -json)
   verify FILE.pdf          verify every signature of a PDF (exit status 1 unless all are valid; -json for the report)
+  openapi                  print the API's OpenAPI document (the web app's typed client is generated from it)
   version                  print the version
 
 Run "signet serve -h" for the configuration flags.`
@@ -80,6 +81,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: signet verify FILE.pdf [-json] [flags]")
 		}
 		return verifyCmd(ctx, args[1], args[2:], getenv, stdout)
+	case "openapi":
+		cfg, err := app.LoadConfig(args[1:], getenv)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(app.OpenAPIDocument(cfg))
+		return err
 	case "version":
 		fmt.Fprintln(stdout, "signet", version)
 		return nil

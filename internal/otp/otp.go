@@ -230,6 +230,18 @@ type Check struct {
 	Code   string
 }
 
+// MismatchError is a wrong code that may still be retried; it matches
+// [ErrMismatch] with errors.Is.
+type MismatchError struct {
+	// TriesLeft is how many more entries the code allows.
+	TriesLeft int
+}
+
+func (e *MismatchError) Error() string { return ErrMismatch.Error() }
+
+// Unwrap makes errors.Is(e, ErrMismatch) true.
+func (e *MismatchError) Unwrap() error { return ErrMismatch }
+
 // Verify consumes the number's live code for c.Intent.Purpose if c.Code
 // matches it and it was issued for c.Intent. A wrong code (or intent)
 // counts as a wrong entry: it returns [ErrMismatch], and the fifth voids the
@@ -273,7 +285,7 @@ func (s *Service) Verify(ctx context.Context, c Check) error {
 			}
 			return fmt.Errorf("otp: verify: %w", ErrExhausted)
 		}
-		return fmt.Errorf("otp: verify: %w", ErrMismatch)
+		return fmt.Errorf("otp: verify: %w", &MismatchError{TriesLeft: MaxAttempts - after.Attempts})
 	}
 	// Single use: only the request that flips used_at wins.
 	res := db.Model(&code{}).Where("id = ? AND used_at IS NULL AND voided_at IS NULL", live.ID).Update("used_at", now)

@@ -15,7 +15,7 @@ import (
 	"signet/notify"
 )
 
-var _ otp.Sender = notify.Console{}
+var _ otp.Sender = (*notify.Console)(nil)
 
 // inbox is a Sender built from a function field that keeps every message.
 type inbox struct {

@@ -1,0 +1,4 @@
+// Texts of the inbox screens, zh-CN (the source language).
+export default {
+  inbox: {},
+}

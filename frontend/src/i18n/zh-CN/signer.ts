@@ -1,0 +1,4 @@
+// Texts of the signer screens, zh-CN (the source language).
+export default {
+  signer: {},
+}
