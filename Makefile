@@ -1,18 +1,42 @@
 # Signet: two commands do everything.
 #   make run   build and start the embedded default (SQLite, local vault, console SMS)
-#   make test  every test, with real MariaDB and MinIO started by the tooling
+#   make test  every test, with real MariaDB, MinIO and Chromium started by the tooling
 
 GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
+WEB     := frontend
+# The web app's sources: a change to any of them rebuilds dist/.
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/public $(WEB)/index.html $(WEB)/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run build test vet fmt bench clean
+.PHONY: run build build-go web test vet fmt bench clean demo
 
 run: build
+	@echo "Try it with no phone: ./bin/signet demo (while this runs), then open the link it prints; texts appear at /dev/sms"
 	./bin/signet serve
 
-build:
+# build makes bin/signet with the web app embedded (the webui tag).
+build: web
+	CGO_ENABLED=0 $(GO) build -tags webui -trimpath -ldflags "$(LDFLAGS)" -o bin/signet ./cmd/signet
+
+# build-go makes bin/signet without the web app (no Node needed).
+build-go:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/signet ./cmd/signet
+
+demo: build
+	./bin/signet demo
+
+web: $(WEB)/dist/index.html
+
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json $(WEB)/package.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB)/src/api/schema.d.ts: $(WEB)/node_modules/.installed $(shell find app -name '*.go' -not -name '*_test.go')
+	cd $(WEB) && npm run --silent gen:api
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB)/src/api/schema.d.ts $(WEB_SRC)
+	cd $(WEB) && npm run --silent build
 
 test:
 	./deploy/scripts/test.sh
@@ -27,4 +51,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin $(WEB)/dist $(WEB)/src/api/schema.d.ts

@@ -105,10 +105,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.DB = db
 
 	// Vault.
-	if a.Vault, err = openVault(ctx, cfg); err != nil {
+	vault, err := openVault(ctx, cfg)
+	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.Vault = vault // only once opened: a nil *Vault in the interface would not be nil
 
 	// Keys.
 	if a.Keyring, err = loadKeyring(cfg, log); err != nil {

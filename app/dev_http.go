@@ -29,6 +29,8 @@ func (a *App) devRoutes(r *router) {
 	}
 	r.add(route{Method: "GET", Path: "/api/dev/sms", Tag: "dev", Summary: "Development only (console SMS sender, loopback clients): the latest text messages, newest first; ?after=SEQ for newer ones",
 		Access: public, Response: devSMSDTO{}, Before: loopbackOnly, Handler: a.devSMSList})
+	r.add(route{Method: "POST", Path: "/api/dev/demo", Tag: "dev", Summary: "Development only (console SMS sender, loopback clients): make the demo company, seal and a sample contract (`signet demo`)",
+		Access: public, Request: demoRequest{}, Response: DemoResult{}, Status: fiber.StatusCreated, Before: loopbackOnly, Handler: a.devDemo})
 	r.add(route{Method: "GET", Path: "/dev/sms", Tag: "dev", Summary: "Development only (console SMS sender, loopback clients): a page of the latest text messages with their links and codes",
 		Access: public, Raw: "text/html", Before: loopbackOnly, Handler: a.devSMSPage})
 }
@@ -39,6 +41,28 @@ func loopbackOnly(c *fiber.Ctx) error {
 		return newAPIError(fiber.StatusNotFound, "not_found", "no route for "+c.Method()+" "+c.Path())
 	}
 	return c.Next()
+}
+
+type demoRequest struct {
+	// VerifySigner verifies the individual in advance (default true).
+	VerifySigner *bool `json:"verify_signer,omitempty"`
+	// Pages is the sample contract's length (default 3, at most 50).
+	Pages int `json:"pages,omitempty"`
+}
+
+func (a *App) devDemo(c *fiber.Ctx) error {
+	in := demoRequest{}
+	if len(c.Body()) > 0 {
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+	}
+	opt := DemoOptions{VerifySigner: in.VerifySigner == nil || *in.VerifySigner, Pages: min(max(in.Pages, 3), 50)}
+	res, err := a.Demo(c.UserContext(), opt)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(res)
 }
 
 func (a *App) devSMSList(c *fiber.Ctx) error {

@@ -48,6 +48,8 @@ commands:
   evidence check ID|CHAIN  verify a contract's (or any named chain's) hash-chained event log and its time-stamp anchors
   evidence verify PKG.zip  verify an exported evidence package offline (-roots roots.pem to pin the roots; -json)
   verify FILE.pdf          verify every signature of a PDF (exit status 1 unless all are valid; -json for the report)
+  demo                     make a demo company, seal and contract to try the web app with no phone (-json; -verify-signer=false)
+  sms tail                 follow the texts the console SMS sender "sends" (-url, default SIGNET_PUBLIC_URL)
   openapi                  print the API's OpenAPI document (the web app's typed client is generated from it)
   version                  print the version
 
@@ -81,6 +83,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: signet verify FILE.pdf [-json] [flags]")
 		}
 		return verifyCmd(ctx, args[1], args[2:], getenv, stdout)
+	case "demo":
+		return demoCmd(ctx, args[1:], getenv, stdout)
+	case "sms":
+		if len(args) < 2 || args[1] != "tail" {
+			return errors.New("usage: signet sms tail [-url URL]")
+		}
+		return smsTail(ctx, args[2:], getenv, stdout)
 	case "openapi":
 		cfg, err := app.LoadConfig(args[1:], getenv)
 		if err != nil {
