@@ -43,7 +43,9 @@ func passIf(ok bool) checkStatus {
 // signatureChecks derives the rows of s (already filled in from r).
 func signatureChecks(r pdfsig.SignatureReport, s signatureReport, pdfLen int) []checkDTO {
 	var out []checkDTO
-	add := func(id string, st checkStatus, detail string) { out = append(out, checkDTO{ID: id, Status: st, Detail: detail}) }
+	add := func(id string, st checkStatus, detail string) {
+		out = append(out, checkDTO{ID: id, Status: st, Detail: detail})
+	}
 
 	cert := r.Certificate
 	if cert == nil {
