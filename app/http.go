@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"signet/frontend"
 	"signet/internal/ids"
 	"signet/internal/page"
 )
@@ -58,7 +59,7 @@ func (a *App) newHTTP() *fiber.App {
 	a.routes = r.routes
 
 	// The web app answers its own routes and files; the rest is a JSON 404.
-	f.Use(newWebApp().handler)
+	f.Use(newWebApp(frontend.Dist()).handler)
 	f.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
 	})

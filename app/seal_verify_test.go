@@ -82,7 +82,7 @@ func TestVerifySeal(t *testing.T) {
 				rep := verifyBody(t, ta, stamped)
 				s := rep.Signatures[0].Seal
 				if rep.Verdict != "valid" || !s.Present || !s.SignatureValid || !s.SignerMatches || !s.PictureMatches ||
-					s.ESID != seal || s.SealName != "发证机关" || s.TimestampTime == nil || s.Error != "" {
+					s.ESID != seal || s.SealName != "发证机关" || s.TimestampTime == nil || s.Error != "" || checkOf(rep.Signatures[0], "seal") != checkPass {
 					t.Fatalf("report = %+v", rep)
 				}
 			})
@@ -124,7 +124,7 @@ func TestVerifySeal(t *testing.T) {
 				rep := resign(t, input, alteredPicture(t, sesDER), orgSigner)
 				s := rep.Signatures[0]
 				if rep.Verdict != "invalid" || s.Valid || !s.Intact || !s.Trusted || !s.Seal.Present || !s.Seal.SignatureValid ||
-					!s.Seal.SignerMatches || s.Seal.PictureMatches || !strings.Contains(s.Problem, "differs from the seal's picture") {
+					!s.Seal.SignerMatches || s.Seal.PictureMatches || !strings.Contains(s.Problem, "differs from the seal's picture") || checkOf(s, "seal") != checkFail {
 					t.Fatalf("report = %+v", rep)
 				}
 			})

@@ -59,7 +59,36 @@ func verifyBody(t *testing.T, ta *testApp, pdf []byte) VerificationReport {
 	if err := json.Unmarshal(r.Body, &rep); err != nil {
 		t.Fatal(err)
 	}
+	// The rows a person reads never disagree with the verdict: a signature
+	// is valid exactly when none of its checks fails.
+	for _, s := range rep.Signatures {
+		ids := []string{}
+		failed := false
+		for _, c := range s.Checks {
+			ids = append(ids, c.ID)
+			failed = failed || c.Status == checkFail
+			if c.Detail == "" {
+				t.Fatalf("check %s has no detail", c.ID)
+			}
+		}
+		if strings.Join(ids, ",") != "signer,certificate,revocation,integrity,changes,seal,timestamp" {
+			t.Fatalf("checks %v", ids)
+		}
+		if s.Valid == failed {
+			t.Fatalf("signature valid=%v but checks %+v", s.Valid, s.Checks)
+		}
+	}
 	return rep
+}
+
+// checkOf is the status of one check of s.
+func checkOf(s signatureReport, id string) checkStatus {
+	for _, c := range s.Checks {
+		if c.ID == id {
+			return c.Status
+		}
+	}
+	return ""
 }
 
 func TestVerifyAPI(t *testing.T) {
@@ -76,7 +105,7 @@ func TestVerifyAPI(t *testing.T) {
 		if !s.Intact || !s.Trusted || !s.Valid || s.TimestampTime == nil || s.ChangedAfter != "unchanged" || !strings.Contains(s.Signer, "李雷") {
 			t.Fatalf("signature = %+v", s)
 		}
-		if s.Seal.Present || s.Seal.Error != "" { // a person's signature carries no seal
+		if s.Seal.Present || s.Seal.Error != "" || checkOf(s, "seal") != checkNA { // a person's signature carries no seal
 			t.Fatalf("seal = %+v", s.Seal)
 		}
 	})
@@ -93,7 +122,7 @@ func TestVerifyAPI(t *testing.T) {
 		i := strings.Index(string(bad), "(Contract)")
 		bad[i+1] = 'K'
 		rep := verifyBody(t, ta, bad)
-		if rep.Verdict != "invalid" || rep.Signatures[0].Intact || rep.Signatures[0].Problem == "" {
+		if rep.Verdict != "invalid" || rep.Signatures[0].Intact || rep.Signatures[0].Problem == "" || checkOf(rep.Signatures[0], "integrity") != checkFail {
 			t.Fatalf("tampered report = %+v", rep)
 		}
 	})
@@ -104,7 +133,7 @@ func TestVerifyAPI(t *testing.T) {
 		}
 		late := signWithPlatform(t, minimalPDF(), signer3)
 		rep := verifyBody(t, ta, late)
-		if rep.Verdict != "invalid" || !rep.Signatures[0].RevokedAtSigning {
+		if rep.Verdict != "invalid" || !rep.Signatures[0].RevokedAtSigning || checkOf(rep.Signatures[0], "revocation") != checkFail {
 			t.Fatalf("signature after revocation = %+v", rep)
 		}
 		// Revoking later does not invalidate what was signed before. Revocation

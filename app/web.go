@@ -13,8 +13,6 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
-
-	"signet/frontend"
 )
 
 // The web app (frontend/) is a single-page app embedded in the binary. The
@@ -62,8 +60,8 @@ type webApp struct {
 	gzip map[string][]byte // compressed assets, made on first request
 }
 
-func newWebApp() *webApp {
-	fsys, built := frontend.Dist()
+// newWebApp serves fsys, a Vite build (frontend.Dist in the binary).
+func newWebApp(fsys fs.FS, built bool) *webApp {
 	w := &webApp{fsys: fsys, built: built, gzip: map[string][]byte{}}
 	if b, err := fs.ReadFile(fsys, "index.html"); err == nil {
 		w.index = b
