@@ -17,6 +17,9 @@ cleanup() {
 trap cleanup EXIT
 export SIGNET_TEST_TALLY=$state/tally
 : >"$SIGNET_TEST_TALLY"
+# Results of the web app's test runners, added to the summary by testreport.
+export SIGNET_TEST_SUITES=$state/suites
+: >"$SIGNET_TEST_SUITES"
 
 service_failed() {
   if $ci; then
@@ -46,6 +49,34 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+
+echo "== web app: build, type check, lint, unit tests"
+# make web installs the locked packages (npm ci), generates the typed API
+# client from the server's OpenAPI document and builds dist/.
+make web
+(cd frontend && npm run --silent typecheck && npm run --silent lint)
+set +e
+(cd frontend && npx vitest run --reporter=default --reporter=json --outputFile="$state/vitest.json")
+set -e
+node -e '
+const fs = require("fs")
+let r = { numPassedTests: 0, numFailedTests: 1, numPendingTests: 0 } // no report: the runner itself failed
+try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")) } catch {}
+const failed = r.numFailedTests + (r.success === false && r.numFailedTests === 0 ? 1 : 0)
+console.log(`vitest ${r.numPassedTests} ${failed} ${r.numPendingTests + (r.numTodoTests || 0)}`)
+' "$state/vitest.json" >>"$SIGNET_TEST_SUITES"
+
+echo "== web app: end-to-end in Chromium"
+# The real binary with the app embedded, on SQLite, driven by playwright-core.
+make build
+set +e
+(cd frontend && SIGNET_BIN="$PWD/../bin/signet" node --test --test-concurrency=1 --test-timeout=600000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$state/e2e.tap" e2e/)
+set -e
+awk '/^# pass /{p=$3} /^# fail /{f=$3} /^# skipped /{s=$3} /^# cancelled /{c=$3}
+  END { if (p == "") { p = 0; f = 1 } print "e2e", p+0, f+c+0, s+0 }' "$state/e2e.tap" >>"$SIGNET_TEST_SUITES" 2>/dev/null ||
+  echo "e2e 0 1 0" >>"$SIGNET_TEST_SUITES"
 
 echo "== go test"
 go build -o "$state/testreport" ./deploy/testreport

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests shell out to, where missing:
-# openssl (PKI/TSA interoperability checks), fonts-wqy-microhei (seal images),
-# libreoffice-writer-nogui (DOCX/ODT to PDF). Needs root and apt-get; without
+# openssl (PKI/TSA interoperability checks), fonts-wqy-microhei (seal images,
+# and Chinese text in Chromium's screenshots), libreoffice-writer-nogui
+# (DOCX/ODT to PDF), chromium (the web app's end-to-end tests). Needs root and apt-get; without
 # them it says what is missing and the affected tests fail in CI.
 set -euo pipefail
 
@@ -13,6 +14,10 @@ command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools) # internal/pdfsig: 
 [ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] || need+=(libtasn1-doc)                        # internal/pdfsig: real PDFs of another producer
 [ -f /usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf ] || need+=(shared-mime-info) # (pdfTeX, xref and object streams)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)                # evidence/bundle: RECIPE.md is run as written (also pdftotext from poppler-utils)
+# frontend/e2e: Debian's Chromium, driven by playwright-core (browser downloads do not work here)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Node.js for the web app's build and tests (the machines ship Node 20; this is for bare ones)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 # internal/convert: headless Writer, about 85 MB to download with --no-install-recommends
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 

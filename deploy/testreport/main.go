@@ -88,6 +88,8 @@ func main() {
 		}
 	}
 	printTally()
+	p, f, sk := printSuites()
+	passed, failed, skipped = passed+p, failed+f, skipped+sk
 	fmt.Printf("\ntests: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if failed > 0 || len(failedPkgs) > 0 {
 		os.Exit(1)
@@ -133,4 +135,29 @@ func printTally() {
 		seen[n] = true
 		fmt.Printf("  %-10s %d\n", n, counts[n])
 	}
+}
+
+// printSuites adds the results of the other test runners (the web app's
+// unit tests, its end-to-end tests) that test.sh wrote to
+// SIGNET_TEST_SUITES, one line each: "name passed failed skipped".
+func printSuites() (passed, failed, skipped int) {
+	path := os.Getenv("SIGNET_TEST_SUITES")
+	if path == "" {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	fmt.Println("\nother test runners:")
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var name string
+		var p, f, s int
+		if n, _ := fmt.Sscanf(l, "%s %d %d %d", &name, &p, &f, &s); n != 4 {
+			continue
+		}
+		fmt.Printf("  %-10s %d passed, %d failed, %d skipped\n", name, p, f, s)
+		passed, failed, skipped = passed+p, failed+f, skipped+s
+	}
+	return
 }
