@@ -442,7 +442,7 @@ func TestChecksCatchBreakage(t *testing.T) {
 		{"no user", "dockerfile", "USER 10001:10001", "", "runs as root"},
 		{"dockerfile without healthcheck", "dockerfile", "HEALTHCHECK --interval", "# HEALTHCHECK --interval", "HEALTHCHECK"},
 		{"no entrypoint", "dockerfile", `ENTRYPOINT ["/usr/local/bin/signet"]`, "", "ENTRYPOINT"},
-		{"single stage", "dockerfile", "FROM debian:bookworm-slim", "", "multi-stage"},
+		{"no runtime stage", "dockerfile", "FROM debian:bookworm-slim", "", "want debian:bookworm-slim"},
 		{"missing font", "dockerfile", "fonts-wqy-microhei \\", "\\", "fonts-wqy-microhei"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,14 +3,18 @@
 // committed: `make build` and `make test` regenerate it, so a changed route
 // breaks `vue-tsc`, not a user.
 import { execFileSync } from 'node:child_process'
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import openapiTS, { astToString } from 'openapi-typescript'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
-const doc = execFileSync('go', ['run', './cmd/signet', 'openapi'], { cwd: root, maxBuffer: 64 << 20 }).toString()
+// OPENAPI_JSON names a file holding the document instead (the container
+// build makes it in a Go stage and builds the app in a Node stage).
+const doc = process.env.OPENAPI_JSON
+  ? readFileSync(process.env.OPENAPI_JSON, 'utf8')
+  : execFileSync('go', ['run', './cmd/signet', 'openapi'], { cwd: root, maxBuffer: 64 << 20 }).toString()
 const ast = await openapiTS(JSON.parse(doc))
 const out = resolve(here, '../src/api/schema.d.ts')
 mkdirSync(dirname(out), { recursive: true })
