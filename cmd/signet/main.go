@@ -270,6 +270,9 @@ func verifyCmd(ctx context.Context, file string, args []string, getenv func(stri
 			if s.Problem != "" {
 				fmt.Fprintf(stdout, "     problem: %s\n", s.Problem)
 			}
+			for _, c := range s.Checks {
+				fmt.Fprintf(stdout, "     [%-4s] %-11s %s\n", c.Status, c.ID, c.Detail)
+			}
 		}
 	}
 	if rep.Verdict != "valid" {

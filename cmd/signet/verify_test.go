@@ -115,8 +115,8 @@ func TestVerifySealedDocument(t *testing.T) {
 		want  []string
 		ok    bool
 	}{
-		{"Matches", nil, []string{"valid, 1 signature(s)", `seal "命令行测试章" (cli-test-seal): signature_valid=true signer_matches=true picture_matches=true`}, true},
-		{"OtherPicture", otherPNG.Bytes(), []string{"invalid, 1 signature(s)", "picture_matches=false", "problem: the electronic seal is not valid: the widget's image differs from the seal's picture"}, false},
+		{"Matches", nil, []string{"valid, 1 signature(s)", `seal "命令行测试章" (cli-test-seal): signature_valid=true signer_matches=true picture_matches=true`, "[pass] seal ", "[pass] integrity "}, true},
+		{"OtherPicture", otherPNG.Bytes(), []string{"invalid, 1 signature(s)", "picture_matches=false", "problem: the electronic seal is not valid: the widget's image differs from the seal's picture", "[fail] seal "}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(dir, tc.name+".pdf")
