@@ -96,7 +96,8 @@ type savePersonRequest struct {
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number"`
 	Mobile   string `json:"mobile"`
-	Code     string `json:"code"`
+	// Code proves the mobile; not needed for the number the caller signed in with by SMS.
+	Code     string `json:"code,omitempty"`
 	Method   string `json:"method,omitempty"`
 	BankCard string `json:"bank_card,omitempty"`
 }
@@ -173,8 +174,13 @@ func (a *App) savePerson(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	v, err := a.Identity.SavePerson(c.UserContext(), principal(c).PersonID, identity.PersonApplication{
-		Name: in.Name, IDNumber: in.IDNumber, Mobile: in.Mobile, Code: in.Code, Method: in.Method, BankCard: in.BankCard,
+	ctx, id := c.UserContext(), principal(c).PersonID
+	proven, err := a.Tenants.ProvenMobile(ctx, id)
+	if err != nil {
+		return err
+	}
+	v, err := a.Identity.SavePerson(ctx, id, identity.PersonApplication{
+		Name: in.Name, IDNumber: in.IDNumber, Mobile: in.Mobile, Code: in.Code, ProvenMobile: proven, Method: in.Method, BankCard: in.BankCard,
 	}, actorOf(c))
 	if err != nil {
 		return err

@@ -20,16 +20,21 @@ import (
 type PersonApplication struct {
 	Name     string
 	IDNumber string
-	// Mobile is proved by Code, sent for [MobileIntent].
-	Mobile   string
-	Code     string
-	Method   string // MethodManual or MethodHTTP; "" means the default
-	BankCard string // only for a 4-factor HTTP check
+	// Mobile is proved by Code, sent for [MobileIntent], unless it is
+	// ProvenMobile.
+	Mobile string
+	Code   string
+	// ProvenMobile is the number the person signed in with by SMS code
+	// (the caller reads it from the session's account): proved already.
+	ProvenMobile string
+	Method       string // MethodManual or MethodHTTP; "" means the default
+	BankCard     string // only for a 4-factor HTTP check
 }
 
 // SavePerson creates or edits the person's application, which must be new,
 // a draft, rejected, expired or revoked; an expired or revoked one starts a
-// new round as a draft. The mobile number must be proved by its SMS code.
+// new round as a draft. The mobile number must be proved by its SMS code,
+// or be the one the person signed in with by SMS.
 // It returns [valid.Errors], otp errors for a wrong code, [ErrDuplicate]
 // when another account verified this ID number, and [ErrState].
 func (s *Service) SavePerson(ctx context.Context, personID string, in PersonApplication, a Actor) (PersonVerification, error) {
@@ -39,7 +44,10 @@ func (s *Service) SavePerson(ctx context.Context, personID string, in PersonAppl
 	fieldErr(&v, "id_number", in.IDNumber, err)
 	mobile, err := NormalizeMobile(in.Mobile, "")
 	fieldErr(&v, "mobile", in.Mobile, err)
-	v.Required("code", in.Code)
+	proven := mobile != "" && mobile == in.ProvenMobile
+	if !proven {
+		v.Required("code", in.Code)
+	}
 	method := in.Method
 	if method == "" {
 		method = s.opt.DefaultMethod
@@ -59,8 +67,10 @@ func (s *Service) SavePerson(ctx context.Context, personID string, in PersonAppl
 	if err := v.Err(); err != nil {
 		return PersonVerification{}, err
 	}
-	if err := s.codes.Verify(ctx, otp.Check{Mobile: mobile, Intent: MobileIntent(personID, mobile), Code: strings.TrimSpace(in.Code)}); err != nil {
-		return PersonVerification{}, fmt.Errorf("save person verification: %w", err)
+	if !proven {
+		if err := s.codes.Verify(ctx, otp.Check{Mobile: mobile, Intent: MobileIntent(personID, mobile), Code: strings.TrimSpace(in.Code)}); err != nil {
+			return PersonVerification{}, fmt.Errorf("save person verification: %w", err)
+		}
 	}
 	idIndex := s.index(KindResidentID, id.Number())
 	if err := s.checkPersonDuplicate(ctx, personID, idIndex); err != nil {

@@ -338,6 +338,18 @@ func TestPersonValidation(t *testing.T) {
 			t.Fatalf("a row was written: %v", err)
 		}
 	})
+	t.Run("CodeRequiredForAnotherNumber", func(t *testing.T) {
+		_, err := e.svc.SavePerson(ctx, pid, identity.PersonApplication{Name: "张三", IDNumber: idAlice, Mobile: "13812345678", ProvenMobile: "+8613900000000"}, applicant(pid))
+		if got := fieldCodes(err)["code"]; got != "required" {
+			t.Fatalf("no code for a number not signed in with: %v", err)
+		}
+	})
+	t.Run("SignedInNumberIsProven", func(t *testing.T) {
+		pv, err := e.svc.SavePerson(ctx, pid, identity.PersonApplication{Name: "张三", IDNumber: idAlice, Mobile: "138 1234 5678", ProvenMobile: "+8613812345678"}, applicant(pid))
+		if err != nil || pv.MobileMasked != "138****5678" {
+			t.Fatalf("the number signed in with: %+v %v", pv, err)
+		}
+	})
 }
 
 func withCheck(s17 string) string {
