@@ -36,6 +36,10 @@ type VerificationReport struct {
 	// signatures), "invalid", or "unsigned".
 	Verdict    string            `json:"verdict"`
 	Signatures []signatureReport `json:"signatures"`
+	// SM3 is the hex SM3 digest of the file checked: a copy is the final
+	// document of a contract when it equals the document's SM3 on the
+	// contract's public record (/v/{code}).
+	SM3 string `json:"sm3"`
 }
 
 type signatureReport struct {
@@ -91,7 +95,8 @@ func (a *App) VerifyPDF(ctx context.Context, pdf []byte) (VerificationReport, er
 	if err != nil {
 		return VerificationReport{}, err
 	}
-	out := VerificationReport{Verdict: "valid", Signatures: []signatureReport{}}
+	digest := sm3.Sum(pdf)
+	out := VerificationReport{Verdict: "valid", Signatures: []signatureReport{}, SM3: hex.EncodeToString(digest[:])}
 	if len(reps) == 0 {
 		out.Verdict = "unsigned"
 	}

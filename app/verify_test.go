@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emmansun/gmsm/sm3"
 
 	"signet/internal/pdfsig"
 	"signet/internal/pdftest"
@@ -98,7 +101,7 @@ func TestVerifyAPI(t *testing.T) {
 
 	t.Run("Valid", func(t *testing.T) {
 		rep := verifyBody(t, ta, signed)
-		if rep.Verdict != "valid" || len(rep.Signatures) != 1 {
+		if rep.Verdict != "valid" || len(rep.Signatures) != 1 || rep.SM3 != fmt.Sprintf("%x", sm3.Sum(signed)) {
 			t.Fatalf("report = %+v", rep)
 		}
 		s := rep.Signatures[0]
