@@ -90,7 +90,9 @@ func (w *webApp) handler(c *fiber.Ctx) error {
 	if isAppRoute(p) {
 		return w.serveIndex(c)
 	}
-	name := strings.TrimPrefix(path.Clean(p), "/")
+	// Fiber's strings point into the request buffer, which the next request
+	// reuses: the name outlives this one as a key of the gzip cache.
+	name := strings.Clone(strings.TrimPrefix(path.Clean(p), "/"))
 	if name == "" || name == "index.html" || strings.HasPrefix(name, "api/") {
 		return c.Next()
 	}

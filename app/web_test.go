@@ -1,14 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -20,24 +23,43 @@ func TestWebApp(t *testing.T) {
 	dist := fstest.MapFS{
 		"index.html":                     {Data: []byte(`<!doctype html><div id="app"></div><script type="module" src="/assets/index-abc123.js"></script>`)},
 		"assets/index-abc123.js":         {Data: []byte(strings.Repeat("console.log('signet');", 200))},
+		"assets/other-def456.js":         {Data: []byte(strings.Repeat("console.log('other');", 200))},
 		"favicon.svg":                    {Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)},
 		"pdfjs/cmaps/UniGB-UCS2-H.bcmap": {Data: []byte{0xe0, 1, 2}},
 	}
-	f := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.New(slog.DiscardHandler))})
+	f := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.New(slog.DiscardHandler)), DisableStartupMessage: true})
 	f.Get("/api/thing", func(c *fiber.Ctx) error { return c.SendString("api") })
 	f.Use(newWebApp(dist, true).handler)
 	f.Use(func(c *fiber.Ctx) error { return fiber.NewError(http.StatusNotFound, "no route") })
 
+	// A real server on loopback: Fiber reuses request buffers across the
+	// requests of a connection, which the in-memory f.Test does not show.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go f.Listener(ln)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
+	t.Cleanup(func() {
+		client.CloseIdleConnections()
+		f.ShutdownWithTimeout(5 * time.Second)
+	})
 	get := func(path string, hdr ...string) *http.Response {
 		t.Helper()
-		req := httptest.NewRequest("GET", path, nil)
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+path, nil)
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
 		}
-		res, err := f.Test(req, -1)
+		res, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body = io.NopCloser(bytes.NewReader(b))
 		return res
 	}
 	body := func(r *http.Response) string { b, _ := io.ReadAll(r.Body); return string(b) }
@@ -73,6 +95,20 @@ func TestWebApp(t *testing.T) {
 	}
 	if b, _ := io.ReadAll(zr); string(b) != string(dist["assets/index-abc123.js"].Data) {
 		t.Fatal("gzipped asset differs")
+	}
+	// Each asset keeps its own compressed bytes, whatever came in between
+	// (the cache once kept keys pointing into a reused request buffer).
+	for i := 0; i < 3; i++ {
+		for _, name := range []string{"assets/index-abc123.js", "assets/other-def456.js"} {
+			r := get("/"+name, "Accept-Encoding", "gzip")
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				t.Fatalf("round %d %s: %v %v", i, name, err, r.Header)
+			}
+			if b, _ := io.ReadAll(zr); string(b) != string(dist[name].Data) {
+				t.Fatalf("round %d: %s answered with another file", i, name)
+			}
+		}
 	}
 	if r := get("/pdfjs/cmaps/UniGB-UCS2-H.bcmap"); r.StatusCode != 200 || r.Header.Get("Cache-Control") != "public, max-age=3600" {
 		t.Fatalf("cmap: %d %v", r.StatusCode, r.Header)
