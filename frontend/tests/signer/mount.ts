@@ -1,0 +1,12 @@
+// Mounting helpers for the signer tests: the app's real messages in a
+// chosen language, and a way to let pending promises settle.
+import { createI18n } from 'vue-i18n'
+import { messages } from '../../src/i18n'
+
+export function i18nFor(locale: 'zh-CN' | 'en' = 'zh-CN') {
+  return createI18n({ legacy: false, locale, fallbackLocale: 'zh-CN', messages })
+}
+
+export async function flush(times = 4) {
+  for (let i = 0; i < times; i++) await new Promise((r) => setTimeout(r, 0))
+}
