@@ -57,6 +57,12 @@ export default {
     invalid_credentials: 'Email or password is wrong',
     not_a_pdf: 'The file is not a readable PDF',
     validation: 'Please check what you entered',
+    unsupported_media_type: 'Upload a PDF file',
+    payload_too_large: 'The file is too large to upload',
     file_required: 'Choose a file',
+    owner_unverified: 'Please verify your identity first',
+    documents_missing: 'Please upload photos of both sides of your ID card first',
+    applicant_unverified: 'Please complete your own identity verification first',
+    auto_stamp_not_allowed: 'This signer is not set up for automatic stamping',
   },
 }

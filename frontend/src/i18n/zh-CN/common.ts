@@ -58,6 +58,12 @@ export default {
     invalid_credentials: '邮箱或密码错误',
     not_a_pdf: '该文件不是可读取的 PDF',
     validation: '请检查填写的内容',
+    unsupported_media_type: '请上传 PDF 文件',
+    payload_too_large: '文件太大，无法上传',
     file_required: '请选择文件',
+    owner_unverified: '请先完成实名认证',
+    documents_missing: '请先上传身份证正反面照片',
+    applicant_unverified: '请先完成您本人的实名认证',
+    auto_stamp_not_allowed: '该签署方未开通自动盖章',
   },
 }
