@@ -298,18 +298,20 @@ func (d *demo) company(ops string) (string, error) {
 // seal makes sure the company has an active official seal, making and
 // approving one if it has none, authorised to its owners with the demo PIN.
 func (d *demo) seal(owner, ops string) error {
-	m, err := d.call("GET", "/api/seals", owner, nil, http.StatusOK)
+	r, err := d.do("GET", "/api/seals", owner, nil, "")
 	if err != nil {
 		return err
 	}
-	items, _ := m["items"].([]any)
-	for _, it := range items {
-		s, _ := it.(map[string]any)
+	var seals []map[string]any
+	if err := json.Unmarshal(r.body, &seals); err != nil {
+		return fmt.Errorf("demo: list seals: %d %w", r.status, err)
+	}
+	for _, s := range seals {
 		if s["kind"] == "official" && s["state"] == "active" {
 			return nil
 		}
 	}
-	m, err = d.call("POST", "/api/seals", owner, map[string]any{"kind": "official", "style": "round", "name": DemoCompany, "text": "合同专用章", "size_mm": 42}, http.StatusCreated)
+	m, err := d.call("POST", "/api/seals", owner, map[string]any{"kind": "official", "style": "round", "name": DemoCompany, "text": "合同专用章", "size_mm": 42}, http.StatusCreated)
 	if err != nil {
 		return fmt.Errorf("%w (template seals need a CJK font: apt-get install fonts-wqy-microhei)", err)
 	}

@@ -91,15 +91,20 @@ func TestDemo(t *testing.T) {
 	if first.ContractID == second.ContractID || first.SigningLink == second.SigningLink {
 		t.Fatalf("the second run reused the contract: %+v %+v", first, second)
 	}
+	r := ta.call("POST", "/api/auth/login", "", map[string]any{"email": first.OwnerEmail, "password": first.OwnerPassword})
+	mustStatus(t, r, http.StatusOK)
+	owner := r.JSON(t)["access_token"].(string)
+	r = ta.call("GET", "/api/seals", owner, nil)
+	mustStatus(t, r, http.StatusOK)
+	if n := strings.Count(string(r.Body), `"kind":"official"`); n != 1 {
+		t.Fatalf("the demo company has %d official seals after two runs, want 1: %s", n, r.Body)
+	}
 	token := strings.TrimPrefix(second.SigningLink, "http://signet.test/s/")
-	r := ta.call("GET", "/api/links/"+token+"/info", "", nil)
+	r = ta.call("GET", "/api/links/"+token+"/info", "", nil)
 	mustStatus(t, r, http.StatusOK)
 	if m := r.JSON(t); m["state"] != "open" || m["sender"] != DemoCompany {
 		t.Fatalf("link: %s", r.Body)
 	}
-	r = ta.call("POST", "/api/auth/login", "", map[string]any{"email": first.OwnerEmail, "password": first.OwnerPassword})
-	mustStatus(t, r, http.StatusOK)
-	owner := r.JSON(t)["access_token"].(string)
 	r = ta.call("GET", "/api/inbox", owner, nil)
 	mustStatus(t, r, http.StatusOK)
 	if n := len(r.JSON(t)["items"].([]any)); n != 2 {

@@ -34,7 +34,8 @@ type PersonApplication struct {
 // SavePerson creates or edits the person's application, which must be new,
 // a draft, rejected, expired or revoked; an expired or revoked one starts a
 // new round as a draft. The mobile number must be proved by its SMS code,
-// or be the one the person signed in with by SMS.
+// or be the one the person signed in with by SMS (also the default when no
+// number is given).
 // It returns [valid.Errors], otp errors for a wrong code, [ErrDuplicate]
 // when another account verified this ID number, and [ErrState].
 func (s *Service) SavePerson(ctx context.Context, personID string, in PersonApplication, a Actor) (PersonVerification, error) {
@@ -42,6 +43,9 @@ func (s *Service) SavePerson(ctx context.Context, personID string, in PersonAppl
 	name := checkName(&v, "name", in.Name)
 	id, err := ParseResidentID(in.IDNumber)
 	fieldErr(&v, "id_number", in.IDNumber, err)
+	if strings.TrimSpace(in.Mobile) == "" {
+		in.Mobile = in.ProvenMobile // the number signed in with, unless another is given
+	}
 	mobile, err := NormalizeMobile(in.Mobile, "")
 	fieldErr(&v, "mobile", in.Mobile, err)
 	proven := mobile != "" && mobile == in.ProvenMobile

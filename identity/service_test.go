@@ -344,6 +344,12 @@ func TestPersonValidation(t *testing.T) {
 			t.Fatalf("no code for a number not signed in with: %v", err)
 		}
 	})
+	t.Run("NoNumberMeansTheSignedInOne", func(t *testing.T) {
+		pv, err := e.svc.SavePerson(ctx, pid, identity.PersonApplication{Name: "张三", IDNumber: idAlice, ProvenMobile: "+8613812345678"}, applicant(pid))
+		if err != nil || pv.MobileMasked != "138****5678" {
+			t.Fatalf("no number given: %+v %v", pv, err)
+		}
+	})
 	t.Run("SignedInNumberIsProven", func(t *testing.T) {
 		pv, err := e.svc.SavePerson(ctx, pid, identity.PersonApplication{Name: "张三", IDNumber: idAlice, Mobile: "138 1234 5678", ProvenMobile: "+8613812345678"}, applicant(pid))
 		if err != nil || pv.MobileMasked != "138****5678" {

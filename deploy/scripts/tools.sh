@@ -16,6 +16,10 @@ command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools) # internal/pdfsig: 
 command -v unzip >/dev/null 2>&1 || need+=(unzip)                # evidence/bundle: RECIPE.md is run as written (also pdftotext from poppler-utils)
 # frontend/e2e: Debian's Chromium, driven by playwright-core (browser downloads do not work here)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# frontend/e2e: moves a link's expiry into the past in the server's SQLite file (no API expires a link at once)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+# pdftoppm draws the Chinese text of PDFs whose fonts are not embedded (the e2e test looks at the final PDF)
+[ -d /usr/share/poppler/cMap ] || need+=(poppler-data)
 # Node.js for the web app's build and tests (the machines ship Node 20; this is for bare ones)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 # internal/convert: headless Writer, about 85 MB to download with --no-install-recommends
