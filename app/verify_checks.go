@@ -54,9 +54,14 @@ func signatureChecks(r pdfsig.SignatureReport, s signatureReport, pdfLen int) []
 		add("signer", checkPass, s.Signer)
 	}
 
+	// A signature that does not match the document proves nothing about
+	// its certificate or its time: those rows are not checked.
+	const unchecked = "not checked: the signature does not match the document (see integrity)"
 	switch {
 	case cert == nil:
 		add("certificate", checkFail, "no certificate to check")
+	case !s.Intact:
+		add("certificate", checkFail, fmt.Sprintf("issued by %s; valid %s to %s; %s", s.Issuer, day(cert.NotBefore), day(cert.NotAfter), unchecked))
 	case s.Trusted:
 		add("certificate", checkPass, fmt.Sprintf("issued by %s; valid %s to %s; chains to the platform's root", s.Issuer, day(cert.NotBefore), day(cert.NotAfter)))
 	default:
@@ -70,6 +75,8 @@ func signatureChecks(r pdfsig.SignatureReport, s signatureReport, pdfLen int) []
 	switch {
 	case cert == nil:
 		add("revocation", checkFail, "no certificate to check")
+	case !s.Intact:
+		add("revocation", checkFail, unchecked)
 	case s.RevokedAtSigning:
 		add("revocation", checkFail, s.Problem)
 	default:
@@ -106,7 +113,9 @@ func signatureChecks(r pdfsig.SignatureReport, s signatureReport, pdfLen int) []
 		add("seal", checkFail, fmt.Sprintf("seal %q (%s): %s", s.Seal.SealName, s.Seal.ESID, s.Seal.Error))
 	}
 
-	if r.Timestamp != nil && s.TimestampTime != nil {
+	if !s.Intact {
+		add("timestamp", checkFail, unchecked)
+	} else if r.Timestamp != nil && s.TimestampTime != nil {
 		tsaName := "an unnamed TSA"
 		if c := r.Timestamp.Certificate; c != nil {
 			tsaName = c.Subject.String()

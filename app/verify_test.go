@@ -128,6 +128,10 @@ func TestVerifyAPI(t *testing.T) {
 		if rep.Verdict != "invalid" || rep.Signatures[0].Intact || rep.Signatures[0].Problem == "" || checkOf(rep.Signatures[0], "integrity") != checkFail {
 			t.Fatalf("tampered report = %+v", rep)
 		}
+		// It still says whose signature it was.
+		if s := rep.Signatures[0]; !strings.Contains(s.Signer, "李雷") || checkOf(s, "signer") != checkPass || checkOf(s, "certificate") != checkFail {
+			t.Fatalf("tampered signature's signer = %+v", s)
+		}
 	})
 	t.Run("SignedAfterRevocationInvalid", func(t *testing.T) {
 		cred3, signer3 := platformSigner(t, ta, "03")

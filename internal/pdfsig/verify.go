@@ -58,7 +58,8 @@ type SignatureReport struct {
 	// Gaps are byte spans before the end of the signed ranges that they do
 	// not cover, other than the /Contents value itself. A good signature has none.
 	Gaps [][2]int64
-	// Certificate is the signer's certificate.
+	// Certificate is the signer's certificate, as the CMS names it; it is
+	// set even when the signature then fails to verify (Intact is false).
 	Certificate *smx509.Certificate
 	// SigningTime is the CMS signingTime attribute: the signer's claim.
 	SigningTime time.Time
@@ -225,12 +226,14 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 	if len(p7.Signers) != 1 {
 		return fail("cms has %d signers", len(p7.Signers))
 	}
+	// Who the signature names, and when it claims to be made, even if it
+	// then fails: a report of a tampered file still says whose it was.
+	r.Certificate = p7.GetOnlySigner()
+	_ = p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &r.SigningTime)
 	p7.Content = append(append([]byte(nil), data[a0:a0+l0]...), data[a1:end]...)
 	if err := p7.Verify(); err != nil {
 		return fail("cms: %v", err)
 	}
-	r.Certificate = p7.GetOnlySigner()
-	_ = p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &r.SigningTime)
 	if len(r.Gaps) > 0 {
 		return fail("the signed ranges leave gaps %v", r.Gaps)
 	}
