@@ -107,8 +107,9 @@ func TestDemo(t *testing.T) {
 	}
 	r = ta.call("GET", "/api/inbox", owner, nil)
 	mustStatus(t, r, http.StatusOK)
-	if n := len(r.JSON(t)["items"].([]any)); n != 2 {
-		t.Fatalf("inbox has %d contracts, want 2: %s", n, r.Body)
+	items := r.JSON(t)["items"].([]any)
+	if len(items) != 2 || items[0].(map[string]any)["sender"] != DemoCompany {
+		t.Fatalf("inbox: %s", r.Body)
 	}
 	r = ta.call("GET", "/api/contracts/"+first.ContractID, owner, nil)
 	mustStatus(t, r, http.StatusOK)

@@ -102,6 +102,8 @@ type typedSignatureDTO struct {
 }
 
 type inboxItemDTO struct {
+	// Sender is the name of the company that sent the contract.
+	Sender   string      `json:"sender"`
 	Contract contractDTO `json:"contract"`
 	Party    partyDTO    `json:"party"`
 }
@@ -406,10 +408,19 @@ func (a *App) listInbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A page names few senders: look each up once.
+	senders := map[string]string{}
+	for _, i := range p.Items {
+		if _, ok := senders[i.Contract.TenantID]; !ok {
+			if senders[i.Contract.TenantID], err = a.senderName(c.UserContext(), i.Contract.TenantID); err != nil {
+				return err
+			}
+		}
+	}
 	return c.JSON(toList(p, func(i contracts.InboxItem) inboxItemDTO {
 		pd := toParty(i.Party, nil)
 		pd.Mobile = ""
-		return inboxItemDTO{Contract: toSignerContract(i.Contract), Party: pd}
+		return inboxItemDTO{Sender: senders[i.Contract.TenantID], Contract: toSignerContract(i.Contract), Party: pd}
 	}))
 }
 

@@ -24,7 +24,7 @@ export default {
       contract: 'Contract',
       state: 'Contract state',
       deadline: 'Deadline',
-      party: 'Signing company',
+      sender: 'Sent by',
       partyState: 'Your state',
       actions: 'Actions',
       open: 'Open and sign',

@@ -24,7 +24,7 @@ export default {
       contract: '合同名称',
       state: '合同状态',
       deadline: '截止时间',
-      party: '签署企业',
+      sender: '发起方',
       partyState: '本方状态',
       actions: '操作',
       open: '去签署',
