@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"signet/identity"
 	"signet/tenants"
 )
 
@@ -63,18 +64,9 @@ func (s *Service) ByVerifyCode(ctx context.Context, code string) (Public, error)
 		}
 		ps := PublicSigner{Kind: p.Kind, State: p.State, SignedAt: p.SignedAt, Name: p.OrgName}
 		if p.Kind == Person {
-			ps.Name = maskName(p.Name)
+			ps.Name = identity.MaskName(p.Name)
 		}
 		out.Signers = append(out.Signers, ps)
 	}
 	return out, nil
-}
-
-// maskName keeps an individual's first character: 王五 → 王*.
-func maskName(n string) string {
-	r := []rune(n)
-	if len(r) <= 1 {
-		return "*"
-	}
-	return string(r[0]) + strings.Repeat("*", len(r)-1)
 }

@@ -21,7 +21,7 @@ const record = {
   documents: [{ name: '采购合同.pdf', pages: 3, revision: 4, sm3: finalSM3.toUpperCase() }],
   signers: [
     { kind: 'organization', name: '示例科技有限公司', state: 'signed', signed_at: '2025-03-01T08:00:20Z' },
-    { kind: 'person', name: '王*', state: 'signed', signed_at: '2025-03-01T07:30:00Z' },
+    { kind: 'person', name: '*五', state: 'signed', signed_at: '2025-03-01T07:30:00Z' },
   ],
 }
 
@@ -55,7 +55,7 @@ describe('CodePage (/v/:code)', () => {
     expect(rec.text()).toContain('采购合同 2025-001')
     expect(rec.text()).toContain('已完成')
     expect(rec.text()).toContain('示例科技有限公司')
-    expect(rec.text()).toContain('王*')
+    expect(rec.text()).toContain('*五')
     expect(rec.text()).toContain('企业')
     expect(rec.text()).toContain('已签署')
     expect(rec.text()).toContain('3 页')
