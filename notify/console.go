@@ -2,16 +2,11 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 )
-
-// SMS is one text message to a phone number in E.164 form.
-type SMS struct {
-	To   string
-	Body string
-}
 
 // consoleKeep is how many messages a Console remembers for /dev/sms.
 const consoleKeep = 100
@@ -43,10 +38,11 @@ func NewConsole(log *slog.Logger) *Console {
 	return &Console{log: log}
 }
 
-// SendSMS logs msg and always succeeds. The number is masked, as in every
-// log line; the body is shown because reading it is the point.
-func (c *Console) SendSMS(ctx context.Context, msg SMS) error {
-	c.log.InfoContext(ctx, "sms (console sender)", "to", maskNumber(msg.To), "body", msg.Body)
+// SendSMS logs msg and always succeeds; the message counts as delivered.
+// The number is masked, as in every log line; the body is shown because
+// reading it is the point.
+func (c *Console) SendSMS(ctx context.Context, msg SMS) (Receipt, error) {
+	c.log.InfoContext(ctx, "sms (console sender)", "to", MaskNumber(msg.To), "body", msg.Body)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
@@ -54,7 +50,7 @@ func (c *Console) SendSMS(ctx context.Context, msg SMS) error {
 	if len(c.recent) > consoleKeep {
 		c.recent = append(c.recent[:0:0], c.recent[len(c.recent)-consoleKeep:]...)
 	}
-	return nil
+	return Receipt{ProviderID: fmt.Sprintf("console-%d", c.seq), Status: StatusDelivered}, nil
 }
 
 // Recent returns the messages sent after sequence number after, newest
@@ -70,9 +66,10 @@ func (c *Console) Recent(after int64) []SentSMS {
 	return out
 }
 
-// maskNumber keeps the last 4 digits of a number for log lines; notify
-// stays free of domain imports, so it does not use identity.MaskMobile.
-func maskNumber(to string) string {
+// MaskNumber keeps the last 4 digits of a number for log lines and
+// receipts; notify stays free of domain imports, so it does not use
+// identity.MaskMobile.
+func MaskNumber(to string) string {
 	if len(to) <= 4 {
 		return "****"
 	}
