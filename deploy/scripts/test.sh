@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: starts the real services the integration tests need (MariaDB,
-# a throwaway MinIO), installs missing tools, runs static checks and every Go
+# a throwaway MinIO and Mailpit), installs missing tools, runs static checks and every Go
 # test, and prints how many integration tests ran against each service.
 # With CI=true a service that cannot be started is a failure, never a skip.
 set -euo pipefail
@@ -12,6 +12,7 @@ case "${CI:-}" in true | 1 | yes) ci=true ;; esac
 state=$(mktemp -d "${TMPDIR:-/tmp}/signet-test.XXXXXX")
 cleanup() {
   deploy/scripts/minio.sh stop "$state" >/dev/null 2>&1 || true
+  deploy/scripts/mailpit.sh stop "$state" >/dev/null 2>&1 || true
   rm -rf "$state"
 }
 trap cleanup EXIT
@@ -39,6 +40,12 @@ if deploy/scripts/minio.sh start "$state"; then
   . "$state/minio.env"
 else
   service_failed minio
+fi
+if deploy/scripts/mailpit.sh start "$state"; then
+  # shellcheck disable=SC1091
+  . "$state/mailpit.env"
+else
+  service_failed mailpit
 fi
 
 echo "== static checks"

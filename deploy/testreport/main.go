@@ -122,7 +122,7 @@ func printTally() {
 	}
 	sort.Strings(names)
 	fmt.Println("\nintegration tests run against real services:")
-	for _, n := range []string{"mariadb", "minio"} {
+	for _, n := range []string{"mariadb", "minio", "mailpit"} {
 		if _, ok := counts[n]; !ok {
 			names = append(names, n)
 		}
