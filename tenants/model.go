@@ -60,8 +60,14 @@ type Tenant struct {
 	// (SM2 with SM3, the default) or "ecdsa" (P-256 with SHA-256, which
 	// ordinary PDF readers validate).
 	SignatureAlgorithm string `gorm:"size:8;not null;default:'sm2'"`
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// SMSSignature is the name every SMS of the tenant starts with, inside
+	// 【】 (e.g. 某某科技); "" means the platform's. See [CheckSMSSignature].
+	SMSSignature string `gorm:"column:sms_signature;size:40;not null;default:''"`
+	// DefaultLanguage is the language of messages to recipients whose own
+	// is unknown: "zh-CN" or "en".
+	DefaultLanguage string `gorm:"size:8;not null;default:'zh-CN'"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // TableName pins the table to its migration.

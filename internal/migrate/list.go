@@ -14,4 +14,5 @@ var All = []Migration{
 	{Version: 7, Name: "webhooks", Up: v0007Webhooks},
 	{Version: 8, Name: "contracts", Up: v0008Contracts},
 	{Version: 9, Name: "evidence exports", Up: v0009EvidenceExports},
+	{Version: 10, Name: "messages", Up: v0010Messages},
 }
