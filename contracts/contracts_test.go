@@ -23,18 +23,22 @@ import (
 	"signet/evidence/localvault"
 	"signet/internal/dbtest"
 	"signet/internal/ids"
+	"signet/internal/kek"
 	"signet/internal/pdfsig"
 	"signet/internal/pdftest"
 	"signet/internal/valid"
 	"signet/notify"
+	"signet/notify/messages"
 	"signet/tenants"
 )
 
 // env is a contract Service over a migrated database and a local vault.
-// SMS go to a recorder; organisations are verified by a function field.
+// Messages go through the real outbox to a recording SMS sender;
+// organisations are verified by a function field.
 type env struct {
 	db     *gorm.DB
 	svc    *contracts.Service
+	msgs   *messages.Service
 	ctx    context.Context
 	tenant string
 	actor  contracts.Actor
@@ -44,11 +48,22 @@ type env struct {
 	uscc   string
 }
 
-func (e *env) SendSMS(_ context.Context, m notify.SMS) error {
+func (e *env) SendSMS(_ context.Context, m notify.SMS) (notify.Receipt, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.sms = append(e.sms, m)
-	return nil
+	return notify.Receipt{ProviderID: fmt.Sprintf("test-%d", len(e.sms)), Status: notify.StatusDelivered}, nil
+}
+
+// sent dispatches the outbox and returns every SMS sent so far.
+func (e *env) sent(tb testing.TB) []notify.SMS {
+	tb.Helper()
+	if _, err := e.msgs.Dispatch(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]notify.SMS(nil), e.sms...)
 }
 
 func (e *env) VerifiedUSCC(context.Context) (string, error) { return e.uscc, nil }
@@ -70,11 +85,10 @@ func (e *env) advance(d time.Duration) {
 var linkRE = regexp.MustCompile(`/s/([A-Za-z0-9_-]{43})`)
 
 // links returns the signing link sent last to each number.
-func (e *env) links() map[string]string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func (e *env) links(tb testing.TB) map[string]string {
+	tb.Helper()
 	out := map[string]string{}
-	for _, m := range e.sms {
+	for _, m := range e.sent(tb) {
 		if l := linkRE.FindStringSubmatch(m.Body); l != nil {
 			out[m.To] = l[1]
 		}
@@ -95,8 +109,26 @@ func newEnv(tb testing.TB, dialect string) *env {
 	}
 	e.ctx = tenants.WithTenant(context.Background(), e.tenant)
 	e.actor = contracts.Actor{Principal: tenants.Principal{PersonID: ids.New(), TenantID: e.tenant, Role: tenants.RoleOwner}, IP: "192.0.2.1"}
-	e.svc = contracts.NewService(contracts.Deps{DB: db.DB, Vault: vault, SMS: e, Orgs: e, Locker: db.Lock, PublicURL: "https://sign.test", Now: e.clock})
+	e.wire(tb, db.DB, vault, db.Lock)
 	return e
+}
+
+// wire builds the outbox and the contract service of e.
+func (e *env) wire(tb testing.TB, db *gorm.DB, vault evidence.Vault, lock func(context.Context, string, func() error) error) {
+	tb.Helper()
+	spec, err := kek.Generate("k1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys, err := kek.Parse(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if e.msgs, err = messages.NewService(messages.Deps{DB: db, Keys: keys, Vault: vault, SMS: e, DigestKey: make([]byte, 32)},
+		messages.Options{Now: e.clock, PerRecipientPerHour: 1000}); err != nil {
+		tb.Fatal(err)
+	}
+	e.svc = contracts.NewService(contracts.Deps{DB: db, Vault: vault, Messages: e.msgs, Orgs: e, Locker: lock, PublicURL: "https://sign.test", Now: e.clock})
 }
 
 func forDialects(t *testing.T, f func(t *testing.T, e *env)) {
@@ -158,7 +190,7 @@ func signWith(signer pdfsig.SignerFunc) contracts.SignFunc {
 
 func (e *env) open(t testing.TB, mobile string) contracts.Access {
 	t.Helper()
-	token := e.links()[mobile]
+	token := e.links(t)[mobile]
 	acc, err := e.svc.OpenLink(context.Background(), token, contracts.Caller{Mobile: mobile,
 		Actor: contracts.Actor{Principal: tenants.Principal{PersonID: "p-" + mobile}}})
 	if err != nil {
@@ -372,10 +404,10 @@ func TestLifecycle(t *testing.T) {
 		}
 		c := newContract("提醒")
 		m1, m2 := "+8613800000001", "+8613800000002"
-		if _, ok := e.links()[m2]; ok {
+		if _, ok := e.links(t)[m2]; ok {
 			t.Fatal("the second signer was notified before their turn")
 		}
-		token := e.links()[m1]
+		token := e.links(t)[m1]
 		if _, err := e.svc.OpenLink(context.Background(), token, contracts.Caller{Mobile: m2}); !errors.Is(err, contracts.ErrNotSigner) {
 			t.Fatalf("someone else's number: %v", err)
 		}

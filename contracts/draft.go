@@ -3,7 +3,9 @@ package contracts
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +42,13 @@ type PartySpec struct {
 	Name  string
 	// Mobile is required for individuals; for organisations it is the
 	// contact who is told about the contract.
-	Mobile    string
+	Mobile string
+	// Email, optional, also receives the invitation and the completion
+	// notice.
+	Email string
+	// Lang is the language of the party's messages, zh-CN or en; ""
+	// means the tenant's default.
+	Lang      string
 	OrgName   string
 	OrgUSCC   string
 	AutoStamp bool
@@ -237,10 +245,27 @@ func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID 
 		}
 		if p.Mobile != "" || party.Kind == Person {
 			m, err := identity.NormalizeMobile(p.Mobile, "")
-			if err != nil {
+			switch {
+			case errors.Is(err, identity.ErrMobileType):
+				v.Add(field+".mobile", "not_mobile", "is not a mobile number: it cannot receive SMS")
+			case err != nil:
 				v.Add(field+".mobile", "invalid", "must be a valid mobile number")
 			}
 			party.Mobile = m
+		}
+		if p.Email != "" {
+			a, err := mail.ParseAddress(p.Email)
+			if err != nil || a.Name != "" || len(a.Address) > 254 {
+				v.Add(field+".email", "invalid", "must be an email address")
+			} else {
+				party.Email = a.Address
+			}
+		}
+		switch p.Lang {
+		case "", "zh-CN", "en":
+			party.Lang = p.Lang
+		default:
+			v.Add(field+".lang", "invalid", "must be zh-CN or en")
 		}
 		switch party.Kind {
 		case Person:

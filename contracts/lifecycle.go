@@ -12,6 +12,7 @@ import (
 	"signet/evidence"
 	"signet/internal/ids"
 	"signet/internal/valid"
+	"signet/notify"
 	"signet/tenants"
 )
 
@@ -116,7 +117,6 @@ func (s *Service) Send(ctx context.Context, a Actor, id string) (Contract, error
 			return c, err
 		}
 	}
-	var notices []notice
 	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 		c, err = lockContract(tx, id)
 		if err != nil {
@@ -149,13 +149,12 @@ func (s *Service) Send(ctx context.Context, a Actor, id string) (Contract, error
 			"deadline": deadline, "documents_sm3": digests, "algorithm": alg}); err != nil {
 			return err
 		}
-		notices, err = s.openRound(ctx, tx, &c, a)
-		return err
+		return s.openRound(ctx, tx, &c, a)
 	})
 	if err != nil {
 		return Contract{}, err
 	}
-	s.deliver(ctx, notices)
+	s.kick()
 	return c, nil
 }
 
@@ -239,7 +238,64 @@ func (s *Service) end(ctx context.Context, tx *gorm.DB, c *Contract, a Actor, to
 			return fmt.Errorf("revoke links: %w", err)
 		}
 	}
-	return s.event(ctx, tx, *c, a, typ, typ, map[string]any{"state": to, "reason": reason})
+	if err := s.event(ctx, tx, *c, a, typ, typ, map[string]any{"state": to, "reason": reason}); err != nil {
+		return err
+	}
+	return s.tellEnded(ctx, tx, *c)
+}
+
+// endedKinds are the messages telling people a contract ended unsigned.
+var endedKinds = map[State]notify.Kind{StateRejected: notify.KindRejected, StateRevoked: notify.KindRevoked, StateExpired: notify.KindExpired}
+
+// tellEnded tells the parties who had been asked to act (except whoever
+// rejected) and the initiator, by email, that c ended unsigned; or the
+// initiator that it completed.
+func (s *Service) tellEnded(ctx context.Context, tx *gorm.DB, c Contract) error {
+	k, unsigned := endedKinds[c.State]
+	if c.State == StateCompleted {
+		k = notify.KindCompleted
+	}
+	if k == "" {
+		return nil
+	}
+	params, err := s.params(tx, c)
+	if err != nil {
+		return err
+	}
+	if c.State == StateExpired {
+		params.Reason = "" // the deadline says it
+	}
+	var parties []Party
+	if err := tx.Where("contract_id = ?", c.ID).Order("sign_order, id").Find(&parties).Error; err != nil {
+		return fmt.Errorf("load parties: %w", err)
+	}
+	for _, p := range parties {
+		if p.State == PartyRejected {
+			params.Party = p.Name
+			if p.Kind == Organisation {
+				params.Party = p.OrgName
+			}
+		}
+	}
+	if unsigned {
+		for _, p := range parties {
+			if p.NotifiedAt == nil || p.State == PartyRejected || p.Role != RoleSigner {
+				continue
+			}
+			if err := s.message(ctx, tx, c, p, k, params); err != nil {
+				return err
+			}
+		}
+	}
+	// The initiator hears by email, with a link to the contract in the
+	// console.
+	var who tenants.Person
+	id, ok := strings.CutPrefix(c.CreatedBy, "person:")
+	if !ok || tx.Select("name", "email").Where("id = ?", id).Limit(1).Find(&who).Error != nil || who.Email == "" {
+		return nil
+	}
+	params.URL = strings.TrimRight(s.publicURL, "/") + "/app/contracts/" + c.ID
+	return s.message(ctx, tx, c, Party{Name: who.Name, Email: who.Email}, k, params)
 }
 
 // ExpireDue ends every contract of the tenant in ctx whose deadline has

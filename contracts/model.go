@@ -161,6 +161,10 @@ type Party struct {
 	Name string `gorm:"size:100;not null"`
 	// Mobile is E.164; it receives links and codes.
 	Mobile string `gorm:"size:20;not null;default:''"`
+	// Email, optional, also receives the invitation and completion notice.
+	Email string `gorm:"size:254;not null;default:''"`
+	// Lang is the language of the party's messages; "" means the tenant's.
+	Lang string `gorm:"size:8;not null;default:''"`
 	// OrgName and OrgUSCC identify an organisation party; its members whose
 	// tenant is verified under OrgUSCC act for it.
 	OrgName string `gorm:"size:200;not null;default:''"`
@@ -179,8 +183,11 @@ type Party struct {
 	RejectedAt     *time.Time
 	LastRemindedAt *time.Time
 	Reminders      int `gorm:"not null;default:0"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// DeadlineWarnedAt is when the party was warned the deadline is 24
+	// hours away.
+	DeadlineWarnedAt *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // TableName pins the table to its migration.

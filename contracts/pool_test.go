@@ -35,7 +35,7 @@ func TestSigningsDoNotExhaustPool(t *testing.T) {
 		if _, err := e.svc.Send(e.ctx, e.actor, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		acc, err := e.svc.OpenLink(ctx, e.links()[mobile], contracts.Caller{Mobile: mobile,
+		acc, err := e.svc.OpenLink(ctx, e.links(t)[mobile], contracts.Caller{Mobile: mobile,
 			Actor: contracts.Actor{Principal: tenants.Principal{PersonID: "p-" + mobile}}})
 		if err != nil {
 			t.Fatal(err)

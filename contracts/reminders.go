@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/notify"
 	"signet/tenants"
 )
 
@@ -14,7 +15,6 @@ import (
 // [NudgeInterval] ([ErrTooSoon]). Individuals get a fresh link.
 func (s *Service) Nudge(ctx context.Context, a Actor, contractID, partyID string) (Party, error) {
 	var p Party
-	var notices []notice
 	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 		c, err := lockContract(tx, contractID)
 		if err != nil {
@@ -30,7 +30,7 @@ func (s *Service) Nudge(ctx context.Context, a Actor, contractID, partyID string
 		if p.LastRemindedAt != nil && now.Sub(*p.LastRemindedAt) < NudgeInterval {
 			return &TooSoonError{RetryAfter: p.LastRemindedAt.Add(NudgeInterval)}
 		}
-		if notices, err = s.notify(ctx, tx, c, &p, now, true); err != nil {
+		if err := s.notify(ctx, tx, c, &p, now, notify.KindReminder); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, c, a, "signer.reminded", "signer.reminded", partyPayload(p))
@@ -38,7 +38,7 @@ func (s *Service) Nudge(ctx context.Context, a Actor, contractID, partyID string
 	if err != nil {
 		return Party{}, err
 	}
-	s.deliver(ctx, notices)
+	s.kick()
 	return p, nil
 }
 
@@ -84,7 +84,6 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for id := range due {
-		var notices []notice
 		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 			c, err := lockContract(tx, id)
 			if err != nil || c.State != StateInProgress {
@@ -99,11 +98,9 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 				if !reminderDue(c, p, now) {
 					continue
 				}
-				n, err := s.notify(ctx, tx, c, &p, now, true)
-				if err != nil {
+				if err := s.notify(ctx, tx, c, &p, now, notify.KindReminder); err != nil {
 					return err
 				}
-				notices = append(notices, n...)
 				if err := s.event(ctx, tx, c, System, "signer.reminded", "signer.reminded", partyPayload(p)); err != nil {
 					return err
 				}
@@ -114,7 +111,7 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
-		s.deliver(ctx, notices)
+		s.kick()
 	}
 	return sent, nil
 }
@@ -133,4 +130,61 @@ func reminderDue(c Contract, p Party, now time.Time) bool {
 		last = p.LastRemindedAt
 	}
 	return last != nil && now.Sub(*last) >= time.Duration(c.RemindEveryHours)*time.Hour
+}
+
+// DeadlineWarning is how long before the deadline signers who have not
+// signed are warned.
+const DeadlineWarning = 24 * time.Hour
+
+// SendDeadlineWarnings warns, for the tenant in ctx, every signer whose
+// turn it is, who has not acted, and whose contract's deadline is less
+// than [DeadlineWarning] away, once per deadline (an extended deadline
+// warns again). It is a job.
+func (s *Service) SendDeadlineWarnings(ctx context.Context) (int, error) {
+	now := s.now()
+	var open []Contract
+	if err := tenants.DB(ctx, s.db).Where("state = ? AND deadline > ? AND deadline <= ?", StateInProgress, now, now.Add(DeadlineWarning)).
+		Limit(1000).Find(&open).Error; err != nil {
+		return 0, fmt.Errorf("find contracts near their deadline: %w", err)
+	}
+	sent := 0
+	for _, c := range open {
+		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+			c, err := lockContract(tx, c.ID)
+			if err != nil || c.State != StateInProgress || c.Deadline == nil {
+				return err
+			}
+			var parties []Party
+			if err := tx.Where("contract_id = ? AND role = ? AND sign_order = ? AND state IN ?", c.ID, RoleSigner, c.Round,
+				[]PartyState{PartyNotified, PartyViewed}).Find(&parties).Error; err != nil {
+				return fmt.Errorf("find signers: %w", err)
+			}
+			now := s.now()
+			for _, p := range parties {
+				if !deadlineWarningDue(c, p, now) {
+					continue
+				}
+				if err := s.notify(ctx, tx, c, &p, now, notify.KindDeadlineWarning); err != nil {
+					return err
+				}
+				if err := s.event(ctx, tx, c, System, "signer.deadline_warned", "", partyPayload(p)); err != nil {
+					return err
+				}
+				sent++
+			}
+			return nil
+		})
+		if err != nil {
+			return sent, err
+		}
+		s.kick()
+	}
+	return sent, nil
+}
+
+// deadlineWarningDue reports whether p has not been warned about c's
+// current deadline yet.
+func deadlineWarningDue(c Contract, p Party, now time.Time) bool {
+	warnFrom := c.Deadline.Add(-DeadlineWarning)
+	return now.Before(*c.Deadline) && !now.Before(warnFrom) && (p.DeadlineWarnedAt == nil || p.DeadlineWarnedAt.Before(warnFrom))
 }

@@ -6,81 +6,26 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
-	"signet/evidence"
 	"signet/identity"
 	"signet/internal/ids"
+	"signet/notify"
+	"signet/notify/messages"
 	"signet/tenants"
 )
-
-// notice is a text message decided inside a transaction and sent after it
-// commits.
-type notice struct {
-	To, Body   string
-	ContractID string
-	PartyID    string
-	// Purpose says why: notify, remind, completed.
-	Purpose string
-}
-
-// deliver sends notices after their transaction committed and keeps a
-// receipt of each in the vault, named by an event on the contract's
-// chain. ctx carries the contract's tenant.
-func (s *Service) deliver(ctx context.Context, ns []notice) {
-	for _, n := range ns {
-		err := s.sendSMS(ctx, n.To, n.Body)
-		if rerr := s.receipt(ctx, n, err); rerr != nil {
-			s.log.WarnContext(ctx, "notification receipt not recorded", "contract", n.ContractID, "err", rerr)
-		}
-	}
-}
-
-// receipt records that a notice was sent, or failed: the masked number,
-// the text with the link token cut out, the time and the outcome.
-func (s *Service) receipt(ctx context.Context, n notice, sendErr error) error {
-	tenantID, _ := tenants.FromContext(ctx)
-	status, detail := "sent", ""
-	if sendErr != nil {
-		status, detail = "failed", clip(sendErr.Error(), 300)
-	}
-	rec := map[string]any{"contract_id": n.ContractID, "party_id": n.PartyID, "channel": "sms", "purpose": n.Purpose,
-		"to": identity.MaskMobile(n.To), "text": linkRE.ReplaceAllString(n.Body, "/s/[link]"), "at": s.now(), "status": status, "error": detail}
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	art, err := evidence.PutArtefact(ctx, s.vault, tenantID, "notification-receipt", data, "application/json")
-	if err != nil {
-		return err
-	}
-	_, err = evidence.Append(ctx, s.db, evidence.Record{Chain: evidence.ContractChain(n.ContractID), Type: "notification." + status, Actor: "system",
-		Payload: map[string]any{"party_id": n.PartyID, "channel": "sms", "purpose": n.Purpose, "to": identity.MaskMobile(n.To), "record_key": art.Key, "record_sm3": art.SM3}}, s.now())
-	return err
-}
-
-var linkRE = regexp.MustCompile(`/s/[A-Za-z0-9_-]+`)
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
 
 // openRound notifies the signers whose turn it is, or completes the
 // contract when everyone has signed. It runs inside the transaction of the
 // transition that made it necessary.
-func (s *Service) openRound(ctx context.Context, tx *gorm.DB, c *Contract, a Actor) ([]notice, error) {
+func (s *Service) openRound(ctx context.Context, tx *gorm.DB, c *Contract, a Actor) error {
 	var parties []Party
 	if err := tx.Where("contract_id = ?", c.ID).Order("sign_order, id").Find(&parties).Error; err != nil {
-		return nil, fmt.Errorf("load parties: %w", err)
+		return fmt.Errorf("load parties: %w", err)
 	}
 	round := 0
 	for _, p := range parties {
@@ -94,98 +39,125 @@ func (s *Service) openRound(ctx context.Context, tx *gorm.DB, c *Contract, a Act
 	}
 	if round != c.Round {
 		if err := save(tx, c, map[string]any{"round": round}); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	var out []notice
 	now := s.now()
 	for _, p := range parties {
 		if p.Role != RoleSigner || p.Order != round || p.State != PartyPending {
 			continue
 		}
-		n, err := s.notify(ctx, tx, *c, &p, now, false)
-		if err != nil {
-			return nil, err
+		if err := s.notify(ctx, tx, *c, &p, now, notify.KindInvitation); err != nil {
+			return err
 		}
-		out = append(out, n...)
 		if err := s.event(ctx, tx, *c, a, "signer.notified", "signer.notified", partyPayload(p)); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
-// complete ends the contract as signed by all and tells the CC recipients.
-func (s *Service) complete(ctx context.Context, tx *gorm.DB, c *Contract, a Actor, parties []Party) ([]notice, error) {
+// complete ends the contract as signed by all and tells everyone: the
+// CC recipients and individual signers get a link to the final PDF.
+func (s *Service) complete(ctx context.Context, tx *gorm.DB, c *Contract, a Actor, parties []Party) error {
 	if err := s.end(ctx, tx, c, a, StateCompleted, "", "contract.completed"); err != nil {
-		return nil, err
+		return err
 	}
-	var out []notice
 	now := s.now()
 	for _, p := range parties {
-		if p.Role != RoleCC {
+		if p.Role != RoleCC && p.Kind != Person {
 			continue
 		}
-		n, err := s.notify(ctx, tx, *c, &p, now, false)
-		if err != nil {
-			return nil, err
+		if err := s.notify(ctx, tx, *c, &p, now, notify.KindCompleted); err != nil {
+			return err
 		}
-		out = append(out, n...)
 	}
-	return out, nil
+	return nil
 }
 
-// notify marks p notified and prepares its message: individuals get a new
-// link (any older one is revoked); organisations' contacts are told to
-// sign through their Signet account.
-func (s *Service) notify(ctx context.Context, tx *gorm.DB, c Contract, p *Party, now time.Time, reminder bool) ([]notice, error) {
+// notify marks p notified and queues its message of kind k (an invitation,
+// reminder, deadline warning or completion notice) by SMS and, when p has
+// an address, by email. Individuals and CC recipients get a new link (any
+// older one is revoked); an organisation's contact person gets a link that
+// leads through sign-up and organisation verification to the contract.
+func (s *Service) notify(ctx context.Context, tx *gorm.DB, c Contract, p *Party, now time.Time, k notify.Kind) error {
 	changes := map[string]any{"updated_at": now}
 	if p.State == PartyPending {
 		changes["state"], changes["notified_at"] = PartyNotified, now
 	}
-	if reminder {
+	switch k {
+	case notify.KindReminder:
 		changes["last_reminded_at"], changes["reminders"] = now, p.Reminders+1
+	case notify.KindDeadlineWarning:
+		changes["deadline_warned_at"] = now
 	}
 	if err := tx.Model(&Party{}).Where("id = ?", p.ID).Updates(changes).Error; err != nil {
-		return nil, fmt.Errorf("update party: %w", err)
+		return fmt.Errorf("update party: %w", err)
 	}
 	if err := tx.Where("id = ?", p.ID).First(p).Error; err != nil {
-		return nil, err
+		return err
 	}
-	if p.Mobile == "" {
-		return nil, nil
+	if p.Mobile == "" && p.Email == "" {
+		return nil
 	}
-	var body string
-	switch {
-	case p.Kind == Person || p.Role == RoleCC:
-		token, err := s.issueLink(tx, c, *p, now)
-		if err != nil {
-			return nil, err
-		}
-		url := strings.TrimRight(s.publicURL, "/") + "/s/" + token
-		switch {
-		case p.Role == RoleCC:
-			body = fmt.Sprintf("【Signet】%s 已签署完成，查看：%s", c.Title, url)
-		case reminder:
-			body = fmt.Sprintf("【Signet】提醒：请在 %s 前签署《%s》：%s", c.Deadline.In(chinaTime).Format("2006-01-02 15:04"), c.Title, url)
-		default:
-			body = fmt.Sprintf("【Signet】请签署《%s》：%s 截止 %s", c.Title, url, c.Deadline.In(chinaTime).Format("2006-01-02 15:04"))
-		}
-	default:
-		body = fmt.Sprintf("【Signet】%s 待盖章：《%s》。请登录 Signet 在待签列表中处理。", p.OrgName, c.Title)
+	token, err := s.issueLink(tx, c, *p, now)
+	if err != nil {
+		return err
 	}
-	purpose := "notify"
-	switch {
-	case p.Role == RoleCC:
-		purpose = "completed"
-	case reminder:
-		purpose = "remind"
+	if p.Kind == Organisation && p.Role == RoleSigner && k == notify.KindInvitation {
+		k = notify.KindOrgInvitation
 	}
-	return []notice{{To: p.Mobile, Body: body, ContractID: c.ID, PartyID: p.ID, Purpose: purpose}}, nil
+	params, err := s.params(tx, c)
+	if err != nil {
+		return err
+	}
+	params.URL = strings.TrimRight(s.publicURL, "/") + "/s/" + token
+	params.Org = p.OrgName
+	return s.message(ctx, tx, c, *p, k, params)
 }
 
-// chinaTime is the zone messages are written in.
-var chinaTime = time.FixedZone("CST", 8*3600)
+// message queues kind k to party p by SMS and, when p has an address, by
+// email, inside tx.
+func (s *Service) message(ctx context.Context, tx *gorm.DB, c Contract, p Party, k notify.Kind, params notify.Params) error {
+	if s.msgs == nil {
+		return nil
+	}
+	out := messages.Outgoing{Kind: k, To: p.Mobile, ToName: p.Name, Lang: notify.ParseLang(p.Lang), Params: params, ContractID: c.ID, PartyID: p.ID}
+	if p.Mobile != "" {
+		if _, err := s.msgs.Enqueue(ctx, tx, out); err != nil {
+			return fmt.Errorf("queue %s to party %s: %w", k, p.ID, err)
+		}
+	}
+	if p.Email != "" {
+		out.Channel, out.To = notify.ChannelEmail, p.Email
+		if _, err := s.msgs.Enqueue(ctx, tx, out); err != nil {
+			return fmt.Errorf("queue %s email to party %s: %w", k, p.ID, err)
+		}
+	}
+	return nil
+}
+
+// params are the words every message about c shares: its title, its
+// deadline and who sent it.
+func (s *Service) params(tx *gorm.DB, c Contract) (notify.Params, error) {
+	var t tenants.Tenant
+	if err := tx.Select("name").Where("id = ?", c.TenantID).First(&t).Error; err != nil {
+		return notify.Params{}, fmt.Errorf("find sender of contract %s: %w", c.ID, err)
+	}
+	p := notify.Params{Title: c.Title, Sender: t.Name, Reason: c.Reason}
+	if c.Deadline != nil {
+		p.Deadline = *c.Deadline
+	}
+	return p, nil
+}
+
+// kick wakes the message dispatcher after a transaction that queued
+// messages has committed.
+func (s *Service) kick() {
+	if s.msgs != nil {
+		s.msgs.Kick()
+	}
+}
 
 // issueLink makes a new signing link for p, revoking any older one. The
 // token is 256 random bits; only its SHA-256 is stored.

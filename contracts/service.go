@@ -10,7 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"signet/evidence"
-	"signet/notify"
+	"signet/notify/messages"
 	"signet/notify/webhooks"
 	"signet/seals/render"
 	"signet/tenants"
@@ -22,9 +22,11 @@ type Webhooks interface {
 	Enqueue(ctx context.Context, tx *gorm.DB, ev webhooks.Event) error
 }
 
-// SMS sends text messages; notify.Console and the Twilio sender satisfy it.
-type SMS interface {
-	SendSMS(ctx context.Context, msg notify.SMS) error
+// Messages queues SMS and emails inside the caller's transaction and wakes
+// the dispatcher once it has committed; *messages.Service satisfies it.
+type Messages interface {
+	Enqueue(ctx context.Context, tx *gorm.DB, m messages.Outgoing) (string, error)
+	Kick()
 }
 
 // Converter turns an office document into PDF; internal/convert.ToPDF is
@@ -44,7 +46,7 @@ type Deps struct {
 	DB       *gorm.DB
 	Vault    evidence.Vault
 	Webhooks Webhooks
-	SMS      SMS
+	Messages Messages
 	Orgs     Organisations
 	Convert  Converter
 	// Locker takes a named lock across processes (MySQL GET_LOCK);
@@ -73,7 +75,7 @@ type Service struct {
 	db        *gorm.DB
 	vault     evidence.Vault
 	hooks     Webhooks
-	sms       SMS
+	msgs      Messages
 	orgs      Organisations
 	convert   Converter
 	locker    func(ctx context.Context, name string, fn func() error) error
@@ -89,7 +91,7 @@ type Service struct {
 
 // NewService returns a Service over d.
 func NewService(d Deps) *Service {
-	s := &Service{db: d.DB, vault: d.Vault, hooks: d.Webhooks, sms: d.SMS, orgs: d.Orgs, convert: d.Convert,
+	s := &Service{db: d.DB, vault: d.Vault, hooks: d.Webhooks, msgs: d.Messages, orgs: d.Orgs, convert: d.Convert,
 		locker: d.Locker, publicURL: d.PublicURL, renderer: d.Renderer, anchors: d.Anchors, algorithmOf: d.Algorithm, log: d.Log, clock: d.Now}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -153,23 +155,6 @@ func notFound(err error, what string) error {
 		return fmt.Errorf("find %s: %w", what, ErrNotFound)
 	}
 	return fmt.Errorf("find %s: %w", what, err)
-}
-
-// errNoSender means no SMS sender is configured.
-var errNoSender = errors.New("no SMS sender")
-
-// sendSMS sends a message after the transaction that decided it committed.
-// A failure is logged and put in the receipt, not returned: the state
-// change stands and the reminder job or a nudge sends again.
-func (s *Service) sendSMS(ctx context.Context, to, body string) error {
-	if s.sms == nil {
-		return errNoSender
-	}
-	if err := s.sms.SendSMS(ctx, notify.SMS{To: to, Body: body}); err != nil {
-		s.log.WarnContext(ctx, "contract sms failed", "err", err)
-		return err
-	}
-	return nil
 }
 
 // crashAt is set only by tests that kill the process between writing an

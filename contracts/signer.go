@@ -55,6 +55,11 @@ func (s *Service) OpenLink(ctx context.Context, token string, who Caller) (Acces
 	if who.Mobile == "" || who.Mobile != acc.Party.Mobile {
 		return Access{}, fmt.Errorf("open link: %w", ErrNotSigner)
 	}
+	// An organisation's contact person is told through a link, but the
+	// organisation signs from its members' inbox, never through the link.
+	if acc.Party.Kind == Organisation && acc.Party.Role == RoleSigner {
+		return Access{}, fmt.Errorf("open link: an organisation signs from its inbox: %w", ErrNotSigner)
+	}
 	if acc.Party.PersonID != "" && acc.Party.PersonID != who.Actor.Principal.PersonID {
 		return Access{}, fmt.Errorf("open link: %w", ErrNotSigner)
 	}
@@ -107,8 +112,12 @@ type LinkInfo struct {
 	Deadline      *time.Time
 	PartyKind     PartyKind
 	PartyName     string
-	OrgName       string
-	PartyState    PartyState
+	// PartyID is the party the link is for; an organisation's members
+	// find it in their inbox under this ID.
+	PartyID    string
+	OrgName    string
+	OrgUSCC    string
+	PartyState PartyState
 	// Mobile is the number to sign in with (E.164); callers mask it.
 	Mobile string
 }
@@ -126,7 +135,7 @@ func (s *Service) LinkInfo(ctx context.Context, token string) (LinkInfo, error) 
 	}
 	c, p := acc.Contract, acc.Party
 	info := LinkInfo{TenantID: c.TenantID, ContractTitle: c.Title, ContractState: c.State, Deadline: c.Deadline,
-		PartyKind: p.Kind, PartyName: p.Name, OrgName: p.OrgName, PartyState: p.State, Mobile: p.Mobile}
+		PartyKind: p.Kind, PartyName: p.Name, PartyID: p.ID, OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, PartyState: p.State, Mobile: p.Mobile}
 	switch {
 	case c.State == StateCompleted:
 		info.State = LinkCompleted
@@ -450,7 +459,6 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 			return err
 		}
 		crash("sign: revisions stored, no rows")
-		var notices []notice
 		err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 			c, err := lockContract(tx, job.Contract.ID)
 			if err != nil {
@@ -495,7 +503,7 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 			if err := s.event(ctx, tx, c, a, "signer.signed", "signer.signed", payload); err != nil {
 				return err
 			}
-			if notices, err = s.openRound(ctx, tx, &c, a); err != nil {
+			if err := s.openRound(ctx, tx, &c, a); err != nil {
 				return err
 			}
 			completed = c.State == StateCompleted
@@ -504,7 +512,7 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 		if err != nil {
 			return err
 		}
-		s.deliver(ctx, notices)
+		s.kick()
 		return nil
 	})
 	if err == nil && completed && s.anchors != nil {

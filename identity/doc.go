@@ -33,6 +33,11 @@
 //     number. Certificates are issued before the approval is recorded and
 //     revoked again if recording fails, so no unapproved party keeps a
 //     usable one; revocation and expiry revoke them before the state changes.
+//   - Each approval and rejection is told to the applicant (a person's
+//     verification: the person; an organisation's: its 经办人) by SMS and
+//     email through the message outbox, queued in the transaction that
+//     records the decision ([Deps].Messages). A person's notice is a
+//     platform message; an organisation's is its tenant's.
 //
 // Invariants of the identifiers:
 //   - A value of [ResidentID] or [USCC] exists only if it passed every check

@@ -15,6 +15,7 @@ import (
 	"signet/evidence"
 	"signet/internal/ids"
 	"signet/internal/valid"
+	"signet/notify"
 	"signet/pki"
 	"signet/tenants"
 )
@@ -364,14 +365,18 @@ func (s *Service) approveOrg(ctx context.Context, row OrgVerification, a Actor) 
 		case res.RowsAffected != 1:
 			return ErrState
 		}
-		return s.audit(ctx, tx, row.TenantID, evidence.TenantChain(row.TenantID), "identity.org.approved", a, map[string]any{
+		if err := s.audit(ctx, tx, row.TenantID, evidence.TenantChain(row.TenantID), "identity.org.approved", a, map[string]any{
 			"verification_id": row.ID, "method": row.Method, "certificates": serials, "expires_at": expires,
-		})
+		}); err != nil {
+			return err
+		}
+		return s.tellOrg(ctx, tx, row, notify.KindVerificationApproved, "")
 	})
 	if err != nil {
 		s.undoIssue(ctx, pki.Organisation, row.TenantID, serials)
 		return row, fmt.Errorf("approve organisation: %w", err)
 	}
+	s.kick()
 	return s.OrgByID(ctx, row.ID)
 }
 
@@ -399,11 +404,15 @@ func (s *Service) rejectOrg(ctx context.Context, row OrgVerification, reason str
 		if res.RowsAffected != 1 {
 			return ErrState
 		}
-		return s.audit(ctx, tx, row.TenantID, evidence.TenantChain(row.TenantID), "identity.org.rejected", a, map[string]any{"verification_id": row.ID, "reason": reason})
+		if err := s.audit(ctx, tx, row.TenantID, evidence.TenantChain(row.TenantID), "identity.org.rejected", a, map[string]any{"verification_id": row.ID, "reason": reason}); err != nil {
+			return err
+		}
+		return s.tellOrg(ctx, tx, row, notify.KindVerificationRejected, reason)
 	})
 	if err != nil {
 		return row, fmt.Errorf("reject organisation: %w", err)
 	}
+	s.kick()
 	return s.OrgByID(ctx, row.ID)
 }
 

@@ -13,6 +13,7 @@ import (
 	"signet/internal/ids"
 	"signet/internal/otp"
 	"signet/internal/valid"
+	"signet/notify"
 	"signet/pki"
 )
 
@@ -289,14 +290,18 @@ func (s *Service) approvePerson(ctx context.Context, id string, a Actor, provide
 		case res.RowsAffected != 1:
 			return ErrState
 		}
-		return s.audit(ctx, tx, PlatformTenant, PersonChain(row.PersonID), "identity.person.approved", a, map[string]any{
+		if err := s.audit(ctx, tx, PlatformTenant, PersonChain(row.PersonID), "identity.person.approved", a, map[string]any{
 			"verification_id": id, "method": row.Method, "certificates": serials, "expires_at": expires,
-		})
+		}); err != nil {
+			return err
+		}
+		return s.tellPerson(ctx, tx, row, notify.KindVerificationApproved, "")
 	})
 	if err != nil {
 		s.undoIssue(ctx, pki.Person, row.PersonID, serials)
 		return row, fmt.Errorf("approve person: %w", err)
 	}
+	s.kick()
 	return s.PersonByID(ctx, id)
 }
 
@@ -321,11 +326,15 @@ func (s *Service) RejectPerson(ctx context.Context, id, reason string, a Actor) 
 		if res.RowsAffected != 1 {
 			return ErrState
 		}
-		return s.audit(ctx, tx, PlatformTenant, PersonChain(row.PersonID), "identity.person.rejected", a, map[string]any{"verification_id": id, "reason": reason})
+		if err := s.audit(ctx, tx, PlatformTenant, PersonChain(row.PersonID), "identity.person.rejected", a, map[string]any{"verification_id": id, "reason": reason}); err != nil {
+			return err
+		}
+		return s.tellPerson(ctx, tx, row, notify.KindVerificationRejected, reason)
 	})
 	if err != nil {
 		return row, fmt.Errorf("reject person: %w", err)
 	}
+	s.kick()
 	return s.PersonByID(ctx, id)
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -58,6 +59,12 @@ type Deps struct {
 	Payments Payments
 	// Provider is the third-party check for [MethodHTTP]; nil disables it.
 	Provider Provider
+	// Messages tells applicants that their verification was approved or
+	// rejected; nil sends no notices.
+	Messages Messages
+	// PublicURL is the base of the links in those notices, e.g.
+	// https://sign.example.com; "" leaves the link out.
+	PublicURL string
 }
 
 // Options tunes a Service.
@@ -86,6 +93,8 @@ type Service struct {
 	codes    Codes
 	payments Payments
 	provider Provider
+	msgs     Messages
+	baseURL  string
 	opt      Options
 }
 
@@ -111,7 +120,8 @@ func NewService(d Deps, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{db: d.DB, keys: d.Keys, vault: d.Vault, ca: d.CA, codes: d.Codes, payments: d.Payments, provider: d.Provider, opt: opt}
+	return &Service{db: d.DB, keys: d.Keys, vault: d.Vault, ca: d.CA, codes: d.Codes, payments: d.Payments, provider: d.Provider,
+		msgs: d.Messages, baseURL: strings.TrimRight(d.PublicURL, "/"), opt: opt}
 }
 
 func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }

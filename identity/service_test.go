@@ -21,7 +21,8 @@ import (
 	"signet/internal/kek"
 	"signet/internal/otp"
 	"signet/internal/valid"
-	"signet/notify"
+	"signet/notify/messages"
+	"signet/notify/messages/messagestest"
 	"signet/pki"
 )
 
@@ -40,8 +41,10 @@ type env struct {
 	ca    *pki.Service
 	otp   *otp.Service
 	svc   *identity.Service
-	sms   *smsBox
-	clock *testClock
+	// outbox sends codes at once and queues notices; sms records both.
+	outbox *messages.Service
+	sms    *messagestest.Recorder
+	clock  *testClock
 }
 
 type testClock struct {
@@ -51,18 +54,6 @@ type testClock struct {
 
 func (c *testClock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-type smsBox struct {
-	mu   sync.Mutex
-	msgs []notify.SMS
-}
-
-func (b *smsBox) SendSMS(_ context.Context, m notify.SMS) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.msgs = append(b.msgs, m)
-	return nil
-}
 
 var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 
@@ -85,19 +76,21 @@ func newEnv(t *testing.T, dialect string, opts ...envOpt) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, keys: keys, vault: vault, ca: ca, sms: &smsBox{}, clock: &testClock{t: time.Now().UTC()}}
+	e := &env{t: t, db: db, keys: keys, vault: vault, ca: ca, clock: &testClock{t: time.Now().UTC()}}
 	otpKey, err := identity.LoadKey(ctx, db.DB, keys, "otp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.otp, err = otp.New(db.DB, e.sms, otp.Options{Key: otpKey}); err != nil {
+	e.outbox, e.sms = messagestest.New(t, db.DB, keys)
+	if e.otp, err = otp.New(db.DB, e.outbox, otp.Options{Key: otpKey}); err != nil {
 		t.Fatal(err)
 	}
 	indexKey, err := identity.LoadKey(ctx, db.DB, keys, "blind-index")
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := identity.Deps{DB: db.DB, Keys: keys, Vault: vault, CA: ca, Codes: e.otp, Payments: identity.NewManualPayments(keys)}
+	deps := identity.Deps{DB: db.DB, Keys: keys, Vault: vault, CA: ca, Codes: e.otp, Payments: identity.NewManualPayments(keys),
+		Messages: e.outbox, PublicURL: publicURL}
 	opt := identity.Options{IndexKey: indexKey, Now: e.clock.now}
 	for _, o := range opts {
 		o(&deps, &opt)
@@ -127,9 +120,7 @@ func (e *env) code(personID, mobile string) string {
 	if _, err := e.otp.Issue(ctx, otp.Request{Mobile: mobile, Intent: identity.MobileIntent(personID, mobile)}); err != nil {
 		e.t.Fatal(err)
 	}
-	e.sms.mu.Lock()
-	defer e.sms.mu.Unlock()
-	return sixDigits.FindString(e.sms.msgs[len(e.sms.msgs)-1].Body)
+	return sixDigits.FindString(e.sms.Last(e.t))
 }
 
 func (e *env) save(personID, name, id, method string) identity.PersonVerification {

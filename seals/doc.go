@@ -21,6 +21,10 @@
 //   - Every transition is an event on the tenant chain
 //     ([evidence.TenantChain]) with actor, IP and user agent; every attempt
 //     to use a seal, granted or refused, is a row of the use log.
+//   - A use that needs approval files one request, and the people who may
+//     decide it (the custodian, else the owners and admins) are asked by SMS
+//     and email in the same transaction; retries while it is pending ask
+//     nobody again.
 //   - Five wrong PINs in a row lock that holder out of that seal until a
 //     tenant manager unlocks them.
 //   - The seal image is stored only encrypted (kek, label "seal-image:<id>")

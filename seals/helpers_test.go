@@ -13,6 +13,8 @@ import (
 	"signet/internal/ids"
 	"signet/internal/kek"
 	"signet/internal/valid"
+	"signet/notify/messages"
+	"signet/notify/messages/messagestest"
 	"signet/pki"
 	"signet/seals"
 	"signet/seals/render/rendertest"
@@ -27,6 +29,8 @@ type env struct {
 	db       *gorm.DB
 	svc      *seals.Service
 	ca       *pki.Service
+	outbox   *messages.Service
+	sms      *messagestest.Recorder
 	now      time.Time
 	verified bool
 	tenant   string
@@ -70,8 +74,9 @@ func newEnv(tb testing.TB, dialect string) *env {
 	}
 	r := rendertest.Renderer(tb)
 	e := &env{ca: ca, now: time.Now().UTC(), verified: true, tenant: ids.New()}
+	e.outbox, e.sms = messagestest.New(tb, db.DB, keys)
 	e.svc = seals.NewService(seals.Deps{
-		DB: db.DB, Vault: vault, Keys: keys, CA: ca, Renderer: r,
+		DB: db.DB, Vault: vault, Keys: keys, CA: ca, Renderer: r, Messages: e.outbox, PublicURL: "https://sign.example.com",
 		Orgs: orgFunc(func(ctx context.Context) (bool, error) { return e.verified, nil }),
 		PIN:  tenants.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1},
 		Now:  func() time.Time { return e.now },

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -47,6 +48,11 @@ type Deps struct {
 	Renderer *render.Renderer
 	// PIN hashes seal PINs; zero uses tenants' defaults.
 	PIN tenants.PasswordParams
+	// Messages asks custodians to approve uses; nil sends no requests.
+	Messages Messages
+	// PublicURL is the base of the links in those requests, e.g.
+	// https://sign.example.com; "" leaves the link out.
+	PublicURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -60,6 +66,8 @@ type Service struct {
 	orgs     OrgVerifier
 	renderer *render.Renderer
 	pin      tenants.PasswordParams
+	msgs     Messages
+	baseURL  string
 	now      func() time.Time
 }
 
@@ -69,7 +77,8 @@ func NewService(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: d.DB, vault: d.Vault, keys: d.Keys, ca: d.CA, orgs: d.Orgs, renderer: d.Renderer, pin: d.PIN, now: now}
+	return &Service{db: d.DB, vault: d.Vault, keys: d.Keys, ca: d.CA, orgs: d.Orgs, renderer: d.Renderer, pin: d.PIN,
+		msgs: d.Messages, baseURL: strings.TrimRight(d.PublicURL, "/"), now: now}
 }
 
 // Actor is who acts and from where, for the audit trail and the use log.

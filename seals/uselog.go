@@ -97,7 +97,7 @@ func (s *Service) decide(ctx context.Context, seal Seal, req UseRequest) (Grant,
 		}
 	}
 	if z.RequireApproval {
-		if err := s.consumeApproval(ctx, seal.ID, p.PersonID, req); err != nil {
+		if err := s.consumeApproval(ctx, seal, p.PersonID, req); err != nil {
 			return Grant{}, err
 		}
 	}
@@ -194,10 +194,12 @@ type UseApproval struct {
 func (UseApproval) TableName() string { return "seal_use_approvals" }
 
 // consumeApproval spends an approved request for this person and document,
-// or files a pending one (once) and refuses with [ErrApprovalPending].
-func (s *Service) consumeApproval(ctx context.Context, sealID, personID string, req UseRequest) error {
+// or files a pending one (once, and asks the custodian in the same
+// transaction) and refuses with [ErrApprovalPending].
+func (s *Service) consumeApproval(ctx context.Context, seal Seal, personID string, req UseRequest) error {
+	sealID := seal.ID
 	digest := clip(req.DocumentDigest, 128)
-	consumed := false
+	consumed, asked := false, false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var open []UseApproval
 		if err := tx.Where("seal_id = ? AND person_id = ? AND document_digest = ? AND state IN ?", sealID, personID, digest, []string{"approved", "pending"}).
@@ -224,10 +226,14 @@ func (s *Service) consumeApproval(ctx context.Context, sealID, personID string, 
 		if err := tx.Create(&ap).Error; err != nil {
 			return fmt.Errorf("request approval: %w", err)
 		}
-		return nil
+		asked = true
+		return s.askCustodian(ctx, tx, seal, ap, req.Purpose)
 	})
 	if err != nil {
 		return err
+	}
+	if asked {
+		s.kick()
 	}
 	if !consumed {
 		return &RefusedError{Reason: "approval_pending", Err: ErrApprovalPending}

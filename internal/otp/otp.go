@@ -24,17 +24,22 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"signet/internal/ids"
 	"signet/notify"
+	"signet/notify/messages"
 )
 
-// Sender delivers a text message. notify.Console satisfies it.
-type Sender interface {
-	SendSMS(ctx context.Context, msg notify.SMS) error
+// Outbox writes the SMS carrying a code inside the transaction that
+// stores the code, and sends it at once after the commit, because a person
+// is waiting for it; *messages.Service satisfies it.
+type Outbox interface {
+	Enqueue(ctx context.Context, tx *gorm.DB, m messages.Outgoing) (string, error)
+	Send(ctx context.Context, id string) error
 }
 
 // Errors returned by [Service.Issue] and [Service.Verify]; they are wrapped,
@@ -78,8 +83,10 @@ type Options struct {
 	TTL time.Duration
 	// PerIPPerDay caps codes per client address in 24 hours; default 50.
 	PerIPPerDay int
-	// Message renders the SMS text; default "Your Signet code is NNNNNN ...".
-	Message func(purpose, code string, ttl time.Duration) string
+	// Kind says which message carries a code of a purpose; default
+	// notify.KindCode for signing ("sign.…") and notify.KindLoginCode
+	// otherwise.
+	Kind func(purpose string) notify.Kind
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -87,7 +94,7 @@ type Options struct {
 // Service issues and verifies codes. It is safe for concurrent use.
 type Service struct {
 	db     *gorm.DB
-	sender Sender
+	outbox Outbox
 	opt    Options
 }
 
@@ -108,8 +115,8 @@ type code struct {
 
 func (code) TableName() string { return "otp_codes" }
 
-// New returns a Service storing codes in db and sending them with s.
-func New(db *gorm.DB, s Sender, opt Options) (*Service, error) {
+// New returns a Service storing codes in db and sending them through o.
+func New(db *gorm.DB, o Outbox, opt Options) (*Service, error) {
 	if len(opt.Key) < 32 {
 		return nil, errors.New("otp: key must be at least 32 bytes")
 	}
@@ -120,15 +127,18 @@ func New(db *gorm.DB, s Sender, opt Options) (*Service, error) {
 	if opt.PerIPPerDay <= 0 {
 		opt.PerIPPerDay = 50
 	}
-	if opt.Message == nil {
-		opt.Message = func(purpose, c string, ttl time.Duration) string {
-			return fmt.Sprintf("Your Signet verification code is %s (valid %d minutes). Never share it.", c, int(ttl.Minutes()))
+	if opt.Kind == nil {
+		opt.Kind = func(purpose string) notify.Kind {
+			if strings.HasPrefix(purpose, "sign.") {
+				return notify.KindCode
+			}
+			return notify.KindLoginCode
 		}
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{db: db, sender: s, opt: opt}, nil
+	return &Service{db: db, outbox: o, opt: opt}, nil
 }
 
 // Intent is what a code approves: a purpose ("identity.mobile",
@@ -144,6 +154,9 @@ type Request struct {
 	Mobile string // E.164
 	Intent Intent
 	IP     string
+	// Params are the message's other words (the tenant's signature, the
+	// contract's title); the code and its validity are filled in.
+	Params notify.Params
 }
 
 // Ticket describes the code that was sent, or the one still live.
@@ -205,18 +218,27 @@ func (s *Service) Issue(ctx context.Context, r Request) (Ticket, error) {
 		ID: ids.New(), Subject: subject, Purpose: r.Intent.Purpose, IntentDigest: r.Intent.Digest,
 		CodeHash: s.hash(r.Intent, digits), IP: clip(r.IP, 45), ExpiresAt: now.Add(s.opt.TTL), CreatedAt: now,
 	}
+	params := r.Params
+	params.Code, params.TTL = digits, s.opt.TTL
+	var msgID string
 	err = db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&code{}).Where("subject = ? AND purpose = ? AND used_at IS NULL AND voided_at IS NULL", subject, r.Intent.Purpose).
 			Update("voided_at", now).Error; err != nil {
 			return err
 		}
-		return tx.Create(&c).Error
+		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		msgID, err = s.outbox.Enqueue(ctx, tx, messages.Outgoing{Kind: s.opt.Kind(r.Intent.Purpose), To: r.Mobile, Params: params, ExpiresAt: c.ExpiresAt})
+		return err
 	})
 	if err != nil {
 		return Ticket{}, fmt.Errorf("otp: issue: %w", err)
 	}
-	if err := s.sender.SendSMS(ctx, notify.SMS{To: r.Mobile, Body: s.opt.Message(r.Intent.Purpose, digits, s.opt.TTL)}); err != nil {
-		// An unsent code must not count against the quotas.
+	if err := s.outbox.Send(ctx, msgID); err != nil && errors.Is(err, messages.ErrRefused) {
+		// A code the provider refused for good must not count against the
+		// quotas. One that failed for now stays: the outbox retries it
+		// while it is valid.
 		_ = s.db.WithContext(context.WithoutCancel(ctx)).Delete(&code{}, "id = ?", c.ID).Error
 		return Ticket{}, fmt.Errorf("otp: send: %w", err)
 	}

@@ -10,27 +10,47 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"signet/internal/dbtest"
 	"signet/internal/otp"
 	"signet/notify"
+	"signet/notify/messages"
 )
 
-var _ otp.Sender = (*notify.Console)(nil)
+var _ otp.Outbox = (*messages.Service)(nil)
 
-// inbox is a Sender built from a function field that keeps every message.
+// inbox is an outbox that keeps every message it sent; fail makes Send
+// fail with it.
 type inbox struct {
-	mu   sync.Mutex
-	msgs []notify.SMS
-	fail error
+	mu      sync.Mutex
+	pending map[string]notify.SMS
+	msgs    []notify.SMS
+	fail    error
 }
 
-func (b *inbox) SendSMS(_ context.Context, m notify.SMS) error {
+func (b *inbox) Enqueue(_ context.Context, _ *gorm.DB, m messages.Outgoing) (string, error) {
+	r, err := notify.Render(m.Kind, notify.ChannelSMS, notify.LangZH, m.Params)
+	if err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending == nil {
+		b.pending = map[string]notify.SMS{}
+	}
+	id := fmt.Sprint(len(b.pending) + 1)
+	b.pending[id] = notify.SMS{ID: id, To: m.To, Body: r.Text}
+	return id, nil
+}
+
+func (b *inbox) Send(_ context.Context, id string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.fail != nil {
 		return b.fail
 	}
-	b.msgs = append(b.msgs, m)
+	b.msgs = append(b.msgs, b.pending[id])
 	return nil
 }
 
@@ -230,9 +250,9 @@ func TestOTP(t *testing.T) {
 			}
 		})
 	})
-	t.Run("SendFailureCostsNothing", func(t *testing.T) {
+	t.Run("RefusedSendCostsNothing", func(t *testing.T) {
 		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
-			box.fail = errors.New("network down")
+			box.fail = fmt.Errorf("send: %w: 21211 invalid number", messages.ErrRefused)
 			for i := 0; i < otp.PerNumberPerDay+1; i++ {
 				if _, err := svc.Issue(ctx, req(mobile, "X")); err == nil || errors.Is(err, otp.ErrNumberLimit) {
 					t.Fatalf("failed send %d: %v", i, err)
@@ -241,6 +261,17 @@ func TestOTP(t *testing.T) {
 			box.fail = nil
 			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
 				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("TemporaryFailureKeepsTheCode", func(t *testing.T) {
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			// The outbox retries a send that failed for now, so the code
+			// stays valid and the person is told it is on its way.
+			box.fail = errors.New("provider answered 503")
+			tk, err := svc.Issue(ctx, req(mobile, "X"))
+			if err != nil || !tk.Sent {
+				t.Fatalf("Issue = %+v, %v", tk, err)
 			}
 		})
 	})
