@@ -28,6 +28,7 @@ import (
 	"signet/internal/migrate"
 	"signet/internal/otp"
 	"signet/notify"
+	"signet/notify/messages"
 	"signet/notify/webhooks"
 	"signet/pki"
 	"signet/seals"
@@ -44,10 +45,14 @@ type App struct {
 	Vault   evidence.Vault
 	Keyring *kek.Keyring
 	// SMS is the configured SMS sender; DevSMS is the same sender when it
-	// is the console one, whose latest messages /dev/sms shows.
-	SMS    smsSender
+	// is the console one, whose latest messages /dev/sms shows; Twilio is
+	// it when it is Twilio, which also checks status callbacks.
+	SMS    notify.SMSSender
 	DevSMS *notify.Console
-	PKI    *pki.Service
+	Twilio *notify.Twilio
+	// Messages is the outbox every SMS and email leaves through.
+	Messages *messages.Service
+	PKI      *pki.Service
 	// TSA is the platform's own time-stamping authority, served at /tsa;
 	// Timestamps is what signing and evidence ask for tokens (the built-in
 	// TSA or the configured external ones).
@@ -137,9 +142,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
-	// Notify.
-	a.DevSMS = notify.NewConsole(log)
-	a.SMS = a.DevSMS
+	// Notify: SMS through the console (embedded default) or Twilio, email
+	// through SMTP when configured, all from the outbox (notify/messages)
+	// that the send-messages job dispatches.
+	if err := a.openNotify(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
 
 	// Domains.
 	a.Tenants = tenants.NewService(db.DB, tenants.Options{
@@ -175,7 +184,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// converted by LibreOffice when installed; transitions are events and
 	// webhooks; signings of one contract take turns under a database lock.
 	a.Contracts = contracts.NewService(contracts.Deps{
-		DB: db.DB, Vault: a.Vault, Webhooks: a.Webhooks, SMS: smsRelay{a}, Orgs: orgApproval{a.Identity},
+		DB: db.DB, Vault: a.Vault, Webhooks: a.Webhooks, Messages: a.Messages, Orgs: orgApproval{a.Identity},
 		Convert: convertDocument, Locker: db.Lock, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer, Anchors: a.Timestamps, Algorithm: a.signatureAlgorithm,
 	})
 	a.Signing = signing.NewService(signing.Deps{
@@ -194,14 +203,15 @@ func (a *App) openIdentity(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if a.OTP, err = otp.New(a.DB.DB, smsRelay{a}, otp.Options{Key: otpKey, TTL: cfg.OTPTTL, PerIPPerDay: cfg.OTPPerIPPerDay}); err != nil {
+	if a.OTP, err = otp.New(a.DB.DB, a.Messages, otp.Options{Key: otpKey, TTL: cfg.OTPTTL, PerIPPerDay: cfg.OTPPerIPPerDay}); err != nil {
 		return err
 	}
 	indexKey, err := identity.LoadKey(ctx, a.DB.DB, a.Keyring, "blind-index")
 	if err != nil {
 		return err
 	}
-	deps := identity.Deps{DB: a.DB.DB, Keys: a.Keyring, Vault: a.Vault, CA: a.PKI, Codes: a.OTP, Payments: identity.NewManualPayments(a.Keyring)}
+	deps := identity.Deps{DB: a.DB.DB, Keys: a.Keyring, Vault: a.Vault, CA: a.PKI, Codes: a.OTP, Payments: identity.NewManualPayments(a.Keyring),
+		Messages: a.Messages, PublicURL: cfg.PublicURL}
 	if cfg.IdentityHTTPURL != "" {
 		p, err := identity.NewHTTPProvider(identity.HTTPConfig{
 			URL: cfg.IdentityHTTPURL, Secret: cfg.IdentityHTTPSecret, Factors: cfg.IdentityHTTPFactors,
@@ -226,6 +236,7 @@ func (a *App) openSeals(cfg Config) {
 	a.Renderer = r
 	a.Seals = seals.NewService(seals.Deps{
 		DB: a.DB.DB, Vault: a.Vault, Keys: a.Keyring, CA: a.PKI, Orgs: orgApproval{a.Identity}, Renderer: r,
+		Messages: a.Messages, PublicURL: cfg.PublicURL,
 		PIN: tenants.PasswordParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 2},
 	})
 }
@@ -236,15 +247,68 @@ func (a *App) signatureAlgorithm(ctx context.Context) (string, error) {
 	return t.SignatureAlgorithm, err
 }
 
-// smsSender sends text messages: notify.Console (and Twilio later).
-type smsSender interface {
-	SendSMS(ctx context.Context, m notify.SMS) error
+// openNotify chooses the senders and opens the outbox.
+func (a *App) openNotify(ctx context.Context, cfg Config) error {
+	var provider string
+	switch cfg.SMSSender {
+	case "twilio":
+		t, err := notify.NewTwilio(notify.TwilioConfig{
+			AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken, APIKey: cfg.TwilioAPIKey, APISecret: cfg.TwilioAPISecret,
+			From: cfg.TwilioFrom, MessagingServiceSID: cfg.TwilioMessagingServiceSID, BaseURL: cfg.TwilioBaseURL,
+		})
+		if err != nil {
+			return fmt.Errorf("twilio: %w", err)
+		}
+		a.Twilio, a.SMS, provider = t, t, "twilio"
+	default:
+		a.DevSMS = notify.NewConsole(a.Log)
+		a.SMS, provider = a.DevSMS, "console"
+	}
+	var email notify.EmailSender
+	if cfg.SMTPURL != "" {
+		m, err := notify.NewMailer(notify.MailerConfig{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
+		if err != nil {
+			return fmt.Errorf("smtp: %w", err)
+		}
+		email = m
+	}
+	key, err := identity.LoadKey(ctx, a.DB.DB, a.Keyring, "message-recipients")
+	if err != nil {
+		return err
+	}
+	defer clear(key)
+	callback := ""
+	if a.Twilio != nil {
+		callback = cfg.PublicURL + twilioStatusPath
+	}
+	a.Messages, err = messages.NewService(messages.Deps{
+		DB: a.DB.DB, Keys: a.Keyring, Vault: a.Vault, SMS: smsRelay{a}, Email: email, Provider: provider,
+		DigestKey: key, StatusCallback: callback, Profiles: tenantProfiles{a}, Log: a.Log,
+	}, messages.Options{Signature: cfg.SMSSignature})
+	return err
 }
 
-// smsRelay sends through a.SMS, the one place the SMS sender is chosen.
+// smsRelay sends through a.SMS, the one place the SMS sender is chosen
+// (tests swap it), and asks it about lost sends when it can answer.
 type smsRelay struct{ a *App }
 
-func (r smsRelay) SendSMS(ctx context.Context, m notify.SMS) error { return r.a.SMS.SendSMS(ctx, m) }
+func (r smsRelay) SendSMS(ctx context.Context, m notify.SMS) (notify.Receipt, error) {
+	return r.a.SMS.SendSMS(ctx, m)
+}
+
+func (r smsRelay) Find(ctx context.Context, to string, since time.Time, body string) (notify.Receipt, bool, error) {
+	if f, ok := r.a.SMS.(messages.Finder); ok {
+		return f.Find(ctx, to, since, body)
+	}
+	return notify.Receipt{}, false, nil
+}
+
+// tenantProfiles reads tenants' messaging settings for the outbox.
+type tenantProfiles struct{ a *App }
+
+func (p tenantProfiles) Messaging(ctx context.Context) (string, string, error) {
+	return p.a.Tenants.Messaging(ctx)
+}
 
 // OpenDatabase opens the configured database, registers tenant scoping and
 // applies pending migrations. `signet migrate` calls it too.

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"signet/notify"
+	"signet/tenants"
 )
 
 // Config is everything Signet reads at start-up. Each field comes from an
@@ -35,7 +38,21 @@ type Config struct {
 	MasterKey     string
 	MasterKeyFile string
 
-	SMSSender string // "console"
+	SMSSender string // "console" or "twilio"
+	// Twilio SMS; see README "Notifications".
+	TwilioAccountSID          string
+	TwilioAuthToken           string
+	TwilioAPIKey              string
+	TwilioAPISecret           string
+	TwilioFrom                string
+	TwilioMessagingServiceSID string
+	TwilioBaseURL             string
+	// Email through SMTP; "" sends no email.
+	SMTPURL  string
+	SMTPFrom string
+	// SMSSignature is the 【】 signature of messages from tenants that set
+	// none, and of platform messages.
+	SMSSignature string
 
 	// Real-name verification (identity) and SMS one-time codes.
 	IdentityProvider    string // default person method: "manual" or "http"
@@ -127,13 +144,26 @@ var settings = []setting{
 		return nil
 	}},
 	{"SIGNET_TSA_ROOTS_FILE", "tsa-roots-file", "", "PEM roots the external TSAs' certificates must chain to", false, func(c *Config, v string) error { c.TSARootsFile = v; return nil }},
-	{"SIGNET_SMS_SENDER", "sms-sender", "console", "SMS sender: `console` prints messages to the log", false, func(c *Config, v string) error {
-		if v != "console" {
-			return fmt.Errorf("must be console, not %q", v)
+	{"SIGNET_SMS_SENDER", "sms-sender", "console", "SMS sender: `console` prints messages to the log, `twilio` sends them through Twilio", false, func(c *Config, v string) error {
+		if v != "console" && v != "twilio" {
+			return fmt.Errorf("must be console or twilio, not %q", v)
 		}
 		c.SMSSender = v
 		return nil
 	}},
+	{"SIGNET_SMS_SIGNATURE", "sms-signature", "Signet", "the 【】 signature of SMS from tenants that set none (2-12 characters, no brackets)", false, func(c *Config, v string) error {
+		c.SMSSignature = v
+		return tenants.CheckSMSSignature(v)
+	}},
+	{"SIGNET_TWILIO_ACCOUNT_SID", "twilio-account-sid", "", "Twilio account SID (AC…)", false, func(c *Config, v string) error { c.TwilioAccountSID = v; return nil }},
+	{"SIGNET_TWILIO_AUTH_TOKEN", "twilio-auth-token", "", "Twilio auth token: authenticates API calls unless an API key is set, and always checks status callbacks' X-Twilio-Signature", true, func(c *Config, v string) error { c.TwilioAuthToken = v; return nil }},
+	{"SIGNET_TWILIO_API_KEY", "twilio-api-key", "", "Twilio API key SID (SK…), used with its secret instead of the auth token for API calls", false, func(c *Config, v string) error { c.TwilioAPIKey = v; return nil }},
+	{"SIGNET_TWILIO_API_SECRET", "twilio-api-secret", "", "the Twilio API key's secret", true, func(c *Config, v string) error { c.TwilioAPISecret = v; return nil }},
+	{"SIGNET_TWILIO_FROM", "twilio-from", "", "Twilio sender number (E.164), if no messaging service is set", false, func(c *Config, v string) error { c.TwilioFrom = v; return nil }},
+	{"SIGNET_TWILIO_MESSAGING_SERVICE_SID", "twilio-messaging-service-sid", "", "Twilio Messaging Service SID (MG…), preferred over a From number", false, func(c *Config, v string) error { c.TwilioMessagingServiceSID = v; return nil }},
+	{"SIGNET_TWILIO_BASE_URL", "twilio-base-url", "", "Twilio API base URL (default https://api.twilio.com; tests point it at a local stand-in)", false, func(c *Config, v string) error { c.TwilioBaseURL = v; return nil }},
+	{"SIGNET_SMTP_URL", "smtp-url", "", "mail server for email: `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; empty sends no email", true, func(c *Config, v string) error { c.SMTPURL = v; return nil }},
+	{"SIGNET_SMTP_FROM", "smtp-from", "", "the From of Signet's email, e.g. `Signet <no-reply@sign.example.com>`", false, func(c *Config, v string) error { c.SMTPFrom = v; return nil }},
 	{"SIGNET_IDENTITY_PROVIDER", "identity-provider", "manual", "how people are verified by default: `manual` (an operator reviews ID images) or `http` (the third-party check below)", false, func(c *Config, v string) error {
 		if v != "manual" && v != "http" {
 			return fmt.Errorf("must be manual or http, not %q", v)
@@ -268,6 +298,12 @@ func LoadConfig(args []string, getenv func(string) string, extra ...func(*flag.F
 	if c.Vault == "minio" && (c.MinIOEndpoint == "" || c.MinIOAccessKey == "" || c.MinIOSecretKey == "") {
 		errs = append(errs, errors.New("SIGNET_VAULT=minio needs SIGNET_MINIO_ENDPOINT, SIGNET_MINIO_ACCESS_KEY and SIGNET_MINIO_SECRET_KEY"))
 	}
+	if c.SMSSender == "twilio" && (c.TwilioAccountSID == "" || c.TwilioAuthToken == "" || c.TwilioFrom == "" && c.TwilioMessagingServiceSID == "") {
+		errs = append(errs, errors.New("SIGNET_SMS_SENDER=twilio needs SIGNET_TWILIO_ACCOUNT_SID, SIGNET_TWILIO_AUTH_TOKEN and SIGNET_TWILIO_FROM or SIGNET_TWILIO_MESSAGING_SERVICE_SID"))
+	}
+	if c.SMTPURL != "" && c.SMTPFrom == "" {
+		errs = append(errs, errors.New("SIGNET_SMTP_URL needs SIGNET_SMTP_FROM"))
+	}
 	if c.IdentityProvider == "http" && (c.IdentityHTTPURL == "" || c.IdentityHTTPSecret == "") {
 		errs = append(errs, errors.New("SIGNET_IDENTITY_PROVIDER=http needs SIGNET_IDENTITY_HTTP_URL and SIGNET_IDENTITY_HTTP_SECRET"))
 	}
@@ -280,10 +316,18 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("public_url", c.PublicURL), slog.String("data_dir", c.DataDir),
 		slog.String("db", maskDSN(c.DBDSN)), slog.String("vault", c.Vault),
 		slog.String("retention_mode", c.RetentionMode), slog.Duration("retention", c.RetentionPeriod),
-		slog.String("sms_sender", c.SMSSender), slog.String("identity_provider", c.IdentityProvider),
+		slog.String("sms_sender", c.SMSSender), slog.String("sms_signature", c.SMSSignature), slog.String("identity_provider", c.IdentityProvider),
 		slog.String("identity_http_url", c.IdentityHTTPURL), slog.String("identity_http_secret", maskSecret(c.IdentityHTTPSecret)), slog.Any("cors_origins", c.CORSOrigins),
 		slog.Duration("access_token_ttl", c.AccessTokenTTL),
 		slog.String("master_key", maskSecret(c.MasterKey)), slog.String("master_key_file", c.MasterKeyFile),
+	}
+	if c.SMSSender == "twilio" {
+		attrs = append(attrs, slog.String("twilio_account_sid", c.TwilioAccountSID), slog.String("twilio_auth_token", maskSecret(c.TwilioAuthToken)),
+			slog.String("twilio_api_key", c.TwilioAPIKey), slog.String("twilio_api_secret", maskSecret(c.TwilioAPISecret)),
+			slog.String("twilio_from", c.TwilioFrom), slog.String("twilio_messaging_service_sid", c.TwilioMessagingServiceSID), slog.String("twilio_base_url", c.TwilioBaseURL))
+	}
+	if c.SMTPURL != "" {
+		attrs = append(attrs, slog.String("smtp_url", notify.MailerConfig{URL: c.SMTPURL}.String()), slog.String("smtp_from", c.SMTPFrom))
 	}
 	if c.Vault == "minio" {
 		attrs = append(attrs, slog.String("minio_endpoint", c.MinIOEndpoint), slog.String("minio_bucket", c.MinIOBucket),

@@ -86,6 +86,8 @@ type partyDTO struct {
 	Order          int        `json:"order,omitempty"`
 	Name           string     `json:"name,omitempty"`
 	Mobile         string     `json:"mobile,omitempty"` // masked
+	Email          string     `json:"email,omitempty"`  // masked
+	Lang           string     `json:"lang,omitempty"`
 	OrgName        string     `json:"org_name,omitempty"`
 	OrgUSCC        string     `json:"org_uscc,omitempty"`
 	AutoStamp      bool       `json:"auto_stamp,omitempty"`
@@ -98,11 +100,25 @@ type partyDTO struct {
 	LastRemindedAt *time.Time `json:"last_reminded_at,omitempty"`
 	Reminders      int        `json:"reminders"`
 	Fields         []fieldDTO `json:"fields,omitempty"`
+	// Messages are the latest SMS and email to the party (one per
+	// channel), so a number the provider refused shows on the contract.
+	Messages []partyMessageDTO `json:"messages,omitempty"`
+}
+
+// partyMessageDTO is the latest message to a party on one channel.
+type partyMessageDTO struct {
+	Channel   string    `json:"channel"`
+	Kind      string    `json:"kind"`
+	To        string    `json:"to"`
+	Status    string    `json:"status"`
+	ErrorCode string    `json:"error_code,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 func toParty(p contracts.Party, fields []contracts.Field) partyDTO {
 	out := partyDTO{ID: p.ID, Role: string(p.Role), Kind: string(p.Kind), Order: p.Order, Name: p.Name, Mobile: identity.MaskMobile(p.Mobile),
-		OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp, State: string(p.State), Reason: p.Reason, NotifiedAt: p.NotifiedAt,
+		Email: identity.MaskEmail(p.Email), Lang: p.Lang, OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp, State: string(p.State), Reason: p.Reason, NotifiedAt: p.NotifiedAt,
 		ViewedAt: p.ViewedAt, SignedAt: p.SignedAt, RejectedAt: p.RejectedAt, LastRemindedAt: p.LastRemindedAt, Reminders: p.Reminders}
 	for _, f := range fields {
 		if f.PartyID == p.ID {
@@ -147,11 +163,15 @@ type fieldRequest struct {
 }
 
 type partyRequest struct {
-	Role      string         `json:"role,omitempty"`
-	Kind      string         `json:"kind"`
-	Order     int            `json:"order,omitempty"`
-	Name      string         `json:"name,omitempty"`
-	Mobile    string         `json:"mobile,omitempty"`
+	Role   string `json:"role,omitempty"`
+	Kind   string `json:"kind"`
+	Order  int    `json:"order,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Mobile string `json:"mobile,omitempty"`
+	// Email, optional, also receives the invitation and the completion notice.
+	Email string `json:"email,omitempty"`
+	// Lang is the language of the party's messages: zh-CN or en; "" means the tenant's default.
+	Lang      string         `json:"lang,omitempty"`
 	OrgName   string         `json:"org_name,omitempty"`
 	OrgUSCC   string         `json:"org_uscc,omitempty"`
 	AutoStamp bool           `json:"auto_stamp,omitempty"`
@@ -174,7 +194,7 @@ func (r createContractRequest) draft() contracts.Draft {
 	d := contracts.Draft{Title: r.Title, DocumentIDs: r.DocumentIDs, DeadlineDays: r.DeadlineDays, RemindEveryHours: r.RemindEveryHours}
 	for _, p := range r.Parties {
 		ps := contracts.PartySpec{Role: contracts.Role(p.Role), Kind: contracts.PartyKind(p.Kind), Order: p.Order, Name: p.Name, Mobile: p.Mobile,
-			OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp}
+			Email: p.Email, Lang: p.Lang, OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp}
 		for _, f := range p.Fields {
 			ps.Fields = append(ps.Fields, contracts.FieldSpec{Kind: contracts.FieldKind(f.Kind), Document: f.Document, Page: f.Page, X: f.X, Y: f.Y, W: f.W, H: f.H,
 				Anchor: f.Anchor, AnchorIndex: f.AnchorIndex, OffsetX: f.OffsetX, OffsetY: f.OffsetY, DateFormat: f.DateFormat, Pages: f.Pages})
@@ -389,11 +409,34 @@ func (a *App) getContract(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.Contracts.Detail(c.UserContext(), id)
+	ctx := c.UserContext()
+	d, err := a.Contracts.Detail(ctx, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(toContractDetail(d))
+	out := toContractDetail(d)
+	msgs, _, err := a.Messages.ForContract(ctx, id)
+	if err != nil {
+		return err
+	}
+	latest := map[[2]string]int{} // party and channel → index in its party's list
+	for _, m := range msgs {      // oldest first: later ones replace earlier
+		for i := range out.Parties {
+			if out.Parties[i].ID != m.PartyID {
+				continue
+			}
+			pm := partyMessageDTO{Channel: string(m.Channel), Kind: string(m.Kind), To: m.ToMasked, Status: m.Status,
+				ErrorCode: m.ErrorCode, Error: m.Error, At: m.UpdatedAt}
+			k := [2]string{m.PartyID, pm.Channel}
+			if j, ok := latest[k]; ok {
+				out.Parties[i].Messages[j] = pm
+			} else {
+				latest[k] = len(out.Parties[i].Messages)
+				out.Parties[i].Messages = append(out.Parties[i].Messages, pm)
+			}
+		}
+	}
+	return c.JSON(out)
 }
 
 func (a *App) contractEvents(c *fiber.Ctx) error {

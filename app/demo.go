@@ -353,6 +353,10 @@ func (d *demo) contract(owner string, pages int) (id, title, link string, err er
 	if err != nil {
 		return "", "", "", err
 	}
+	// The invitation waits in the outbox for the dispatcher; send it now.
+	if _, err := d.a.Messages.Dispatch(context.Background()); err != nil {
+		return "", "", "", err
+	}
 	for _, s := range d.a.DevSMS.Recent(after) {
 		if s.To == DemoSignerMobile {
 			if l := demoLinkRE.FindStringSubmatch(s.Body); l != nil {

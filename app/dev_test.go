@@ -73,7 +73,9 @@ func TestDevSMS(t *testing.T) {
 
 type otherSender struct{}
 
-func (otherSender) SendSMS(context.Context, notify.SMS) error { return nil }
+func (otherSender) SendSMS(context.Context, notify.SMS) (notify.Receipt, error) {
+	return notify.Receipt{}, nil
+}
 
 // TestDemo makes the demo twice: the second run reuses the company and
 // sends another contract; the signer's link and the owner's inbox work.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"signet/internal/testenv"
@@ -19,6 +20,28 @@ import (
 type testApp struct {
 	*App
 	t *testing.T
+	// logs is everything the app logged at warn and above, or lower when
+	// the config's level is lower.
+	logs *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's goroutines and the
+// test reading it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 type testOpt func(*Config)
@@ -47,19 +70,19 @@ func newTestApp(t *testing.T, opts ...testOpt) *testApp {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	var logs bytes.Buffer
-	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: min(slog.LevelWarn, cfg.LogLevel)}))
 	a, err := New(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		a.Close()
-		if t.Failed() && logs.Len() > 0 {
-			t.Logf("server log:\n%s", logs.String())
+		if l := logs.String(); t.Failed() && l != "" {
+			t.Logf("server log:\n%s", l)
 		}
 	})
-	return &testApp{App: a, t: t}
+	return &testApp{App: a, t: t, logs: logs}
 }
 
 // response is a decoded HTTP answer.

@@ -50,6 +50,7 @@ func (a *App) newHTTP() *fiber.App {
 	a.sealRoutes(r)
 	a.webhookRoutes(r)
 	a.contractRoutes(r)
+	a.messageRoutes(r)
 	a.templateRoutes(r)
 	a.stampRoutes(r)
 	a.verifyCodeRoutes(r)

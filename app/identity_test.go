@@ -42,6 +42,7 @@ const (
 type smsInbox struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
+	app *App
 }
 
 func (b *smsInbox) Write(p []byte) (int, error) {
@@ -50,7 +51,8 @@ func (b *smsInbox) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
-var smsCodeRE = regexp.MustCompile(`code is (\d{6})`)
+// smsCodeRE finds a code in a console log line's body.
+var smsCodeRE = regexp.MustCompile(`"body":"[^"]*?\b(\d{6})\b`)
 
 // code returns the last code the console sender printed.
 func (b *smsInbox) code(t *testing.T) string {
@@ -66,7 +68,7 @@ func (b *smsInbox) code(t *testing.T) string {
 
 // inbox routes the app's SMS through a console sender logging to a buffer.
 func (ta *testApp) inbox() *smsInbox {
-	b := &smsInbox{}
+	b := &smsInbox{app: ta.App}
 	ta.SMS = notify.NewConsole(slog.New(slog.NewJSONHandler(b, nil)))
 	return b
 }

@@ -18,33 +18,40 @@ type job struct {
 	name  string
 	every time.Duration
 	run   func(ctx context.Context) error
+	// wake, if not nil, runs the job at once when signalled.
+	wake <-chan struct{}
 }
 
 func (a *App) jobs() []job {
 	return []job{
-		{"rotate-jwt-key", 10 * time.Minute, a.Tokens.RotateIfDue},
-		{"prune-idempotency", time.Hour, a.PruneIdempotency},
-		{"expire-verifications", time.Hour, a.Identity.ExpireDue},
-		{"expire-seals", time.Hour, a.Seals.ExpireDue},
+		{"rotate-jwt-key", 10 * time.Minute, a.Tokens.RotateIfDue, nil},
+		{"prune-idempotency", time.Hour, a.PruneIdempotency, nil},
+		{"expire-verifications", time.Hour, a.Identity.ExpireDue, nil},
+		{"expire-seals", time.Hour, a.Seals.ExpireDue, nil},
 		{"anchor-event-chains", 10 * time.Minute, func(ctx context.Context) error {
 			_, err := evidence.AnchorAll(ctx, a.DB.DB, a.Timestamps)
 			return err
-		}},
-		{"deliver-webhooks", 5 * time.Second, a.deliverWebhooks},
+		}, nil},
+		{"deliver-webhooks", 5 * time.Second, a.deliverWebhooks, nil},
+		{"send-messages", 5 * time.Second, a.sendMessages, a.Messages.Woken()},
+		{"warn-deadlines", 10 * time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
+			_, err := a.Contracts.SendDeadlineWarnings(ctx)
+			return err
+		}), nil},
 		{"expire-contracts", time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
 			_, err := a.Contracts.ExpireDue(ctx)
 			return err
-		})},
-		{"stamp-batches", 10 * time.Second, a.runStampBatches},
+		}), nil},
+		{"stamp-batches", 10 * time.Second, a.runStampBatches, nil},
 		{"remind-signers", 10 * time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
 			_, err := a.Contracts.SendReminders(ctx)
 			return err
-		})},
-		{"export-evidence", 5 * time.Second, a.runEvidenceExports},
+		}), nil},
+		{"export-evidence", 5 * time.Second, a.runEvidenceExports, nil},
 		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
 			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
 			return err
-		}},
+		}, nil},
 	}
 }
 
@@ -94,12 +101,13 @@ func (a *App) startJobs(ctx context.Context) <-chan struct{} {
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					jctx, cancel := context.WithTimeout(ctx, j.every/2)
-					if err := j.run(jctx); err != nil {
-						a.Log.Error("job failed", "job", j.name, "err", err)
-					}
-					cancel()
+				case <-j.wake: // a nil channel never fires
 				}
+				jctx, cancel := context.WithTimeout(ctx, j.every/2)
+				if err := j.run(jctx); err != nil {
+					a.Log.Error("job failed", "job", j.name, "err", err)
+				}
+				cancel()
 			}
 		}()
 	}
@@ -107,11 +115,29 @@ func (a *App) startJobs(ctx context.Context) <-chan struct{} {
 	return done
 }
 
+// sendMessages runs one round of the message outbox, on the same terms as
+// a webhook round.
+func (a *App) sendMessages(ctx context.Context) error {
+	return a.outboxRound(ctx, func(ctx context.Context) error {
+		_, err := a.Messages.Dispatch(ctx)
+		return err
+	})
+}
+
 // deliverWebhooks runs one round of the webhook outbox. A round may need a
 // receiver's full timeout, longer than the runner's budget of half the
 // period, so it keeps the runner's cancellation while the budget lasts and
 // otherwise ends on its own deadline (at most 30s, also at shutdown).
 func (a *App) deliverWebhooks(ctx context.Context) error {
+	return a.outboxRound(ctx, func(ctx context.Context) error {
+		_, err := a.Webhooks.Deliver(ctx)
+		return err
+	})
+}
+
+// outboxRound runs round with the runner's cancellation while its budget
+// lasts and otherwise its own deadline of 30s.
+func (a *App) outboxRound(ctx context.Context, round func(context.Context) error) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
@@ -120,6 +146,5 @@ func (a *App) deliverWebhooks(ctx context.Context) error {
 		}
 	})
 	defer stop()
-	_, err := a.Webhooks.Deliver(rctx)
-	return err
+	return round(rctx)
 }

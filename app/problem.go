@@ -15,6 +15,7 @@ import (
 	"signet/internal/otp"
 	"signet/internal/page"
 	"signet/internal/valid"
+	"signet/notify/messages"
 	"signet/notify/webhooks"
 	"signet/seals"
 	"signet/seals/imageproc"
@@ -98,6 +99,9 @@ var sentinels = []sentinel{
 	{seals.ErrPINLocked, http.StatusLocked, "pin_locked", "too many wrong PINs; ask an administrator to unlock you"},
 	{seals.ErrPINNotSet, http.StatusConflict, "pin_not_set", "set your PIN for this seal first"},
 	{seals.ErrApprovalPending, http.StatusConflict, "approval_pending", "this use waits for the seal custodian's approval"},
+	{messages.ErrForged, http.StatusForbidden, "callback_rejected", "the callback's signature or content does not check out"},
+	{messages.ErrReplayed, http.StatusForbidden, "callback_replayed", "this status report was already received"},
+	{messages.ErrRefused, http.StatusUnprocessableEntity, "sms_refused", "the SMS provider refused this number; check it and try again"},
 	{webhooks.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
 	{webhooks.ErrState, http.StatusConflict, "invalid_state", "the delivery is being sent; try again shortly"},
 	{webhooks.ErrUnknownEvent, http.StatusUnprocessableEntity, "unknown_event", "no such event type"},

@@ -44,9 +44,15 @@ type linkInfoDTO struct {
 	Deadline      *time.Time `json:"deadline,omitempty"`
 	// PartyKind is person or organisation; an organisation's members sign
 	// from their inbox after logging in.
-	PartyKind  string `json:"party_kind"`
-	PartyName  string `json:"party_name"`
-	OrgName    string `json:"org_name,omitempty"`
+	PartyKind string `json:"party_kind"`
+	PartyName string `json:"party_name"`
+	OrgName   string `json:"org_name,omitempty"`
+	// PartyID and OrgUSCC are given for organisation parties only: the
+	// contact person's link leads through sign-up and organisation
+	// verification (under this credit code) to the contract in the
+	// organisation's inbox, /app/inbox/{party_id}.
+	PartyID    string `json:"party_id,omitempty"`
+	OrgUSCC    string `json:"org_uscc,omitempty"`
 	PartyState string `json:"party_state"`
 	// Mobile is the number the link was sent to, masked; sign-in codes go there.
 	Mobile string `json:"mobile"`
@@ -218,9 +224,13 @@ func (a *App) linkInfo(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(linkInfoDTO{State: string(info.State), Sender: sender, ContractTitle: info.ContractTitle, ContractState: string(info.ContractState),
+	out := linkInfoDTO{State: string(info.State), Sender: sender, ContractTitle: info.ContractTitle, ContractState: string(info.ContractState),
 		Deadline: info.Deadline, PartyKind: string(info.PartyKind), PartyName: identity.MaskName(info.PartyName), OrgName: info.OrgName,
-		PartyState: string(info.PartyState), Mobile: identity.MaskMobile(info.Mobile)})
+		PartyState: string(info.PartyState), Mobile: identity.MaskMobile(info.Mobile)}
+	if info.PartyKind == contracts.Organisation {
+		out.PartyID, out.OrgUSCC = info.PartyID, info.OrgUSCC
+	}
+	return c.JSON(out)
 }
 
 // senderName is the name of the tenant that sent a contract.
