@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"gorm.io/gorm"
@@ -103,7 +102,7 @@ func (s *Service) tell(ctx context.Context, tx *gorm.DB, c contact, k notify.Kin
 			return fmt.Errorf("queue %s: %w", k, err)
 		}
 	}
-	if mailable(c.email) {
+	if messages.Mailable(c.email) {
 		out.Channel, out.To = notify.ChannelEmail, c.email
 		if _, err := s.msgs.Enqueue(ctx, tx, out); err != nil {
 			return fmt.Errorf("queue %s email: %w", k, err)
@@ -125,11 +124,4 @@ func (s *Service) kick() {
 	if s.msgs != nil {
 		s.msgs.Kick()
 	}
-}
-
-// mailable reports whether addr can receive mail: well formed, and not the
-// placeholder (…@mobile.invalid) of an account made by signing in by SMS.
-func mailable(addr string) bool {
-	a, err := mail.ParseAddress(addr)
-	return err == nil && !strings.HasSuffix(strings.ToLower(a.Address), ".invalid")
 }

@@ -3,7 +3,6 @@ package seals
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"gorm.io/gorm"
@@ -67,7 +66,7 @@ func (s *Service) askCustodian(ctx context.Context, tx *gorm.DB, seal Seal, ap U
 				return fmt.Errorf("ask custodian: %w", err)
 			}
 		}
-		if mailable(p.Email) {
+		if messages.Mailable(p.Email) {
 			out.Channel, out.To = notify.ChannelEmail, p.Email
 			if _, err := s.msgs.Enqueue(ctx, tx, out); err != nil {
 				return fmt.Errorf("ask custodian by email: %w", err)
@@ -98,11 +97,4 @@ func titleOf(purpose string) string {
 		t = string(r[:100]) + "…"
 	}
 	return t
-}
-
-// mailable reports whether addr can receive mail: well formed, and not the
-// placeholder (…@mobile.invalid) of an account made by signing in by SMS.
-func mailable(addr string) bool {
-	a, err := mail.ParseAddress(addr)
-	return err == nil && !strings.HasSuffix(strings.ToLower(a.Address), ".invalid")
 }

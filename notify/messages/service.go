@@ -173,13 +173,14 @@ const sealLabel = "notify/message/v1"
 // transaction, so it commits or rolls back with the change that caused it.
 // It returns the message's ID; nothing is sent until the transaction has
 // committed and the dispatcher runs (call [Service.Kick] after the commit).
-// An email when no mail server is configured returns "" and no error.
+// An email when no mail server is configured, or to an address that is
+// not [Mailable], returns "" and no error.
 // ctx carries the tenant, or none for platform messages (sign-in codes).
 func (s *Service) Enqueue(ctx context.Context, tx *gorm.DB, m Outgoing) (string, error) {
 	if m.Channel == "" {
 		m.Channel = notify.ChannelSMS
 	}
-	if m.Channel == notify.ChannelEmail && s.d.Email == nil {
+	if m.Channel == notify.ChannelEmail && (s.d.Email == nil || !Mailable(m.To)) {
 		return "", nil
 	}
 	to, masked, err := recipient(m.Channel, m.To)
@@ -271,6 +272,15 @@ func recipient(ch notify.Channel, to string) (addr, masked string, err error) {
 		return a.Address, maskEmail(a.Address), nil
 	}
 	return "", "", fmt.Errorf("unknown channel %q", ch)
+}
+
+// Mailable reports whether addr is an email address worth sending to: it
+// parses, and it is not a placeholder under the reserved .invalid domain
+// (accounts created by SMS sign-in have one). [Service.Enqueue] skips
+// others rather than fail the change that wanted to tell them.
+func Mailable(addr string) bool {
+	a, err := mail.ParseAddress(addr)
+	return err == nil && !strings.HasSuffix(strings.ToLower(a.Address), ".invalid")
 }
 
 // maskEmail keeps the first letter of the local part and the domain.
