@@ -56,15 +56,22 @@ func (e *TooSoonError) Unwrap() error { return ErrTooSoon }
 // is and who has not signed for the contract's reminder interval since
 // being notified or last reminded. It is a job.
 func (s *Service) SendReminders(ctx context.Context) (int, error) {
+	q := tenants.DB(ctx, s.db).Where("state = ? AND remind_every_hours > 0", StateInProgress)
+	return s.tellWaiting(ctx, q, reminderDue, notify.KindReminder, "signer.reminded", "signer.reminded")
+}
+
+// tellWaiting sends kind k to every signer of the contracts q finds whom
+// due says is owed it, and records event typ (and webhook hook). What is
+// due is found without locking anything; only those contracts are then
+// locked, and checked again, to send.
+func (s *Service) tellWaiting(ctx context.Context, q *gorm.DB, due func(Contract, Party, time.Time) bool, k notify.Kind, typ, hook string) (int, error) {
 	var open []Contract
-	if err := tenants.DB(ctx, s.db).Where("state = ? AND remind_every_hours > 0", StateInProgress).Limit(1000).Find(&open).Error; err != nil {
+	if err := q.Limit(1000).Find(&open).Error; err != nil {
 		return 0, fmt.Errorf("find open contracts: %w", err)
 	}
 	if len(open) == 0 {
 		return 0, nil
 	}
-	// Find what is due without locking anything; only those contracts are
-	// then locked, and checked again, to send.
 	byID := make(map[string]Contract, len(open))
 	ids := make([]string, len(open))
 	for i, c := range open {
@@ -76,14 +83,14 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("find waiting signers: %w", err)
 	}
 	now := s.now()
-	due := map[string]bool{}
+	owed := map[string]bool{}
 	for _, p := range waiting {
-		if reminderDue(byID[p.ContractID], p, now) {
-			due[p.ContractID] = true
+		if due(byID[p.ContractID], p, now) {
+			owed[p.ContractID] = true
 		}
 	}
 	sent := 0
-	for id := range due {
+	for id := range owed {
 		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
 			c, err := lockContract(tx, id)
 			if err != nil || c.State != StateInProgress {
@@ -95,13 +102,13 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 			}
 			now := s.now()
 			for _, p := range parties {
-				if !reminderDue(c, p, now) {
+				if !due(c, p, now) {
 					continue
 				}
-				if err := s.notify(ctx, tx, c, &p, now, notify.KindReminder); err != nil {
+				if err := s.notify(ctx, tx, c, &p, now, k); err != nil {
 					return err
 				}
-				if err := s.event(ctx, tx, c, System, "signer.reminded", "signer.reminded", partyPayload(p)); err != nil {
+				if err := s.event(ctx, tx, c, System, typ, hook, partyPayload(p)); err != nil {
 					return err
 				}
 				sent++
@@ -142,49 +149,17 @@ const DeadlineWarning = 24 * time.Hour
 // warns again). It is a job.
 func (s *Service) SendDeadlineWarnings(ctx context.Context) (int, error) {
 	now := s.now()
-	var open []Contract
-	if err := tenants.DB(ctx, s.db).Where("state = ? AND deadline > ? AND deadline <= ?", StateInProgress, now, now.Add(DeadlineWarning)).
-		Limit(1000).Find(&open).Error; err != nil {
-		return 0, fmt.Errorf("find contracts near their deadline: %w", err)
-	}
-	sent := 0
-	for _, c := range open {
-		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
-			c, err := lockContract(tx, c.ID)
-			if err != nil || c.State != StateInProgress || c.Deadline == nil {
-				return err
-			}
-			var parties []Party
-			if err := tx.Where("contract_id = ? AND role = ? AND sign_order = ? AND state IN ?", c.ID, RoleSigner, c.Round,
-				[]PartyState{PartyNotified, PartyViewed}).Find(&parties).Error; err != nil {
-				return fmt.Errorf("find signers: %w", err)
-			}
-			now := s.now()
-			for _, p := range parties {
-				if !deadlineWarningDue(c, p, now) {
-					continue
-				}
-				if err := s.notify(ctx, tx, c, &p, now, notify.KindDeadlineWarning); err != nil {
-					return err
-				}
-				if err := s.event(ctx, tx, c, System, "signer.deadline_warned", "", partyPayload(p)); err != nil {
-					return err
-				}
-				sent++
-			}
-			return nil
-		})
-		if err != nil {
-			return sent, err
-		}
-		s.kick()
-	}
-	return sent, nil
+	q := tenants.DB(ctx, s.db).Where("state = ? AND deadline > ? AND deadline <= ?", StateInProgress, now, now.Add(DeadlineWarning))
+	return s.tellWaiting(ctx, q, deadlineWarningDue, notify.KindDeadlineWarning, "signer.deadline_warned", "")
 }
 
 // deadlineWarningDue reports whether p has not been warned about c's
 // current deadline yet.
 func deadlineWarningDue(c Contract, p Party, now time.Time) bool {
+	if c.State != StateInProgress || c.Deadline == nil || p.Role != RoleSigner || p.Order != c.Round ||
+		(p.State != PartyNotified && p.State != PartyViewed) {
+		return false
+	}
 	warnFrom := c.Deadline.Add(-DeadlineWarning)
 	return now.Before(*c.Deadline) && !now.Before(warnFrom) && (p.DeadlineWarnedAt == nil || p.DeadlineWarnedAt.Before(warnFrom))
 }
