@@ -284,6 +284,9 @@ func (a *App) openNotify(ctx context.Context, cfg Config) error {
 	a.Messages, err = messages.NewService(messages.Deps{
 		DB: a.DB.DB, Keys: a.Keyring, Vault: a.Vault, SMS: smsRelay{a}, Email: email, Provider: provider,
 		DigestKey: key, StatusCallback: callback, Profiles: tenantProfiles{a}, Log: a.Log,
+		Observe: func(ch notify.Channel, k notify.Kind, outcome string) {
+			a.metrics.messages.WithLabelValues(string(ch), string(k), outcome).Inc()
+		},
 	}, messages.Options{Signature: cfg.SMSSignature})
 	return err
 }

@@ -42,6 +42,9 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// messages counts send attempts of the outbox by channel, kind and
+	// outcome; never a recipient or a word of the message.
+	messages *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -54,8 +57,11 @@ func newMetrics() *metrics {
 			Name: "signet_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "signet_messages_total", Help: "Outbox send attempts by channel (sms, email), kind and outcome (sent, retry, failed, expired).",
+		}, []string{"channel", "kind", "outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration,
+	m.reg.MustRegister(m.requests, m.duration, m.messages,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -205,6 +205,22 @@ func TestNotificationsThroughTwilioAndSMTP(t *testing.T) {
 	r = ta.call("POST", "/api/links/"+token+"/login", "", map[string]any{"code": code})
 	mustStatus(t, r, http.StatusOK)
 
+	// Metrics count attempts by channel, kind and outcome, and nothing more.
+	r = ta.call("GET", "/metrics", "", nil)
+	for _, want := range []string{`signet_messages_total{channel="sms",kind="invitation",outcome="sent"} 2`,
+		`signet_messages_total{channel="sms",kind="invitation",outcome="failed"} 1`,
+		`signet_messages_total{channel="email",kind="invitation",outcome="sent"} 1`,
+		`signet_messages_total{channel="sms",kind="login_code",outcome="sent"} 1`} {
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if strings.HasPrefix(line, "signet_messages_total{") && (strings.Contains(line, code) || strings.Contains(line, "0002")) {
+			t.Errorf("a metric holds a code or a number: %s", line)
+		}
+	}
+
 	// Nothing secret in any log line of this app, at debug level.
 	logs := ta.logs.String()
 	if !strings.Contains(logs, `"level":"DEBUG"`) && !strings.Contains(logs, `"level":"INFO"`) {

@@ -231,6 +231,13 @@ type outcome struct {
 // finish records o for m under the lease: the row, a status report and,
 // for a contract's message, a receipt on its evidence chain.
 func (s *Service) finish(ctx context.Context, m Message, token string, o outcome) error {
+	if s.d.Observe != nil {
+		outcome := string(o.state)
+		if o.state == StatePending {
+			outcome = "retry"
+		}
+		s.d.Observe(m.Channel, m.Kind, outcome)
+	}
 	now := s.now()
 	upd := map[string]any{"state": o.state, "status": o.status, "error_code": o.code, "error": o.err, "updated_at": now}
 	if !o.inFlight || o.state != StatePending {

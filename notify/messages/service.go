@@ -63,6 +63,9 @@ type Deps struct {
 	// Profiles gives tenants' signatures and languages; nil uses Options.
 	Profiles Profiles
 	Log      *slog.Logger
+	// Observe, if not nil, is told the outcome of every attempt ("sent",
+	// "retry", "failed", "expired"), for metrics.
+	Observe func(channel notify.Channel, kind notify.Kind, outcome string)
 }
 
 // Options tune a Service; zero values take the defaults.
