@@ -3,38 +3,95 @@ package pdfsig
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"strings"
+	"sync"
 )
 
 // MaxPlacementPixels bounds a placement image (a 42 mm seal at 600 dpi is
 // about 1 000 000 pixels), so a small PNG cannot expand into gigabytes.
 const MaxPlacementPixels = 16 << 20
 
-// imageXObject decodes a PNG and returns it as an RGB image XObject, with
-// its alpha channel as a soft mask when any pixel is not opaque. The
-// samples are written Flate-compressed, as PDF expects them, rather than
-// as embedded PNG, which PDF cannot hold.
+// imageXObject adds a PNG as an RGB image XObject, with its alpha channel
+// as a soft mask when any pixel is not opaque. The samples are written
+// Flate-compressed, as PDF expects them, rather than as embedded PNG, which
+// PDF cannot hold. The compressed samples come from [encodeImage], which
+// does the work once per picture: a seal stamps the same picture again and
+// again.
 func imageXObject(u *update, pngData []byte) (ref, error) {
+	img, err := encodeImage(pngData)
+	if err != nil {
+		return ref{}, err
+	}
+	d := dict{
+		"Type": name("XObject"), "Subtype": name("Image"),
+		"Width": int64(img.w), "Height": int64(img.h),
+		"ColorSpace": name("DeviceRGB"), "BitsPerComponent": int64(8),
+		"Filter": name("FlateDecode"),
+	}
+	if img.alpha != nil {
+		d["SMask"] = u.add(&stream{raw: img.alpha, dict: dict{
+			"Type": name("XObject"), "Subtype": name("Image"),
+			"Width": int64(img.w), "Height": int64(img.h),
+			"ColorSpace": name("DeviceGray"), "BitsPerComponent": int64(8),
+			"Filter": name("FlateDecode"),
+		}})
+	}
+	return u.add(&stream{dict: d, raw: img.rgb}), nil
+}
+
+// encodedImage is a placement picture as PDF wants it: its size and its
+// Flate-compressed RGB samples and alpha (nil when fully opaque). Its
+// slices are shared and never written to.
+type encodedImage struct {
+	w, h       int
+	rgb, alpha []byte
+}
+
+func (e *encodedImage) size() int { return len(e.rgb) + len(e.alpha) }
+
+// imageCache keeps the encoded pictures of recent placements, keyed by the
+// PNG's SHA-256, up to imageCacheBytes of compressed samples; the oldest
+// go first.
+var imageCache = struct {
+	sync.Mutex
+	m     map[[32]byte]*encodedImage
+	order [][32]byte
+	bytes int
+}{m: map[[32]byte]*encodedImage{}}
+
+const imageCacheBytes = 64 << 20
+
+// encodeImage decodes and compresses a PNG, or returns the result of an
+// earlier call with the same bytes.
+func encodeImage(pngData []byte) (*encodedImage, error) {
+	key := sha256.Sum256(pngData)
+	imageCache.Lock()
+	hit := imageCache.m[key]
+	imageCache.Unlock()
+	if hit != nil {
+		return hit, nil
+	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(pngData))
 	if err != nil {
-		return ref{}, fmt.Errorf("decode placement png: %w", err)
+		return nil, fmt.Errorf("decode placement png: %w", err)
 	}
 	if cfg.Width*cfg.Height > MaxPlacementPixels {
-		return ref{}, fmt.Errorf("decode placement png: %d×%d pixels is more than %d", cfg.Width, cfg.Height, MaxPlacementPixels)
+		return nil, fmt.Errorf("decode placement png: %d×%d pixels is more than %d", cfg.Width, cfg.Height, MaxPlacementPixels)
 	}
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
-		return ref{}, fmt.Errorf("decode placement png: %w", err)
+		return nil, fmt.Errorf("decode placement png: %w", err)
 	}
 	bounds := img.Bounds()
 	w, h := bounds.Dx(), bounds.Dy()
 	if w == 0 || h == 0 {
-		return ref{}, fmt.Errorf("decode placement png: empty image")
+		return nil, fmt.Errorf("decode placement png: empty image")
 	}
 	rgb := make([]byte, 0, w*h*3)
 	alpha := make([]byte, 0, w*h)
@@ -47,21 +104,28 @@ func imageXObject(u *update, pngData []byte) (ref, error) {
 			opaque = opaque && c.A == 0xff
 		}
 	}
-	d := dict{
-		"Type": name("XObject"), "Subtype": name("Image"),
-		"Width": int64(w), "Height": int64(h),
-		"ColorSpace": name("DeviceRGB"), "BitsPerComponent": int64(8),
-		"Filter": name("FlateDecode"),
-	}
+	e := &encodedImage{w: w, h: h, rgb: deflate(rgb)}
 	if !opaque {
-		d["SMask"] = u.add(&stream{raw: deflate(alpha), dict: dict{
-			"Type": name("XObject"), "Subtype": name("Image"),
-			"Width": int64(w), "Height": int64(h),
-			"ColorSpace": name("DeviceGray"), "BitsPerComponent": int64(8),
-			"Filter": name("FlateDecode"),
-		}})
+		e.alpha = deflate(alpha)
 	}
-	return u.add(&stream{dict: d, raw: deflate(rgb)}), nil
+	if e.size() > imageCacheBytes/4 {
+		return e, nil // too big to keep
+	}
+	imageCache.Lock()
+	defer imageCache.Unlock()
+	if prev := imageCache.m[key]; prev != nil {
+		return prev, nil // another signing encoded it meanwhile
+	}
+	for imageCache.bytes+e.size() > imageCacheBytes && len(imageCache.order) > 0 {
+		old := imageCache.order[0]
+		imageCache.order = imageCache.order[1:]
+		imageCache.bytes -= imageCache.m[old].size()
+		delete(imageCache.m, old)
+	}
+	imageCache.m[key] = e
+	imageCache.order = append(imageCache.order, key)
+	imageCache.bytes += e.size()
+	return e, nil
 }
 
 // appearance returns a form XObject that draws the image over the whole
