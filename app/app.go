@@ -174,7 +174,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	// Seals: template rendering needs a CJK font; without one, template
 	// seals answer an error naming the font packages and uploads still work.
-	a.openSeals(cfg)
+	if err := a.openSeals(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
 
 	// Webhooks: endpoint secrets sealed by the keyring; the outbox is sent
 	// by the deliver-webhooks job.
@@ -227,7 +230,12 @@ func (a *App) openIdentity(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-func (a *App) openSeals(cfg Config) {
+func (a *App) openSeals(ctx context.Context, cfg Config) error {
+	pinKey, err := identity.LoadKey(ctx, a.DB.DB, a.Keyring, "seal-pin")
+	if err != nil {
+		return err
+	}
+	defer clear(pinKey)
 	r, err := render.New("")
 	if err != nil {
 		a.Log.Warn("seal templates unavailable", "err", err)
@@ -236,9 +244,10 @@ func (a *App) openSeals(cfg Config) {
 	a.Renderer = r
 	a.Seals = seals.NewService(seals.Deps{
 		DB: a.DB.DB, Vault: a.Vault, Keys: a.Keyring, CA: a.PKI, Orgs: orgApproval{a.Identity}, Renderer: r,
-		Messages: a.Messages, PublicURL: cfg.PublicURL,
+		Messages: a.Messages, PublicURL: cfg.PublicURL, PINKey: pinKey,
 		PIN: tenants.PasswordParams{MemoryKiB: cfg.Argon2MemoryKiB, Time: cfg.Argon2Time, Threads: 2},
 	})
+	return nil
 }
 
 // signatureAlgorithm is the tenant in ctx's chosen signature algorithm.

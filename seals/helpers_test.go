@@ -78,8 +78,8 @@ func newEnv(tb testing.TB, dialect string) *env {
 	e.svc = seals.NewService(seals.Deps{
 		DB: db.DB, Vault: vault, Keys: keys, CA: ca, Renderer: r, Messages: e.outbox, PublicURL: "https://sign.example.com",
 		Orgs: orgFunc(func(ctx context.Context) (bool, error) { return e.verified, nil }),
-		PIN:  tenants.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1},
-		Now:  func() time.Time { return e.now },
+		PIN:  tenants.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}, PINKey: []byte("0123456789abcdef0123456789abcdef"),
+		Now: func() time.Time { return e.now },
 	})
 	e.ctx = tenants.WithTenant(ctx, e.tenant)
 	e.db = db.DB

@@ -2,8 +2,13 @@ package seals
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -15,13 +20,48 @@ import (
 // MaxPINFailures wrong PINs in a row lock a holder out of a seal.
 const MaxPINFailures = 5
 
+// A seal PIN is 6 to 12 digits: a million guesses cover the shortest. No
+// password hash makes so small a space costly to search offline (at 95 ms
+// and 64 MiB per argon2id guess, one core needs a day; a GPU far less), so
+// what protects a PIN is not the hash's cost but a secret the database
+// does not hold. PINs are therefore hashed with HMAC-SHA256 under PINKey,
+// a platform secret sealed by the master key: a stolen database alone
+// cannot test a single guess. Online, MaxPINFailures wrong PINs lock the
+// holder. The check costs microseconds instead of 95 ms and 64 MiB on
+// every stamp. Hashes written as argon2id before are still accepted and
+// replaced by the keyed form at the next good PIN.
+const pinHashPrefix = "hmac-sha256$v1$"
+
+// hashPIN binds pin to its seal and holder under the key, so a hash copied
+// to another holder's row does not verify.
+func (s *Service) hashPIN(sealID, personID, pin string) string {
+	m := hmac.New(sha256.New, s.pinKey)
+	for _, f := range []string{"signet/seal-pin/v1", sealID, personID, pin} {
+		m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(f))))
+		m.Write([]byte(f))
+	}
+	return pinHashPrefix + hex.EncodeToString(m.Sum(nil))
+}
+
+// pinMatches checks pin against a stored hash of either form; upgrade
+// reports an old argon2id hash that matched and should be replaced.
+func (s *Service) pinMatches(h Holder, pin string) (ok, upgrade bool, err error) {
+	if strings.HasPrefix(h.PINHash, pinHashPrefix) {
+		want := s.hashPIN(h.SealID, h.PersonID, pin)
+		return hmac.Equal([]byte(want), []byte(h.PINHash)), false, nil
+	}
+	ok, err = tenants.CheckPassword(pin, h.PINHash)
+	return ok, ok, err
+}
+
 // Holder is one person's PIN for one seal, with its failure count.
 type Holder struct {
 	ID       string `gorm:"primaryKey;size:36"`
 	TenantID string `gorm:"size:36;not null"`
 	SealID   string `gorm:"size:36;not null"`
 	PersonID string `gorm:"size:36;not null"`
-	// PINHash is an argon2id hash (tenants.HashPassword).
+	// PINHash is HMAC-SHA256 under the PIN key (hmac-sha256$v1$…), or an
+	// argon2id hash written before that key existed.
 	PINHash   string `gorm:"column:pin_hash;size:200;not null"`
 	Failures  int    `gorm:"not null;default:0"`
 	LockedAt  *time.Time
@@ -50,10 +90,7 @@ func (s *Service) SetPIN(ctx context.Context, a Actor, sealID, pin string) error
 	} else if !ok {
 		return fmt.Errorf("set seal pin: %w", ErrNotAuthorised)
 	}
-	hash, err := tenants.HashPassword(pin, s.pin)
-	if err != nil {
-		return fmt.Errorf("set seal pin: %w", err)
-	}
+	hash := s.hashPIN(sealID, p.PersonID, pin)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var h Holder
 		err := tx.Where("seal_id = ? AND person_id = ?", sealID, p.PersonID).First(&h).Error
@@ -104,13 +141,20 @@ func (s *Service) checkPIN(ctx context.Context, sealID, personID, pin string) er
 	if h.LockedAt != nil {
 		return &RefusedError{Reason: "pin_locked", Err: ErrPINLocked}
 	}
-	ok, err := tenants.CheckPassword(pin, h.PINHash)
+	ok, upgrade, err := s.pinMatches(h, pin)
 	if err != nil {
 		return fmt.Errorf("check seal pin: %w", err)
 	}
 	if ok {
+		upd := map[string]any{}
 		if h.Failures > 0 {
-			return s.db.WithContext(ctx).Model(&h).Where("locked_at IS NULL").Update("failures", 0).Error
+			upd["failures"] = 0
+		}
+		if upgrade {
+			upd["pin_hash"] = s.hashPIN(h.SealID, h.PersonID, pin)
+		}
+		if len(upd) > 0 {
+			return s.db.WithContext(ctx).Model(&h).Where("locked_at IS NULL").Updates(upd).Error
 		}
 		return nil
 	}

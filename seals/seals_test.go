@@ -518,3 +518,48 @@ func TestSignatures(t *testing.T) {
 		}
 	})
 }
+
+// TestPINHashes: PINs are stored as a keyed hash bound to their seal and
+// holder; a hash copied onto another holder does not verify; an argon2id
+// hash from before the key existed still works and is replaced by the
+// keyed form at the next good PIN.
+func TestPINHashes(t *testing.T) {
+	forDialects(t, func(t *testing.T, e *env) {
+		s := e.sealIn(t, seals.StateActive)
+		var h seals.Holder
+		if err := e.db.WithContext(e.ctx).Where("seal_id = ? AND person_id = ?", s.ID, e.member.Principal.PersonID).First(&h).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(h.PINHash, "hmac-sha256$v1$") || strings.Contains(h.PINHash, "246810") {
+			t.Fatalf("stored PIN hash %q", h.PINHash)
+		}
+
+		// Another seal's row with this seal's hash: the same PIN does not
+		// open it, because the hash names its seal.
+		other := e.sealIn(t, seals.StateActive)
+		e.db.WithContext(e.ctx).Model(&seals.Holder{}).Where("seal_id = ? AND person_id = ?", other.ID, e.member.Principal.PersonID).Update("pin_hash", h.PINHash)
+		if _, err := e.use(other.ID, e.member, "246810"); !errors.Is(err, seals.ErrPINWrong) {
+			t.Fatalf("a copied hash verified: %v", err)
+		}
+
+		// A legacy argon2id hash.
+		old, err := tenants.HashPassword("246810", tenants.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.db.WithContext(e.ctx).Model(&seals.Holder{}).Where("id = ?", h.ID).Update("pin_hash", old)
+		if _, err := e.use(s.ID, e.member, "000000"); !errors.Is(err, seals.ErrPINWrong) {
+			t.Fatalf("wrong PIN against a legacy hash: %v", err)
+		}
+		if _, err := e.use(s.ID, e.member, "246810"); err != nil {
+			t.Fatalf("right PIN against a legacy hash: %v", err)
+		}
+		e.db.WithContext(e.ctx).Where("id = ?", h.ID).First(&h)
+		if !strings.HasPrefix(h.PINHash, "hmac-sha256$v1$") || h.Failures != 0 {
+			t.Fatalf("legacy hash not replaced: %q, %d failures", h.PINHash, h.Failures)
+		}
+		if _, err := e.use(s.ID, e.member, "246810"); err != nil {
+			t.Fatalf("right PIN after the upgrade: %v", err)
+		}
+	})
+}

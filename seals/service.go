@@ -46,7 +46,11 @@ type Deps struct {
 	CA       CA
 	Orgs     OrgVerifier
 	Renderer *render.Renderer
-	// PIN hashes seal PINs; zero uses tenants' defaults.
+	// PINKey keys the hashes of seal PINs (at least 32 bytes, a platform
+	// secret sealed by the master key); see pin.go for why a keyed hash.
+	PINKey []byte
+	// PIN are the argon2id parameters of PIN hashes written before PINKey
+	// existed; they are still checked, and replaced on the next good PIN.
 	PIN tenants.PasswordParams
 	// Messages asks custodians to approve uses; nil sends no requests.
 	Messages Messages
@@ -66,19 +70,24 @@ type Service struct {
 	orgs     OrgVerifier
 	renderer *render.Renderer
 	pin      tenants.PasswordParams
+	pinKey   []byte
 	msgs     Messages
 	baseURL  string
 	now      func() time.Time
 }
 
-// NewService returns a Service over d.
+// NewService returns a Service over d. It panics when d.PINKey is shorter
+// than 32 bytes: a programming error.
 func NewService(d Deps) *Service {
+	if len(d.PINKey) < 32 {
+		panic("seals: PINKey must be at least 32 bytes")
+	}
 	now := d.Now
 	if now == nil {
 		now = time.Now
 	}
 	return &Service{db: d.DB, vault: d.Vault, keys: d.Keys, ca: d.CA, orgs: d.Orgs, renderer: d.Renderer, pin: d.PIN,
-		msgs: d.Messages, baseURL: strings.TrimRight(d.PublicURL, "/"), now: now}
+		pinKey: append([]byte(nil), d.PINKey...), msgs: d.Messages, baseURL: strings.TrimRight(d.PublicURL, "/"), now: now}
 }
 
 // Actor is who acts and from where, for the audit trail and the use log.
