@@ -185,10 +185,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	// Contracts: uploads are checked and stored in the vault, office files
 	// converted by LibreOffice when installed; transitions are events and
-	// webhooks; signings of one contract take turns under a database lock.
+	// webhooks; a signing commits only over the revision it signed.
 	a.Contracts = contracts.NewService(contracts.Deps{
 		DB: db.DB, Vault: a.Vault, Webhooks: a.Webhooks, Messages: a.Messages, Orgs: orgApproval{a.Identity},
-		Convert: convertDocument, Locker: db.Lock, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer, Anchors: a.Timestamps, Algorithm: a.signatureAlgorithm,
+		Convert: convertDocument, PublicURL: cfg.PublicURL, Log: a.Log, Renderer: a.Renderer, Anchors: a.Timestamps, Algorithm: a.signatureAlgorithm,
 	})
 	a.Signing = signing.NewService(signing.Deps{
 		Contracts: a.Contracts, Seals: a.Seals, Codes: a.OTP, CA: a.PKI, Timestamps: a.Timestamps, Vault: a.Vault, DB: db.DB,

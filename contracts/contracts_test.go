@@ -109,12 +109,12 @@ func newEnv(tb testing.TB, dialect string) *env {
 	}
 	e.ctx = tenants.WithTenant(context.Background(), e.tenant)
 	e.actor = contracts.Actor{Principal: tenants.Principal{PersonID: ids.New(), TenantID: e.tenant, Role: tenants.RoleOwner}, IP: "192.0.2.1"}
-	e.wire(tb, db.DB, vault, db.Lock)
+	e.wire(tb, db.DB, vault)
 	return e
 }
 
 // wire builds the outbox and the contract service of e.
-func (e *env) wire(tb testing.TB, db *gorm.DB, vault evidence.Vault, lock func(context.Context, string, func() error) error) {
+func (e *env) wire(tb testing.TB, db *gorm.DB, vault evidence.Vault) {
 	tb.Helper()
 	spec, err := kek.Generate("k1")
 	if err != nil {
@@ -128,7 +128,7 @@ func (e *env) wire(tb testing.TB, db *gorm.DB, vault evidence.Vault, lock func(c
 		messages.Options{Now: e.clock, PerRecipientPerHour: 1000}); err != nil {
 		tb.Fatal(err)
 	}
-	e.svc = contracts.NewService(contracts.Deps{DB: db, Vault: vault, Messages: e.msgs, Orgs: e, Locker: lock, PublicURL: "https://sign.test", Now: e.clock})
+	e.svc = contracts.NewService(contracts.Deps{DB: db, Vault: vault, Messages: e.msgs, Orgs: e, PublicURL: "https://sign.test", Now: e.clock})
 }
 
 func forDialects(t *testing.T, f func(t *testing.T, e *env)) {

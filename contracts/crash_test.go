@@ -96,7 +96,7 @@ func crashChild(t *testing.T) {
 	e.ctx = tenants.WithTenant(context.Background(), e.tenant)
 	e.now = e.clock0()
 	e.actor = contracts.Actor{Principal: tenants.Principal{PersonID: ids.New(), TenantID: e.tenant}}
-	e.wire(t, db.DB, vault, nil)
+	e.wire(t, db.DB, vault)
 	contracts.SetCrashAt(func(p string) {
 		if p == point {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)

@@ -16,12 +16,16 @@
 //   - A document's bytes are in the vault before any row points to them,
 //     and every revision starts with every byte of the one before: a
 //     signed revision that does not extend the current one is refused.
-//   - Signings of one contract take turns (a process lock and a database
-//     lock); a signature computed over a revision that changed meanwhile is
-//     refused, never stored. Parallel signers therefore never lose one.
+//   - A signing holds no lock while it works: it reads the documents, signs
+//     them (time-stamps and all) and commits in one transaction that locks
+//     the contract's row and checks that each document is still the
+//     revision it signed. A signature over a revision that changed meanwhile
+//     is never committed: the signing is done again on top of the new
+//     revision. Parallel signers therefore never lose one.
 //   - Every transition is an event on the contract's hash chain
 //     ([evidence.ContractChain]) and, for the public event types, a webhook
-//     in the same transaction. Text messages go out after the commit.
+//     in the same transaction. Messages are queued in that transaction too
+//     and sent by the outbox after it commits.
 //   - Final states are final: nothing signs, rejects or extends them, and
 //     their links stop working (a completed contract's copies stay
 //     reachable by their links until they expire).

@@ -11,11 +11,11 @@ import (
 	"signet/tenants"
 )
 
-// TestSigningsDoNotExhaustPool: on MariaDB each signing holds a pooled
-// connection for its GET_LOCK while it needs others for its queries. More
-// signings of different contracts in flight than the pool has connections
-// (32) must still all finish: database.DB.Lock keeps the lock holders
-// below the pool size.
+// TestSigningsDoNotExhaustPool: more slow signings of different contracts in
+// flight on MariaDB than the pool has connections (32) all finish. A
+// signing holds no connection while it works (time-stamps, big PDFs): it
+// reads, works, and only then takes one for its commit. (It used to hold
+// a GET_LOCK connection throughout, and then needed the pool bounded.)
 func TestSigningsDoNotExhaustPool(t *testing.T) {
 	e := newEnv(t, "mariadb")
 	const n = 40

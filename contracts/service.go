@@ -49,9 +49,6 @@ type Deps struct {
 	Messages Messages
 	Orgs     Organisations
 	Convert  Converter
-	// Locker takes a named lock across processes (MySQL GET_LOCK);
-	// database.DB.Lock is one. Nil relies on the in-process lock alone.
-	Locker func(ctx context.Context, name string, fn func() error) error
 	// Algorithm returns the tenant in ctx's signature algorithm, "sm2" or
 	// "ecdsa" (the tenants domain keeps it); nil means sm2.
 	Algorithm func(ctx context.Context) (string, error)
@@ -78,7 +75,6 @@ type Service struct {
 	msgs      Messages
 	orgs      Organisations
 	convert   Converter
-	locker    func(ctx context.Context, name string, fn func() error) error
 	prepare   Preparer
 	publicURL string
 	renderer  *render.Renderer
@@ -92,7 +88,7 @@ type Service struct {
 // NewService returns a Service over d.
 func NewService(d Deps) *Service {
 	s := &Service{db: d.DB, vault: d.Vault, hooks: d.Webhooks, msgs: d.Messages, orgs: d.Orgs, convert: d.Convert,
-		locker: d.Locker, publicURL: d.PublicURL, renderer: d.Renderer, anchors: d.Anchors, algorithmOf: d.Algorithm, log: d.Log, clock: d.Now}
+		publicURL: d.PublicURL, renderer: d.Renderer, anchors: d.Anchors, algorithmOf: d.Algorithm, log: d.Log, clock: d.Now}
 	if s.clock == nil {
 		s.clock = time.Now
 	}

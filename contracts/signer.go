@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -420,109 +418,125 @@ func (s *Service) job(acc Access, withPDF bool) (Job, error) {
 	return job, nil
 }
 
-// contractLocks serialises signings of one contract within this process
-// (the database lock does it across processes). The locks are striped by
-// contract id, so their number stays fixed however many contracts exist.
-var contractLocks [256]sync.Mutex
+// errRaced means another signing of the same contract committed between
+// reading the documents and committing this one.
+var errRaced = errors.New("contracts: another signing committed first")
 
-func contractLock(id string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return &contractLocks[h.Sum32()%uint32(len(contractLocks))]
-}
-
-// Sign runs fn for the party under the contract's lock and records the
-// result: each new revision is stored in the vault, then the party is
-// signed, the event recorded, and the next round opened or the contract
-// completed. Parallel signers of one contract take turns; none is lost.
+// Sign signs the party in two phases, holding no lock while it works: it
+// reads the documents as they are now and runs fn on them (appearances,
+// CMS, SES, time-stamps: everything slow or remote), stores the new
+// revisions in the vault, and then commits them in one transaction that
+// locks the contract's row and checks that every document is still the
+// revision fn signed. If another signer of the contract committed in
+// between, the work is done again on top of theirs; each retry means
+// somebody else signed, so it ends after at most [MaxSigners] attempts.
+// Nothing is sent inside the transaction: messages wait in the outbox
+// until it commits.
 func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 	ctx := acc.ctx
-	mu := contractLock(acc.Contract.ID)
-	mu.Lock()
-	defer mu.Unlock()
-	var out Party
-	completed := false
-	err := s.lock(ctx, "signet-contract-"+acc.Contract.ID, func() error {
-		job, err := s.job(acc, true)
-		if err != nil {
-			return err
+	var (
+		out       Party
+		completed bool
+		err       error
+	)
+	for attempt := 1; ; attempt++ {
+		out, completed, err = s.signOnce(acc, a, fn)
+		if !errors.Is(err, errRaced) {
+			break
 		}
-		if err := s.canAct(job.Contract, job.Party); err != nil {
-			return err
+		if attempt >= MaxSigners {
+			return Party{}, fmt.Errorf("sign: the documents kept changing: %w", ErrState)
 		}
-		signed, err := fn(ctx, job)
-		if err != nil {
-			return err
-		}
-		arts, err := s.storeSigned(ctx, job, signed)
-		if err != nil {
-			return err
-		}
-		crash("sign: revisions stored, no rows")
-		err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
-			c, err := lockContract(tx, job.Contract.ID)
-			if err != nil {
-				return err
-			}
-			p, err := findParty(tx, c.ID, job.Party.ID)
-			if err != nil {
-				return err
-			}
-			if err := s.canAct(c, p); err != nil {
-				return err
-			}
-			now := s.now()
-			var revs []map[string]any
-			for i, jd := range job.Documents {
-				var cur Document
-				if err := tx.Where("id = ?", jd.Document.ID).First(&cur).Error; err != nil {
-					return notFound(err, "document "+jd.Document.ID)
-				}
-				if cur.CurrentSM3 != jd.Document.CurrentSM3 {
-					return fmt.Errorf("sign %s: document changed while signing: %w", cur.Name, ErrState)
-				}
-				art := arts[i]
-				rev := Revision{ID: ids.New(), ContractID: c.ID, DocumentID: cur.ID, N: cur.Revision + 1, Key: art.Key, SM3: art.SM3,
-					SHA256: art.SHA256, Size: art.Size, PartyID: p.ID, CreatedAt: now}
-				if err := tx.Create(&rev).Error; err != nil {
-					return fmt.Errorf("save revision: %w", err)
-				}
-				if err := tx.Model(&Document{}).Where("id = ?", cur.ID).Updates(map[string]any{
-					"current_key": art.Key, "current_sm3": art.SM3, "revision": rev.N}).Error; err != nil {
-					return fmt.Errorf("update document: %w", err)
-				}
-				revs = append(revs, map[string]any{"document_id": cur.ID, "revision": rev.N, "before_sm3": cur.CurrentSM3, "after_sm3": art.SM3,
-					"signature": signed[i].Evidence})
-			}
-			if err := tx.Model(&Party{}).Where("id = ?", p.ID).Updates(map[string]any{
-				"state": PartySigned, "signed_at": now, "person_id": a.Principal.PersonID, "acting_tenant_id": actingTenant(a)}).Error; err != nil {
-				return fmt.Errorf("update party: %w", err)
-			}
-			payload := partyPayload(p)
-			payload["revisions"] = revs
-			if err := s.event(ctx, tx, c, a, "signer.signed", "signer.signed", payload); err != nil {
-				return err
-			}
-			if err := s.openRound(ctx, tx, &c, a); err != nil {
-				return err
-			}
-			completed = c.State == StateCompleted
-			return tx.Where("id = ?", p.ID).First(&out).Error
-		})
-		if err != nil {
-			return err
-		}
-		s.kick()
-		return nil
-	})
-	if err == nil && completed && s.anchors != nil {
+	}
+	if err != nil {
+		return Party{}, err
+	}
+	s.kick()
+	if completed && s.anchors != nil {
 		// The head of a completed contract's chain is time-stamped at
 		// once, not only by the periodic job.
 		if _, _, aerr := evidence.AnchorChain(ctx, s.db, s.anchors, evidence.ContractChain(acc.Contract.ID)); aerr != nil {
 			s.log.WarnContext(ctx, "anchoring a completed contract failed; the periodic job will retry", "contract", acc.Contract.ID, "err", aerr)
 		}
 	}
-	return out, err
+	return out, nil
+}
+
+// signOnce is one attempt of [Service.Sign]; it returns errRaced when the
+// documents moved on while fn worked.
+func (s *Service) signOnce(acc Access, a Actor, fn SignFunc) (Party, bool, error) {
+	ctx := acc.ctx
+	job, err := s.job(acc, true)
+	if err != nil {
+		return Party{}, false, err
+	}
+	if err := s.canAct(job.Contract, job.Party); err != nil {
+		return Party{}, false, err
+	}
+	signed, err := fn(ctx, job)
+	if err != nil {
+		return Party{}, false, err
+	}
+	arts, err := s.storeSigned(ctx, job, signed)
+	if err != nil {
+		return Party{}, false, err
+	}
+	crash("sign: revisions stored, no rows")
+	var (
+		out       Party
+		completed bool
+	)
+	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+		c, err := lockContract(tx, job.Contract.ID)
+		if err != nil {
+			return err
+		}
+		p, err := findParty(tx, c.ID, job.Party.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.canAct(c, p); err != nil {
+			return err
+		}
+		now := s.now()
+		var revs []map[string]any
+		for i, jd := range job.Documents {
+			var cur Document
+			if err := tx.Where("id = ?", jd.Document.ID).First(&cur).Error; err != nil {
+				return notFound(err, "document "+jd.Document.ID)
+			}
+			if cur.CurrentSM3 != jd.Document.CurrentSM3 {
+				return errRaced
+			}
+			art := arts[i]
+			rev := Revision{ID: ids.New(), ContractID: c.ID, DocumentID: cur.ID, N: cur.Revision + 1, Key: art.Key, SM3: art.SM3,
+				SHA256: art.SHA256, Size: art.Size, PartyID: p.ID, CreatedAt: now}
+			if err := tx.Create(&rev).Error; err != nil {
+				return fmt.Errorf("save revision: %w", err)
+			}
+			if err := tx.Model(&Document{}).Where("id = ?", cur.ID).Updates(map[string]any{
+				"current_key": art.Key, "current_sm3": art.SM3, "revision": rev.N}).Error; err != nil {
+				return fmt.Errorf("update document: %w", err)
+			}
+			revs = append(revs, map[string]any{"document_id": cur.ID, "revision": rev.N, "before_sm3": cur.CurrentSM3, "after_sm3": art.SM3,
+				"signature": signed[i].Evidence})
+		}
+		if err := tx.Model(&Party{}).Where("id = ?", p.ID).Updates(map[string]any{
+			"state": PartySigned, "signed_at": now, "person_id": a.Principal.PersonID, "acting_tenant_id": actingTenant(a)}).Error; err != nil {
+			return fmt.Errorf("update party: %w", err)
+		}
+		payload := partyPayload(p)
+		payload["revisions"] = revs
+		if err := s.event(ctx, tx, c, a, "signer.signed", "signer.signed", payload); err != nil {
+			return err
+		}
+		if err := s.openRound(ctx, tx, &c, a); err != nil {
+			return err
+		}
+		completed = c.State == StateCompleted
+		return tx.Where("id = ?", p.ID).First(&out).Error
+	})
+	return out, completed, err
 }
 
 // storeSigned checks that every signed revision only appends to the one it
@@ -543,12 +557,4 @@ func (s *Service) storeSigned(ctx context.Context, job Job, signed []Signed) ([]
 		arts[i] = art
 	}
 	return arts, nil
-}
-
-// lock runs fn holding the named database lock when the database has one.
-func (s *Service) lock(ctx context.Context, name string, fn func() error) error {
-	if s.locker == nil {
-		return fn()
-	}
-	return s.locker(ctx, name, fn)
 }

@@ -283,31 +283,39 @@ func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, i
 	return rec, err
 }
 
-// sign applies the mark to every document of the party.
+// sign applies the mark to every document of the party. The certificate
+// and the seal's use (PIN, authorisation, approval, use log) are settled
+// once, before contracts runs the signing; the signing itself may run
+// again if another signer of the contract commits first, and then only the
+// documents are signed again.
 func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, auto bool, willing map[string]any) (contracts.Party, error) {
+	job, err := s.d.Contracts.Plan(acc)
+	if err != nil {
+		return contracts.Party{}, err
+	}
+	kind, partyID := pki.Person, who.Actor.Principal.PersonID
+	if acc.Party.Kind == contracts.Organisation {
+		kind, partyID = pki.Organisation, who.Actor.Principal.TenantID
+	}
+	cred, err := s.credential(who.Ctx, kind, partyID, job.Contract.Algorithm)
+	if err != nil {
+		return contracts.Party{}, err
+	}
+	image := m.SignaturePNG
+	var use sealUse
+	if m.SealID != "" {
+		use, err = s.useSeal(who.Ctx, seals.UseRequest{SealID: m.SealID, Actor: seals.Actor{Principal: who.Actor.Principal, IP: who.Actor.IP, UserAgent: who.Actor.UserAgent},
+			PIN: pin, Purpose: "contract " + job.Contract.ID + " 《" + job.Contract.Title + "》", AutoStamp: auto, DocumentDigest: job.Documents[0].Document.PreparedSM3})
+		if err != nil {
+			return contracts.Party{}, err
+		}
+		image = use.image
+	}
+	signer, err := s.pdfSigner(acc.Context(), cred)
+	if err != nil {
+		return contracts.Party{}, err
+	}
 	return s.d.Contracts.Sign(acc, who.Actor, func(ctx context.Context, job contracts.Job) ([]contracts.Signed, error) {
-		kind, partyID := pki.Person, who.Actor.Principal.PersonID
-		if job.Party.Kind == contracts.Organisation {
-			kind, partyID = pki.Organisation, who.Actor.Principal.TenantID
-		}
-		cred, err := s.credential(who.Ctx, kind, partyID, job.Contract.Algorithm)
-		if err != nil {
-			return nil, err
-		}
-		image := m.SignaturePNG
-		var use sealUse
-		if m.SealID != "" {
-			use, err = s.useSeal(who.Ctx, seals.UseRequest{SealID: m.SealID, Actor: seals.Actor{Principal: who.Actor.Principal, IP: who.Actor.IP, UserAgent: who.Actor.UserAgent},
-				PIN: pin, Purpose: "contract " + job.Contract.ID + " 《" + job.Contract.Title + "》", AutoStamp: auto, DocumentDigest: job.Documents[0].Document.PreparedSM3})
-			if err != nil {
-				return nil, err
-			}
-			image = use.image
-		}
-		signer, err := s.pdfSigner(ctx, cred)
-		if err != nil {
-			return nil, err
-		}
 		now := s.now()
 		out := make([]contracts.Signed, 0, len(job.Documents))
 		for _, jd := range job.Documents {
