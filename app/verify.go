@@ -20,10 +20,10 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
-	"signet/evidence/tsa"
 	"signet/internal/pdfsig"
 	"signet/internal/ses"
 	"signet/pki"
+	"signet/verify"
 )
 
 // VerificationReport is what Signet says about the signatures of a PDF. The
@@ -184,88 +184,43 @@ func (s sealReport) valid() bool {
 const maxSealPixels = 4096 * 4096
 
 // checkSeal checks the SES_Signature that r carries, if any: over the
-// revision r was added to, against the platform's roots and revocation
-// records, against r's signer, and against r's widget picture. The seal's
-// own lifecycle (a seal revoked later) is not consulted: the SES proves the
-// seal was valid when applied, as the time-stamp dates it.
+// revision r was added to by the one seal policy (verify.SESSignature),
+// against the platform's roots and revocation records, then against r's
+// signer and r's widget picture. The seal's own lifecycle (a seal revoked
+// later) is not consulted: the SES proves the seal was valid when applied,
+// as the time-stamp dates it.
 func (a *App) checkSeal(ctx context.Context, pdf []byte, r pdfsig.SignatureReport, roots *smx509.CertPool, tsaRoots, tsaIntermediates *x509.CertPool) (out sealReport) {
 	if r.SES == nil {
 		return sealReport{}
 	}
 	out.Present = true
-	var problems []string
-	problem := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	defer func() { out.Error = strings.Join(problems, "; ") }()
-
-	var sig ses.SESSignature
-	if err := sig.Unmarshal(r.SES); err != nil {
-		problem("read ses signature: %v", err)
-		return out
+	v := verify.SESSignature(r.SES, pdf[:r.RevisionStart], verify.Trust{
+		Roots: roots, TSARoots: tsaRoots, TSAIntermediates: tsaIntermediates,
+		Revoked: func(c *smx509.Certificate, at time.Time) string {
+			return a.revokedBy(ctx, hex.EncodeToString(c.SerialNumber.Bytes()), at)
+		},
+	})
+	out.SealName, out.ESID, out.SignatureValid = v.Name, v.ESID, v.Valid()
+	if !v.Time.IsZero() {
+		t := v.Time
+		out.TimestampTime = &t
 	}
-	info := sig.TBS.Seal.Info
-	out.SealName, out.ESID = info.Property.Name, info.ESID
-
-	valid := true
-	fail := func(format string, args ...any) { valid = false; problem(format, args...) }
-	if err := ses.VerifySignature(r.SES, pdf[:r.RevisionStart]); err != nil {
-		fail("%v", err)
-	}
-	when := time.Now()
-	if sig.Timestamp == nil {
-		fail("the ses signature has no time-stamp")
-	} else {
-		h := sm3.Sum(sig.Signature)
-		if ts, err := tsa.Verify(sig.Timestamp, h[:], tsa.SM3, tsa.VerifyOptions{Roots: tsaRoots, Intermediates: tsaIntermediates}); err != nil {
-			fail("ses signature time-stamp: %v", err)
-		} else {
-			when = ts.GenTime
-			t := ts.GenTime.UTC()
-			out.TimestampTime = &t
-			// The signer's own signing time is only a claim; the seal must
-			// have been valid at the trusted time, and the claim near it.
-			p := info.Property
-			if when.Before(p.ValidStart) || when.After(p.ValidEnd) {
-				fail("the seal was outside its validity (%s to %s) at the time-stamp's time %s",
-					p.ValidStart.UTC().Format(time.RFC3339), p.ValidEnd.UTC().Format(time.RFC3339), t.Format(time.RFC3339))
-			}
-			if d := when.Sub(sig.TBS.TimeInfo); d > 10*time.Minute || d < -10*time.Minute {
-				fail("the ses signing time %s is %s away from its time-stamp", sig.TBS.TimeInfo.UTC().Format(time.RFC3339), d.Round(time.Second))
-			}
-		}
-	}
-	anyUsage := []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny}
-	signer, err := smx509.ParseCertificate(sig.Cert)
-	if err != nil {
-		fail("ses signer certificate: %v", err)
-	} else {
-		if _, err := signer.Verify(smx509.VerifyOptions{Roots: roots, CurrentTime: when, KeyUsages: anyUsage}); err != nil {
-			fail("ses signer certificate: %v", err)
-		}
-		if revoked := a.revokedBy(ctx, hex.EncodeToString(signer.SerialNumber.Bytes()), when); revoked != "" {
-			fail("the ses signer's certificate was %s, before the seal was applied", revoked)
-		}
-	}
-	// The maker signed the seal when it was made, which may be long before
-	// this use; its certificate must have been good then.
-	if maker, err := smx509.ParseCertificate(sig.TBS.Seal.Cert); err != nil {
-		fail("seal maker certificate: %v", err)
-	} else if _, err := maker.Verify(smx509.VerifyOptions{Roots: roots, CurrentTime: info.Property.CreateDate, KeyUsages: anyUsage}); err != nil {
-		fail("seal maker certificate: %v", err)
-	}
-	out.SignatureValid = valid
-
-	if signer != nil {
-		if err := sameSigner(r.Certificate, signer); err != nil {
-			problem("%v", err)
+	problems := v.Problems
+	if v.Signer != nil {
+		if err := sameSigner(r.Certificate, v.Signer); err != nil {
+			problems = append(problems, err.Error())
 		} else {
 			out.SignerMatches = true
 		}
 	}
-	if err := samePicture(info.Picture, r.WidgetImage); err != nil {
-		problem("%v", err)
-	} else {
-		out.PictureMatches = true
+	if v.Name != "" || v.ESID != "" {
+		if err := samePicture(v.Picture, r.WidgetImage); err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			out.PictureMatches = true
+		}
 	}
+	out.Error = strings.Join(problems, "; ")
 	return out
 }
 

@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
 	"signet/evidence"
 	"signet/evidence/tsa"
 	"signet/internal/pdfsig"
 	"signet/internal/ses"
+	"signet/verify"
 )
 
 // checkEvents recomputes every chain of events.json.
@@ -255,36 +253,21 @@ func (v *verifier) checkSES() {
 			v.fail("ses-signature", name, "signs data (SM3 %x) that is not in the package", sig.TBS.DataHash)
 			continue
 		}
-		if err := ses.VerifySignature(der, v.files[target]); err != nil {
-			v.fail("ses-signature", name, "over %s: %v", target, err)
+		// One seal policy online and offline: verify.SESSignature.
+		res := verify.SESSignature(der, v.files[target], verify.Trust{
+			Roots: v.roots, Intermediates: v.certInter, Timestamp: v.verifyToken,
+			Revoked: func(c *smx509.Certificate, t time.Time) string {
+				if at, ok := v.revokedBefore(c, t); ok {
+					return "revoked on " + at.UTC().Format(time.RFC3339)
+				}
+				return ""
+			},
+		})
+		if !res.Valid() {
+			v.fail("ses-signature", name, "over %s: %s", target, strings.Join(res.Problems, "; "))
 			continue
 		}
-		at := sig.TBS.TimeInfo
-		if sig.Timestamp != nil {
-			// GB/T 38540 leaves the imprint hash open: SM3 is usual, SHA-256 is read too.
-			sum := sm3.Sum(sig.Signature)
-			info, err := v.verifyToken(sig.Timestamp, sum[:], tsa.SM3)
-			if errors.Is(err, tsa.ErrImprintMismatch) {
-				info, err = v.verifyToken(sig.Timestamp, tsa.SHA256.Sum(sig.Signature), tsa.SHA256)
-			}
-			if err != nil {
-				v.fail("ses-signature", name, "time-stamp over the signature value: %v", err)
-				continue
-			}
-			at = info.GenTime
-		}
-		if err := v.chainSM2(sig.Cert, at); err != nil {
-			v.fail("ses-signature", name, "signer certificate: %v", err)
-			continue
-		}
-		if signer, err := smx509.ParseCertificate(sig.Cert); err == nil && v.isRevoked(signer, at) {
-			v.fail("ses-signature", name, "the signer's certificate was revoked before %s", at.UTC().Format(time.RFC3339))
-			continue
-		}
-		if err := v.chainSM2(sig.TBS.Seal.Cert, at); err != nil {
-			v.fail("ses-signature", name, "seal maker certificate: %v", err)
-			continue
-		}
+		at := res.Time
 		v.ok("ses-signature", name, "seal %q applied to %s at %s; signer and maker chain to a trusted root",
 			sig.TBS.Seal.Info.Property.Name, target, at.UTC().Format(time.RFC3339))
 	}
@@ -295,18 +278,6 @@ func (v *verifier) isRevoked(cert *smx509.Certificate, t time.Time) bool {
 	return ok
 }
 
-func (v *verifier) chainSM2(der []byte, at time.Time) error {
-	c, err := smx509.ParseCertificate(der)
-	if err != nil {
-		return err
-	}
-	_, err = c.Verify(smx509.VerifyOptions{Roots: v.roots, Intermediates: v.certInter, CurrentTime: at,
-		KeyUsages: []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny}})
-	if err != nil {
-		return fmt.Errorf("%q does not chain to a trusted root at %s: %v", c.Subject, at.UTC().Format(time.RFC3339), err)
-	}
-	return nil
-}
 
 // checkOthers checks that certificates, CRLs, willingness records, keys
 // and reports are what their names say.
