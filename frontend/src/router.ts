@@ -8,8 +8,10 @@ const routes: RouteRecordRaw[] = [
   { path: '/v/:code', name: 'verify-code', component: () => import('./verify/CodePage.vue'), props: true },
   { path: '/verify', name: 'verify', component: () => import('./verify/VerifyPage.vue') },
   { path: '/login', name: 'login', component: () => import('./inbox/LoginPage.vue') },
+  { path: '/signup', name: 'signup', component: () => import('./onboarding/SignupPage.vue') },
   { path: '/app', redirect: '/app/inbox' },
   { path: '/app/inbox', name: 'inbox', component: () => import('./inbox/InboxPage.vue'), meta: { auth: 'member' } },
+  { path: '/app/identity/organisation', name: 'org-verify', component: () => import('./onboarding/OrgVerifyPage.vue'), meta: { auth: 'member' } },
   { path: '/app/inbox/:partyID', name: 'inbox-sign', component: () => import('./inbox/InboxSignPage.vue'), props: true, meta: { auth: 'member' } },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./home/NotFoundPage.vue') },
 ]

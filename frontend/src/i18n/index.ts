@@ -3,17 +3,19 @@ import zhCommon from './zh-CN/common'
 import zhSigner from './zh-CN/signer'
 import zhVerify from './zh-CN/verify'
 import zhInbox from './zh-CN/inbox'
+import zhOnboarding from './zh-CN/onboarding'
 import enCommon from './en/common'
 import enSigner from './en/signer'
 import enVerify from './en/verify'
 import enInbox from './en/inbox'
+import enOnboarding from './en/onboarding'
 
 // Messages are split by screen group so each group's keys live in one file
 // per language; zh-CN is the source and en must have the same keys (a unit
 // test compares them).
 export const messages = {
-  'zh-CN': { ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox },
-  en: { ...enCommon, ...enSigner, ...enVerify, ...enInbox },
+  'zh-CN': { ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox, ...zhOnboarding },
+  en: { ...enCommon, ...enSigner, ...enVerify, ...enInbox, ...enOnboarding },
 }
 
 export type Locale = keyof typeof messages

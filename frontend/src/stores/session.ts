@@ -51,11 +51,17 @@ export const useSession = defineStore('session', () => {
     start(await must(api.POST('/api/auth/login', { body: { email, password } })))
   }
 
+  // signup makes a company and its owner (the caller) and signs the owner
+  // in, exactly as a login does.
+  async function signup(body: Schemas['SignUpRequest']) {
+    start(await must(api.POST('/api/signup', { body })))
+  }
+
   async function logout() {
     const refresh_token = tokens.refreshToken()
     if (refresh_token) await api.POST('/api/auth/logout', { body: { refresh_token } }).catch(() => undefined)
     clear()
   }
 
-  return { profile, person, tenant, role, signedIn, start, clear, login, logout }
+  return { profile, person, tenant, role, signedIn, start, clear, login, signup, logout }
 })

@@ -86,11 +86,22 @@ describe('SignPage', () => {
     w.unmount()
   })
 
-  it("an organisation's link sends its members to the company inbox", async () => {
-    link.info.mockResolvedValue({ ...info, party_kind: 'organization', org_name: '乙方有限公司' })
+  it("an organisation's link leads to the contract in the company inbox: log in, or sign up and verify", async () => {
+    link.info.mockResolvedValue({ ...info, party_kind: 'organization', org_name: '乙方有限公司', party_id: 'party-9', org_uscc: '91350100M000100Y43' })
     const w = await render()
     expect(w.get('[data-testid="org-link"]').text()).toContain('乙方有限公司')
-    expect(w.get('[data-testid="org-link"] a').attributes('href')).toBe('/login?next=/app/inbox')
+    expect(w.get('[data-testid="org-login"]').attributes('href')).toBe('/login?next=/app/inbox/party-9')
+    const signup = new URL(w.get('[data-testid="org-signup"]').attributes('href')!, 'http://x')
+    expect(signup.pathname).toBe('/signup')
+    expect(Object.fromEntries(signup.searchParams)).toEqual({ org: '乙方有限公司', uscc: '91350100M000100Y43', next: '/app/inbox/party-9' })
+    expect(link.view).not.toHaveBeenCalled()
+    w.unmount()
+  })
+
+  it("an organisation's link from an older server (no party id) still leads to the inbox", async () => {
+    link.info.mockResolvedValue({ ...info, party_kind: 'organization', org_name: '乙方有限公司' })
+    const w = await render()
+    expect(w.get('[data-testid="org-login"]').attributes('href')).toBe('/login?next=/app/inbox')
     w.unmount()
   })
 

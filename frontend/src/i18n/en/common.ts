@@ -63,6 +63,11 @@ export default {
     owner_unverified: 'Please verify your identity first',
     documents_missing: 'Please upload photos of both sides of your ID card first',
     applicant_unverified: 'Please complete your own identity verification first',
+    email_taken: 'This email already has an account; log in instead',
+    tenant_required: 'Log in as a member of a company',
+    deposit_mismatch: 'The amount is wrong; check the amount received and try again',
+    deposit_failed: 'The deposit check failed and the application was returned; change it and submit again',
+    deposit_not_sent: 'The deposit has not been sent yet; try again later',
     auto_stamp_not_allowed: 'This signer is not set up for automatic stamping',
   },
 }

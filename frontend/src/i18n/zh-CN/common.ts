@@ -64,6 +64,11 @@ export default {
     owner_unverified: '请先完成实名认证',
     documents_missing: '请先上传身份证正反面照片',
     applicant_unverified: '请先完成您本人的实名认证',
+    email_taken: '该邮箱已注册，请直接登录',
+    tenant_required: '请以企业成员身份登录',
+    deposit_mismatch: '金额不正确，请核对到账金额后重试',
+    deposit_failed: '打款验证未通过，认证已被退回，请修改后重新提交',
+    deposit_not_sent: '平台尚未打款，请稍后再试',
     auto_stamp_not_allowed: '该签署方未开通自动盖章',
   },
 }
