@@ -40,7 +40,9 @@ func (s *Service) tellPerson(ctx context.Context, tx *gorm.DB, row PersonVerific
 	if err != nil {
 		return err
 	}
-	return s.tell(tenants.WithTenant(ctx, ""), tx, to, k, notify.Params{Reason: reason, URL: s.link()})
+	// A person verifies where they were asked to (a signing link, the
+	// organisation's page), so their notice carries no link of its own.
+	return s.tell(tenants.WithTenant(ctx, ""), tx, to, k, notify.Params{Reason: reason})
 }
 
 // tellOrg queues decision k on an organisation's verification to its
@@ -111,12 +113,12 @@ func (s *Service) tell(ctx context.Context, tx *gorm.DB, c contact, k notify.Kin
 	return nil
 }
 
-// link is where an applicant follows their verification up.
+// link is where an organisation's applicant follows the verification up.
 func (s *Service) link() string {
 	if s.baseURL == "" {
 		return ""
 	}
-	return s.baseURL + "/app/identity"
+	return s.baseURL + "/app/identity/organisation"
 }
 
 // kick wakes the message dispatcher after a decision committed.
