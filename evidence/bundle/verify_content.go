@@ -278,7 +278,6 @@ func (v *verifier) isRevoked(cert *smx509.Certificate, t time.Time) bool {
 	return ok
 }
 
-
 // checkOthers checks that certificates, CRLs, willingness records, keys
 // and reports are what their names say.
 func (v *verifier) checkOthers() {
