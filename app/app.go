@@ -124,16 +124,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 
 	// PKI: the platform CA, created on first start.
-	if a.PKI, err = pki.New(ctx, pki.NewGormStore(db.DB), a.Keyring, pki.Config{
-		Organisation: cfg.PlatformName,
-		USCC:         cfg.PlatformUSCC,
-		CRLURLs: map[pki.Algorithm]string{
-			pki.SM2:   cfg.PublicURL + "/pki/crl?alg=sm2",
-			pki.ECDSA: cfg.PublicURL + "/pki/crl?alg=ecdsa",
-		},
-	}); err != nil {
+	if a.PKI, err = openPKI(ctx, cfg, db, a.Keyring); err != nil {
 		a.Close()
-		return nil, fmt.Errorf("pki: %w", err)
+		return nil, err
 	}
 
 	// Time-stamping.
@@ -254,6 +247,22 @@ func (a *App) openSeals(ctx context.Context, cfg Config) error {
 func (a *App) signatureAlgorithm(ctx context.Context) (string, error) {
 	t, err := a.Tenants.Tenant(ctx)
 	return t.SignatureAlgorithm, err
+}
+
+// openPKI opens the platform CA, creating it on first start.
+func openPKI(ctx context.Context, cfg Config, db *database.DB, keys *kek.Keyring) (*pki.Service, error) {
+	p, err := pki.New(ctx, pki.NewGormStore(db.DB), keys, pki.Config{
+		Organisation: cfg.PlatformName,
+		USCC:         cfg.PlatformUSCC,
+		CRLURLs: map[pki.Algorithm]string{
+			pki.SM2:   cfg.PublicURL + "/pki/crl?alg=sm2",
+			pki.ECDSA: cfg.PublicURL + "/pki/crl?alg=ecdsa",
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+	return p, nil
 }
 
 // openNotify chooses the senders and opens the outbox.

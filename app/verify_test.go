@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"signet/verify"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func verifyBody(t *testing.T, ta *testApp, pdf []byte) VerificationReport {
 		failed := false
 		for _, c := range s.Checks {
 			ids = append(ids, c.ID)
-			failed = failed || c.Status == checkFail
+			failed = failed || c.Status == string(verify.CheckFail)
 			if c.Detail == "" {
 				t.Fatalf("check %s has no detail", c.ID)
 			}
@@ -85,7 +86,7 @@ func verifyBody(t *testing.T, ta *testApp, pdf []byte) VerificationReport {
 }
 
 // checkOf is the status of one check of s.
-func checkOf(s signatureReport, id string) checkStatus {
+func checkOf(s signatureReport, id string) string {
 	for _, c := range s.Checks {
 		if c.ID == id {
 			return c.Status
@@ -108,7 +109,7 @@ func TestVerifyAPI(t *testing.T) {
 		if !s.Intact || !s.Trusted || !s.Valid || s.TimestampTime == nil || s.ChangedAfter != "unchanged" || !strings.Contains(s.Signer, "李雷") {
 			t.Fatalf("signature = %+v", s)
 		}
-		if s.Seal.Present || s.Seal.Error != "" || checkOf(s, "seal") != checkNA { // a person's signature carries no seal
+		if s.Seal.Present || s.Seal.Error != "" || checkOf(s, "seal") != string(verify.CheckNA) { // a person's signature carries no seal
 			t.Fatalf("seal = %+v", s.Seal)
 		}
 	})
@@ -125,11 +126,11 @@ func TestVerifyAPI(t *testing.T) {
 		i := strings.Index(string(bad), "(Contract)")
 		bad[i+1] = 'K'
 		rep := verifyBody(t, ta, bad)
-		if rep.Verdict != "invalid" || rep.Signatures[0].Intact || rep.Signatures[0].Problem == "" || checkOf(rep.Signatures[0], "integrity") != checkFail {
+		if rep.Verdict != "invalid" || rep.Signatures[0].Intact || rep.Signatures[0].Problem == "" || checkOf(rep.Signatures[0], "integrity") != string(verify.CheckFail) {
 			t.Fatalf("tampered report = %+v", rep)
 		}
 		// It still says whose signature it was.
-		if s := rep.Signatures[0]; !strings.Contains(s.Signer, "李雷") || checkOf(s, "signer") != checkPass || checkOf(s, "certificate") != checkFail {
+		if s := rep.Signatures[0]; !strings.Contains(s.Signer, "李雷") || checkOf(s, "signer") != string(verify.CheckPass) || checkOf(s, "certificate") != string(verify.CheckFail) {
 			t.Fatalf("tampered signature's signer = %+v", s)
 		}
 	})
@@ -140,7 +141,7 @@ func TestVerifyAPI(t *testing.T) {
 		}
 		late := signWithPlatform(t, minimalPDF(), signer3)
 		rep := verifyBody(t, ta, late)
-		if rep.Verdict != "invalid" || !rep.Signatures[0].RevokedAtSigning || checkOf(rep.Signatures[0], "revocation") != checkFail {
+		if rep.Verdict != "invalid" || !rep.Signatures[0].RevokedAtSigning || checkOf(rep.Signatures[0], "revocation") != string(verify.CheckFail) {
 			t.Fatalf("signature after revocation = %+v", rep)
 		}
 		// Revoking later does not invalidate what was signed before. Revocation

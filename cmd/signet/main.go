@@ -235,7 +235,7 @@ func verifyCmd(ctx context.Context, file string, args []string, getenv func(stri
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	a, err := app.NewVerifier(ctx, cfg, app.NewLogger(cfg, io.Discard))
 	if err != nil {
 		return err
 	}
