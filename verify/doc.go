@@ -3,10 +3,11 @@
 // verify`) and offline (`signet evidence verify` over an evidence package),
 // so a file cannot pass one and fail the other.
 //
-// It starts with the electronic seal: [SESSignature] is the policy for a
-// GB/T 38540 SES_Signature. Callers supply what they trust ([Trust]): the
-// platform's roots and revocation records online, the package's pinned
-// roots and CRLs offline.
+// [PDF] judges every signature of a PDF and the electronic seal each one
+// carries; [SESSignature] is the one policy for a GB/T 38540
+// SES_Signature, also applied to the SES files of an evidence package.
+// Callers supply what they trust ([Trust]): the platform's roots and
+// revocation records online, the package's pinned roots and CRLs offline.
 //
 // Invariants:
 //   - A seal is valid only with a time-stamp that verifies over its
