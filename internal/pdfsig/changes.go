@@ -70,7 +70,7 @@ func checkRevision(prev, cur *document, s *section) string {
 			switch kind := objectKind(now); kind {
 			case "Sig":
 				addsSignature = true
-			case "Widget", "Stamp", "XObject", "XRef", "ObjStm":
+			case "Widget", "Stamp", "XObject", "XRef", "ObjStm", string(sesKey):
 			default:
 				return fmt.Sprintf("new object %d (%s)", n, kind)
 			}

@@ -3,13 +3,20 @@ package pdfsig
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"signet/internal/testenv"
 )
@@ -273,5 +280,46 @@ func TestVerifyGap(t *testing.T) {
 	// The CMS itself verifies (the report names its signer); only the gap fails it.
 	if got := reports[0]; got.Err == nil || !strings.Contains(got.Err.Error(), "gaps") || got.Certificate == nil || got.Intact || len(got.Gaps) != 1 || got.Gaps[0] != [2]int64{a, b} {
 		t.Errorf("gap not reported: err %v, intact %v, gaps %v", got.Err, got.Intact, got.Gaps)
+	}
+}
+
+// TestSignContentsRoom: with no room asked for, a CMS that fits the default
+// is signed once in it; one that does not (a long chain) is signed again in
+// room of its own size, not refused; either way the file verifies and
+// little room is left over.
+func TestSignContentsRoom(t *testing.T) {
+	p := newTestPKI(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert := p.issue(t, &x509.Certificate{SerialNumber: big.NewInt(77), Subject: pkix.Name{CommonName: "A"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature}, key.Public())
+	for _, tc := range []struct {
+		name  string
+		chain int // copies of the root sent along
+		calls int
+	}{{"FitsDefault", 1, 1}, {"LongChain", 20, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			chain := make([]*x509.Certificate, tc.chain)
+			for i := range chain {
+				chain[i] = p.root
+			}
+			signer := ECDSASigner(cert, chain, key, p.tsa)
+			calls, size := 0, 0
+			counting := func(ctx context.Context, r io.Reader) ([]byte, error) {
+				calls++
+				der, err := signer(ctx, r)
+				size = len(der)
+				return der, err
+			}
+			out, err := Sign(classicPDF(), Request{Signer: counting})
+			if err != nil || calls != tc.calls {
+				t.Fatalf("%d calls, %v; want %d", calls, err, tc.calls)
+			}
+			mustVerify(t, out, p.options(t), Unchanged)
+			room := max(DefaultContentsSize, size+contentsSlack)
+			if len(out)-len(classicPDF()) > room*2+4096 {
+				t.Fatalf("the update is %d bytes for a CMS of %d", len(out)-len(classicPDF()), size)
+			}
+		})
 	}
 }

@@ -13,7 +13,9 @@ import (
 // SES_Signature. Readers ignore keys they do not know, and both entries lie
 // inside the signed byte range, so the CMS covers them.
 const (
-	// sesKey holds the DER SES_Signature as a hex string.
+	// sesKey holds the DER SES_Signature: a reference to a stream of it
+	// (/Type /Signet.SES, no filter) in the signature's own update, or a
+	// string, as Signet wrote it before.
 	sesKey name = "Signet.SES"
 	// sesRangeKey is [0 n]: the SES signs pdf[:n], the revision the
 	// signature's update was appended to. It is written because the bytes
@@ -81,17 +83,54 @@ func revisionStart(data []byte, eof, start int64) int64 {
 	return eof
 }
 
+// objectInUpdate reads object num as the update that starts at start
+// wrote it: from that update's cross-reference section, at an offset inside
+// the update. It returns nil when that update did not write it.
+func (d *document) objectInUpdate(num int, start int64) any {
+	var sec *section
+	for _, s := range d.sections {
+		if int64(s.offset) >= start && (sec == nil || s.offset < sec.offset) {
+			sec = s
+		}
+	}
+	if sec == nil {
+		return nil
+	}
+	e, ok := sec.entries[num]
+	if !ok || e.kind != 1 || int64(e.a) < start || e.a >= sec.offset {
+		return nil
+	}
+	p := &parser{data: d.data, pos: e.a, doc: d}
+	r, v, err := p.indirect()
+	if err != nil || r.num != num {
+		return nil
+	}
+	return v
+}
+
 // readSES reads the SES entries of a signature dictionary into r. The
 // exact length that Sign wrote replaces the guessed RevisionStart once it
 // is shown to lie between the previous revision's %%EOF and the update.
-func readSES(sig dict, eof, start int64, r *SignatureReport) error {
+func readSES(doc *document, sig dict, eof, start int64, r *SignatureReport) error {
 	v, ok := sig[sesKey]
 	if !ok {
 		return nil
 	}
-	der, ok := v.([]byte)
-	if !ok {
-		return errors.New("/Signet.SES is not a string")
+	var der []byte
+	switch v := v.(type) {
+	case []byte:
+		der = v
+	case ref:
+		// Only a stream written by the signature's own update, which the
+		// signature covers, will do: it is read from that update, never
+		// from a later one that may redefine the object.
+		st, ok := doc.objectInUpdate(v.num, start).(*stream)
+		if !ok || st.dict["Filter"] != nil || st.dict["Type"] != name(sesKey) {
+			return errors.New("/Signet.SES is not an unfiltered /Signet.SES stream in the signature's update")
+		}
+		der = st.raw
+	default:
+		return errors.New("/Signet.SES is neither a string nor a stream")
 	}
 	if err := checkSES(der); err != nil {
 		return err

@@ -119,7 +119,7 @@ func TestSignSESTampered(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, old, new string }{
-		{"SESChanged", "/Signet.SES <" + strings.ToUpper(hex.EncodeToString(ses)), "/Signet.SES <" + strings.ToUpper(hex.EncodeToString(fakeSES(t, "forgery!")))},
+		{"SESChanged", string(ses), string(fakeSES(t, "forgery!"))},
 		{"RangeChanged", "/Signet.SESByteRange [0 ", "/Signet.SESByteRange [1 "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,6 +138,60 @@ func TestSignSESTampered(t *testing.T) {
 	}
 	if _, err := Sign(classicPDF(), Request{Signer: p.signer(t, "Org A"), SES: []byte("not DER")}); err == nil {
 		t.Fatal("Sign embedded an SES that is not DER")
+	}
+}
+
+// TestSignSESLegacyString: files written before the SES became a stream,
+// with it as a hex string in the signature dictionary, still verify, and a
+// change to that string is caught.
+func TestSignSESLegacyString(t *testing.T) {
+	legacySESString = true
+	signed, err := Sign(classicPDF(), Request{Signer: newTestPKI(t).signer(t, "Org A"), SES: fakeSES(t, "original")})
+	legacySESString = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newTestPKI(t)
+	_ = p
+	old := "/Signet.SES <" + strings.ToUpper(hex.EncodeToString(fakeSES(t, "original")))
+	if !bytes.Contains(signed, []byte(old)) {
+		t.Fatalf("%q not in the legacy file", old)
+	}
+	reps, err := Verify(signed, VerifyOptions{})
+	if err != nil || len(reps) != 1 || !bytes.Equal(reps[0].SES, fakeSES(t, "original")) || !reps[0].Intact {
+		t.Fatalf("legacy SES: %+v %v", reps, err)
+	}
+	bad := bytes.Replace(signed, []byte(old), []byte("/Signet.SES <"+strings.ToUpper(hex.EncodeToString(fakeSES(t, "forgery!")))), 1)
+	if reps, _ := Verify(bad, VerifyOptions{}); len(reps) != 1 || reps[0].Intact {
+		t.Fatalf("a changed legacy SES verifies: %+v", reps)
+	}
+}
+
+// TestSignSESRedefinedLater: an update after the signature that redefines
+// the SES stream's object does not replace the SES that was signed.
+func TestSignSESRedefinedLater(t *testing.T) {
+	p := newTestPKI(t)
+	ses := fakeSES(t, "original")
+	signed, err := Sign(classicPDF(), Request{Signer: p.signer(t, "Org A"), SES: ses})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps := mustVerify(t, signed, p.options(t), Unchanged)
+	doc, err := readDocument(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := signatureFields(doc, doc.resolve(doc.resolve(doc.resolve(doc.trailer()["Root"]).(dict)["AcroForm"]).(dict)["Fields"]).(array))
+	sesRef := fields[0].sig[sesKey].(ref)
+	u := newUpdate(doc)
+	u.set(sesRef.num, &stream{dict: dict{"Type": name(sesKey)}, raw: fakeSES(t, "forgery!")})
+	later := append(bytes.Clone(signed), u.bytes()...)
+	after, err := Verify(later, p.options(t))
+	if err != nil || len(after) != 1 {
+		t.Fatalf("verify: %v", err)
+	}
+	if !bytes.Equal(after[0].SES, reps[0].SES) || after[0].Change != Modified {
+		t.Fatalf("the later update's SES was read (%q), or the change not seen (%v)", after[0].SES, after[0].Change)
 	}
 }
 

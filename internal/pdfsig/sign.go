@@ -12,10 +12,21 @@ import (
 	"unicode/utf16"
 )
 
-// DefaultContentsSize is the room, in bytes of DER, reserved for the CMS
-// signature when Request.ContentsSize is zero: 16 KiB for the signature and
-// certificate chain plus 8 KiB for a time-stamp token.
-const DefaultContentsSize = 24 << 10
+// DefaultContentsSize is the room, in bytes of DER, first reserved for the
+// CMS signature when Request.ContentsSize is zero: enough for a signature
+// with a two-certificate chain and a time-stamp token with its own (about
+// 4 KiB in Signet's). A CMS that does not fit is made again, once, in room
+// of its own size, so a longer chain costs a second signature rather than
+// every file carrying kilobytes of zeros.
+const DefaultContentsSize = 8 << 10
+
+// contentsSlack is added to a measured CMS size when signing again: a
+// time-stamp token and a DER signature vary by a few bytes between tries.
+const contentsSlack = 512
+
+// legacySESString makes Sign write the SES as a hex string, as Signet did
+// before; only tests set it, to check that such files still verify.
+var legacySESString = false
 
 // ErrContentsTooLarge means the CMS signature did not fit the reserved room.
 var ErrContentsTooLarge = errors.New("pdfsig: signature does not fit its placeholder")
@@ -91,7 +102,6 @@ func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
-	u := newUpdate(doc)
 
 	acroForm, _ := doc.resolve(catalog["AcroForm"]).(dict)
 	acroForm = acroForm.clone()
@@ -112,9 +122,33 @@ func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
 	}
 
 	size := req.ContentsSize
-	if size <= 0 {
+	retry := size <= 0
+	if retry {
 		size = DefaultContentsSize
 	}
+	out, err := signInRoom(ctx, pdf, doc, catalog, pages, fieldName, fields, acroForm, req, size)
+	var big *contentsTooLarge
+	if retry && errors.As(err, &big) {
+		out, err = signInRoom(ctx, pdf, doc, catalog, pages, fieldName, fields, acroForm, req, big.need+contentsSlack)
+	}
+	if errors.As(err, &big) {
+		return nil, fmt.Errorf("sign pdf: %w: %d bytes, room for %d", ErrContentsTooLarge, big.need, big.room)
+	}
+	return out, err
+}
+
+// contentsTooLarge is a CMS that did not fit its room.
+type contentsTooLarge struct{ need, room int }
+
+func (e *contentsTooLarge) Error() string {
+	return fmt.Sprintf("signature of %d bytes does not fit room for %d", e.need, e.room)
+}
+
+// signInRoom writes the signature's update with size bytes of room for the
+// CMS, and signs it.
+func signInRoom(ctx context.Context, pdf []byte, doc *document, catalog dict, pages []ref, fieldName string, fields array, acroForm dict,
+	req Request, size int) ([]byte, error) {
+	u := newUpdate(doc)
 	contents := &placeholder{width: 2 * size}
 	byteRange := &placeholder{byteRange: true}
 	when := req.Time
@@ -135,7 +169,13 @@ func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
 		if err := checkSES(req.SES); err != nil {
 			return nil, fmt.Errorf("sign pdf: %w", err)
 		}
-		sig[sesKey] = bytes.Clone(req.SES)
+		// A binary stream in the signature's own update, rather than a hex
+		// string, halves its size; the byte range covers it all the same.
+		if legacySESString {
+			sig[sesKey] = bytes.Clone(req.SES)
+		} else {
+			sig[sesKey] = u.add(&stream{raw: bytes.Clone(req.SES), dict: dict{"Type": name(sesKey)}})
+		}
 		sig[sesRangeKey] = array{int64(0), int64(len(pdf))}
 	}
 	sigRef := u.add(sig)
@@ -213,7 +253,7 @@ func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
 	if 2*len(der) > contents.width {
-		return nil, fmt.Errorf("sign pdf: %w: %d bytes, room for %d", ErrContentsTooLarge, len(der), size)
+		return nil, &contentsTooLarge{need: len(der), room: size}
 	}
 	hex.Encode(out[a+1:], der)
 	return out, nil

@@ -208,7 +208,7 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 	// to know exactly where its revision ends.
 	if eof, start, err := revisionBounds(doc, end); err == nil {
 		r.RevisionStart = revisionStart(data, eof, start)
-		if err := readSES(sig, eof, start, &r); err != nil {
+		if err := readSES(doc, sig, eof, start, &r); err != nil {
 			return fail("%v", err)
 		}
 	} else if sig[sesKey] != nil {
