@@ -123,3 +123,35 @@ func TestNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestCompletedLinks: the completion notice carries a link to the final
+// documents, and the invitation's link keeps working too: signers come
+// back through whichever they kept.
+func TestCompletedLinks(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	m := "+8613800000001"
+	doc := e.upload(t, twoPages())
+	c, err := e.svc.Create(e.ctx, e.actor, contracts.Draft{Title: "完成", DocumentIDs: []string{doc.ID}, Parties: []contracts.PartySpec{personSigner(1, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Send(e.ctx, e.actor, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	invitation := e.links(t)[m]
+	acc := e.open(t, m)
+	if _, err := e.svc.Sign(acc, actorOf(acc), signWith(testSigner(t))); err != nil {
+		t.Fatal(err)
+	}
+	b := e.bodiesTo(t, m)
+	completed := linkRE.FindStringSubmatch(b[len(b)-1])
+	if len(b) != 2 || !strings.Contains(b[1], "均已签署") || completed == nil || completed[1] == invitation {
+		t.Fatalf("completion notice: %q", b)
+	}
+	for _, token := range []string{invitation, completed[1]} {
+		if _, err := e.svc.OpenLink(context.Background(), token, contracts.Caller{Mobile: m,
+			Actor: contracts.Actor{Principal: tenants.Principal{PersonID: "p-" + m}}}); err != nil {
+			t.Fatalf("link %s… after completion: %v", token[:6], err)
+		}
+	}
+}

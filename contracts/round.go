@@ -159,16 +159,20 @@ func (s *Service) kick() {
 	}
 }
 
-// issueLink makes a new signing link for p, revoking any older one. The
-// token is 256 random bits; only its SHA-256 is stored.
+// issueLink makes a new signing link for p, revoking any older one while
+// the contract is open; a completed contract's older links stay, so a
+// signer coming back through the invitation still reaches the final PDF.
+// The token is 256 random bits; only its SHA-256 is stored.
 func (s *Service) issueLink(tx *gorm.DB, c Contract, p Party, now time.Time) (string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("link token: %w", err)
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	if err := tx.Model(&Link{}).Where("party_id = ? AND revoked_at IS NULL", p.ID).Update("revoked_at", now).Error; err != nil {
-		return "", fmt.Errorf("revoke old links: %w", err)
+	if c.State != StateCompleted {
+		if err := tx.Model(&Link{}).Where("party_id = ? AND revoked_at IS NULL", p.ID).Update("revoked_at", now).Error; err != nil {
+			return "", fmt.Errorf("revoke old links: %w", err)
+		}
 	}
 	expires := now.Add(MaxDeadline)
 	if c.Deadline != nil {
