@@ -2,11 +2,19 @@ package pdfsig
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"math/big"
+	"os"
 	"testing"
+	"time"
 
 	"signet/internal/pdftest"
 )
@@ -64,6 +72,27 @@ func BenchmarkEncodeImageCold(b *testing.B) {
 		imageCache.order, imageCache.bytes = nil, 0
 		imageCache.Unlock()
 		if _, err := encodeImage(seal); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignSystemPDF signs a real document with object streams
+// (libtasn1's manual, when installed) invisibly: parsing dominates.
+func BenchmarkSignSystemPDF(b *testing.B) {
+	pdf, err := os.ReadFile("/usr/share/doc/libtasn1-doc/libtasn1.pdf")
+	if err != nil {
+		b.Skip("libtasn1-doc is not installed")
+	}
+	p := newTestPKI(b)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert := p.issue(b, &x509.Certificate{SerialNumber: big.NewInt(5), Subject: pkix.Name{CommonName: "A"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}, key.Public())
+	req := Request{Signer: ECDSASigner(cert, nil, key, nil)}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pdf)))
+	for b.Loop() {
+		if _, err := Sign(pdf, req); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -27,7 +27,7 @@ type section struct {
 type document struct {
 	data     []byte
 	sections []*section
-	objStms  map[int][]any
+	objStms  map[int]*objStm
 	depth    int  // nested object loads, bounded against reference cycles
 	inHybrid bool // reading the stream section of a hybrid file
 }
@@ -44,7 +44,7 @@ func readDocument(data []byte) (*document, error) {
 	if err != nil {
 		return nil, malformed("bad startxref")
 	}
-	d := &document{data: data, objStms: map[int][]any{}}
+	d := &document{data: data, objStms: map[int]*objStm{}}
 	seen := map[int]bool{}
 	for off >= 0 && !seen[off] {
 		seen[off] = true
@@ -72,7 +72,7 @@ func (d *document) trailer() dict { return d.sections[0].trailer }
 
 // revision returns the document as it was with only the sections from i on.
 func (d *document) revision(i int) *document {
-	return &document{data: d.data, sections: d.sections[i:], objStms: map[int][]any{}}
+	return &document{data: d.data, sections: d.sections[i:], objStms: map[int]*objStm{}}
 }
 
 func (d *document) readSection(off int) (*section, error) {
@@ -226,20 +226,47 @@ func (d *document) object(num int) (any, error) {
 		}
 		return v, nil
 	}
-	objs, err := d.objectStream(e.a)
+	stm, err := d.objectStream(e.a)
 	if err != nil {
 		return nil, err
 	}
-	if e.b >= len(objs) {
-		return nil, malformed("object %d beyond its object stream", num)
-	}
-	return objs[e.b], nil
+	return stm.object(e.b, d)
 }
 
-// objectStream returns the objects held in object stream num.
-func (d *document) objectStream(num int) ([]any, error) {
-	if objs, ok := d.objStms[num]; ok {
-		return objs, nil
+// objStm is a decoded object stream whose objects are parsed only when
+// asked for: collecting a document's pages touches one object in many
+// streams, and parsing all of each would parse every font and image
+// dictionary of the file.
+type objStm struct {
+	num     int
+	raw     []byte
+	first   int
+	offsets []int
+	parsed  []any
+	done    []bool
+}
+
+// object parses the i-th object of the stream, once.
+func (o *objStm) object(i int, d *document) (any, error) {
+	if i < 0 || i >= len(o.offsets) {
+		return nil, malformed("object %d beyond object stream %d", i, o.num)
+	}
+	if o.done[i] {
+		return o.parsed[i], nil
+	}
+	p := &parser{data: o.raw, pos: o.first + o.offsets[i], doc: d}
+	v, err := p.object()
+	if err != nil {
+		return nil, err
+	}
+	o.parsed[i], o.done[i] = v, true
+	return v, nil
+}
+
+// objectStream returns object stream num, decoded, its header read.
+func (d *document) objectStream(num int) (*objStm, error) {
+	if o, ok := d.objStms[num]; ok {
+		return o, nil
 	}
 	v, err := d.object(num)
 	if err != nil {
@@ -262,22 +289,17 @@ func (d *document) objectStream(num int) ([]any, error) {
 		return nil, malformed("object stream %d /N", num)
 	}
 	hdr := &parser{data: raw[:first]}
-	objs := make([]any, 0, n)
-	for i := 0; i < int(n); i++ {
+	o := &objStm{num: num, raw: raw, first: int(first), offsets: make([]int, n), parsed: make([]any, n), done: make([]bool, n)}
+	for i := range o.offsets {
 		hdr.token() // object number
 		off, err := strconv.Atoi(hdr.token())
 		if err != nil || off < 0 || off > len(raw)-int(first) {
 			return nil, malformed("object stream %d header", num)
 		}
-		p := &parser{data: raw, pos: int(first) + off, doc: d}
-		o, err := p.object()
-		if err != nil {
-			return nil, err
-		}
-		objs = append(objs, o)
+		o.offsets[i] = off
 	}
-	d.objStms[num] = objs
-	return objs, nil
+	d.objStms[num] = o
+	return o, nil
 }
 
 // resolve follows v if it is a reference.
