@@ -246,7 +246,7 @@ func (s *Service) Sign(acc contracts.Access, who Signer, req Request) (contracts
 	if err != nil {
 		return contracts.Party{}, err
 	}
-	return s.sign(acc, who, req.Mark, req.PIN, false, record)
+	return s.sign(acc, job, who, req.Mark, req.PIN, false, record)
 }
 
 // AutoStamp signs an organisation party that allows it with a seal held
@@ -255,7 +255,11 @@ func (s *Service) AutoStamp(acc contracts.Access, who Signer, sealID string) (co
 	if !acc.Party.AutoStamp || acc.Party.Kind != contracts.Organisation {
 		return contracts.Party{}, ErrAutoStamp
 	}
-	return s.sign(acc, who, Mark{SealID: sealID}, "", true, nil)
+	job, err := s.d.Contracts.Plan(acc)
+	if err != nil {
+		return contracts.Party{}, err
+	}
+	return s.sign(acc, job, who, Mark{SealID: sealID}, "", true, nil)
 }
 
 // willingness stores the record of a passed willingness check in the
@@ -288,11 +292,9 @@ func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, i
 // once, before contracts runs the signing; the signing itself may run
 // again if another signer of the contract commits first, and then only the
 // documents are signed again.
-func (s *Service) sign(acc contracts.Access, who Signer, m Mark, pin string, auto bool, willing map[string]any) (contracts.Party, error) {
-	job, err := s.d.Contracts.Plan(acc)
-	if err != nil {
-		return contracts.Party{}, err
-	}
+// job is the plan the willingness check approved; contracts re-reads the
+// documents when it signs.
+func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Mark, pin string, auto bool, willing map[string]any) (contracts.Party, error) {
 	kind, partyID := pki.Person, who.Actor.Principal.PersonID
 	if acc.Party.Kind == contracts.Organisation {
 		kind, partyID = pki.Organisation, who.Actor.Principal.TenantID
