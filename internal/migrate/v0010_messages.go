@@ -8,18 +8,19 @@ import (
 )
 
 // v0010Messages adds the message outbox (every SMS and email, leased by the
-// dispatcher), the delivery statuses providers report, tenants' messaging
+// dispatcher), the delivery statuses providers report, the rate-limit
+// counters, tenants' messaging
 // settings (SMS signature, default language) and parties' email and
 // language.
 func v0010Messages(tx *gorm.DB) error {
 	type message struct {
 		ID            string     `gorm:"primaryKey;size:36"`
-		TenantID      string     `gorm:"size:36;not null;default:'';index:ix_messages_tenant_sent,priority:1"`
+		TenantID      string     `gorm:"size:36;not null;default:''"`
 		Channel       string     `gorm:"size:8;not null"`
 		Kind          string     `gorm:"size:32;not null"`
 		Lang          string     `gorm:"size:8;not null"`
 		ToMasked      string     `gorm:"size:100;not null"`
-		ToDigest      string     `gorm:"size:64;not null;index:ix_messages_to_sent,priority:1"`
+		ToDigest      string     `gorm:"size:64;not null"`
 		Sealed        []byte     `gorm:""`
 		ContractID    string     `gorm:"size:36;not null;default:'';index:ix_messages_contract"`
 		PartyID       string     `gorm:"size:36;not null;default:''"`
@@ -35,7 +36,7 @@ func v0010Messages(tx *gorm.DB) error {
 		ProviderID    string     `gorm:"size:100;not null;default:''"`
 		ErrorCode     string     `gorm:"size:32;not null;default:''"`
 		Error         string     `gorm:"size:300;not null;default:''"`
-		SentAt        *time.Time `gorm:"index:ix_messages_to_sent,priority:2;index:ix_messages_tenant_sent,priority:2"`
+		SentAt        *time.Time `gorm:""`
 		CreatedAt     time.Time
 		UpdatedAt     time.Time
 	}
@@ -47,6 +48,11 @@ func v0010Messages(tx *gorm.DB) error {
 		ErrorCode string `gorm:"size:32;not null;default:'';uniqueIndex:ux_message_statuses,priority:3"`
 		Source    string `gorm:"size:16;not null;uniqueIndex:ux_message_statuses,priority:4"`
 		At        time.Time
+	}
+	type messageQuota struct {
+		Key       string    `gorm:"column:quota_key;primaryKey;size:120"`
+		Used      int       `gorm:"not null;default:0"`
+		ExpiresAt time.Time `gorm:"not null;index:ix_message_quotas_expires"`
 	}
 	type tenant struct {
 		SMSSignature    string `gorm:"column:sms_signature;size:40;not null;default:''"`
@@ -60,6 +66,7 @@ func v0010Messages(tx *gorm.DB) error {
 	if err := createMissing(tx.Set("gorm:table_options", tableOptions(tx)),
 		table{"messages", &message{}},
 		table{"message_statuses", &messageStatus{}},
+		table{"message_quotas", &messageQuota{}},
 	); err != nil {
 		return err
 	}

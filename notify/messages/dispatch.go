@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"signet/evidence"
 	"signet/internal/ids"
@@ -26,6 +27,9 @@ import (
 // before ctx ended stay due.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	ctx = tenants.Unscoped(ctx)
+	if err := s.d.DB.WithContext(ctx).Where("expires_at < ?", s.now()).Delete(&quota{}).Error; err != nil {
+		return 0, fmt.Errorf("dispatch messages: %w", err)
+	}
 	due, err := s.queue().Due(ctx, s.d.DB, s.opt.Batch, nil)
 	if err != nil || len(due) == 0 {
 		return 0, err
@@ -306,28 +310,55 @@ func (s *Service) postpone(ctx context.Context, m Message, token string, wait ti
 		"next_attempt_at": s.now().Add(wait), "attempts": gorm.Expr("attempts - 1"), "error": "held back by the rate limit", "updated_at": s.now()})
 }
 
-// limited says how long m must wait for the rate limits, 0 if it may go.
-// The counts come from the outbox rows, so every replica sees the same.
+// limited takes m's place in the rate limits and says how long it must
+// wait instead, 0 if it may go now. The limits are counters in the
+// database, taken by a conditional UPDATE, so they hold exactly across
+// replicas and concurrent sends: a recipient's count per clock hour, a
+// tenant's per clock minute.
 func (s *Service) limited(ctx context.Context, m Message, now time.Time) (time.Duration, error) {
-	db := s.d.DB.WithContext(tenants.Unscoped(ctx)).Model(&Message{})
-	var n int64
-	if err := db.Where("to_digest = ? AND sent_at > ?", m.ToDigest, now.Add(-time.Hour)).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("rate limit: %w", err)
-	}
-	if n >= int64(s.opt.PerRecipientPerHour) {
-		return 10 * time.Minute, nil
+	hour := now.Truncate(time.Hour)
+	ok, err := s.take(ctx, "to:"+m.ToDigest+":"+hour.Format("2006010215"), s.opt.PerRecipientPerHour, hour.Add(time.Hour))
+	if err != nil || !ok {
+		return hour.Add(time.Hour).Sub(now), err
 	}
 	if m.TenantID == "" {
 		return 0, nil
 	}
-	db = s.d.DB.WithContext(tenants.Unscoped(ctx)).Model(&Message{})
-	if err := db.Where("tenant_id = ? AND sent_at > ?", m.TenantID, now.Add(-time.Minute)).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("rate limit: %w", err)
-	}
-	if n >= int64(s.opt.PerTenantPerMinute) {
-		return time.Minute, nil
+	minute := now.Truncate(time.Minute)
+	ok, err = s.take(ctx, "tenant:"+m.TenantID+":"+minute.Format("200601021504"), s.opt.PerTenantPerMinute, minute.Add(time.Minute))
+	if err != nil || !ok {
+		// The recipient's place is given back: this message did not go.
+		s.give(ctx, "to:"+m.ToDigest+":"+hour.Format("2006010215"))
+		return minute.Add(time.Minute).Sub(now), err
 	}
 	return 0, nil
+}
+
+// quota is one rate-limit counter.
+type quota struct {
+	Key       string `gorm:"column:quota_key;primaryKey;size:120"`
+	Used      int
+	ExpiresAt time.Time
+}
+
+func (quota) TableName() string { return "message_quotas" }
+
+// take counts one use of key if fewer than limit were counted.
+func (s *Service) take(ctx context.Context, key string, limit int, expires time.Time) (bool, error) {
+	db := s.d.DB.WithContext(ctx)
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&quota{Key: key, ExpiresAt: expires}).Error; err != nil {
+		return false, fmt.Errorf("rate limit: %w", err)
+	}
+	res := db.Model(&quota{}).Where("quota_key = ? AND used < ?", key, limit).Update("used", gorm.Expr("used + 1"))
+	if res.Error != nil {
+		return false, fmt.Errorf("rate limit: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// give returns one use of key.
+func (s *Service) give(ctx context.Context, key string) {
+	_ = s.d.DB.WithContext(ctx).Model(&quota{}).Where("quota_key = ? AND used > 0", key).Update("used", gorm.Expr("used - 1")).Error
 }
 
 func (s *Service) provider(ch notify.Channel) string {

@@ -22,7 +22,8 @@
 //     keyed digest of it (for rate limits) and the statuses.
 //   - Willingness and sign-in codes never reach a log line, a receipt, a
 //     webhook or a metric: receipts of secret kinds carry no text at all.
-//   - Rate limits per recipient and per tenant are counted from the rows
-//     themselves, so they hold across replicas; a message over a limit
-//     waits, it is not dropped.
+//   - Rate limits per recipient (per clock hour) and per tenant (per clock
+//     minute) are counters in the database taken by a conditional UPDATE,
+//     so they hold exactly across replicas; a message over a limit waits
+//     for the next window, it is not dropped.
 package messages

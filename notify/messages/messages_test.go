@@ -295,3 +295,30 @@ func TestReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestTenantLimit: a tenant over its per-minute limit waits; another
+// tenant's messages are not held back by it.
+func TestTenantLimit(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	limited, err := messages.NewService(messages.Deps{DB: e.db.DB, Keys: e.keys, SMS: e.twilio, DigestKey: []byte(strings.Repeat("k", 32))},
+		messages.Options{Now: e.clock.now, PerTenantPerMinute: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = limited
+	for i := range 5 {
+		e.enqueue(t, invitation("+86138000002"+string(rune('0'+i))+"0"))
+	}
+	other := newEnvOn(t, e.db, e.server)
+	other.svc = limited
+	other.enqueue(t, invitation("+8613800000399"))
+	e.dispatch(t)
+	if got := len(e.server.Messages()); got != 4 {
+		t.Fatalf("%d sent, want 3 of the busy tenant and 1 of the other", got)
+	}
+	e.clock.advance(61 * time.Second)
+	e.dispatch(t)
+	if got := len(e.server.Messages()); got != 6 {
+		t.Fatalf("after a minute: %d sent, want all 6", got)
+	}
+}
