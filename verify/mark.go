@@ -87,6 +87,22 @@ func samePicture(pic ses.PictrueInfo, widget *image.NRGBA) error {
 	if b.Dx() != widget.Rect.Dx() || b.Dy() != widget.Rect.Dy() {
 		return fmt.Errorf("the widget shows a %d × %d image, the seal's picture is %d × %d", widget.Rect.Dx(), widget.Rect.Dy(), b.Dx(), b.Dy())
 	}
+	// Seal pictures are non-premultiplied RGBA PNGs, decoded as NRGBA:
+	// compare whole rows; any other kind is converted pixel by pixel.
+	if n, ok := img.(*image.NRGBA); ok {
+		for y := 0; y < b.Dy(); y++ {
+			row := n.Pix[n.PixOffset(b.Min.X, b.Min.Y+y):][:4*b.Dx()]
+			got := widget.Pix[widget.PixOffset(widget.Rect.Min.X, widget.Rect.Min.Y+y):][:4*b.Dx()]
+			if !bytes.Equal(row, got) {
+				for x := 0; x < b.Dx(); x++ {
+					if !bytes.Equal(row[4*x:4*x+4], got[4*x:4*x+4]) {
+						return fmt.Errorf("the widget's image differs from the seal's picture at (%d, %d)", x, y)
+					}
+				}
+			}
+		}
+		return nil
+	}
 	for y := 0; y < b.Dy(); y++ {
 		for x := 0; x < b.Dx(); x++ {
 			want := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)

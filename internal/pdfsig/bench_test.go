@@ -97,3 +97,33 @@ func BenchmarkSignSystemPDF(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerify10 verifies a document with ten time-stamped signatures,
+// each with a seal picture, as a contract with ten parties has.
+func BenchmarkVerify10(b *testing.B) {
+	p := newTestPKI(b)
+	signer := p.signer(b, "甲方科技有限公司")
+	var pages []pdftest.Page
+	for range 10 {
+		pages = append(pages, pdftest.Page{Texts: []pdftest.Text{{X: 72, Y: 700, S: "甲方（盖章）"}}})
+	}
+	doc := pdftest.Document(pages...)
+	seal := sealPNG(b)
+	for i := range 10 {
+		var err error
+		doc, err = Sign(doc, Request{Signer: signer, Placements: []Placement{{Page: i + 1, Rect: [4]float64{300, 100, 420, 220}, PNG: seal}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	opts := p.options(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(doc)))
+	b.ReportMetric(float64(len(doc)), "file-bytes")
+	for b.Loop() {
+		reps, err := Verify(doc, opts)
+		if err != nil || len(reps) != 10 {
+			b.Fatalf("%d reports, %v", len(reps), err)
+		}
+	}
+}

@@ -280,13 +280,20 @@ func flateExact(s *stream, size int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		limit := int64(size) + 1
 		if size < 0 {
-			limit = maxFormContent
+			if data, err = io.ReadAll(io.LimitReader(zr, maxFormContent)); err != nil {
+				return nil, err
+			}
+			break
 		}
-		if data, err = io.ReadAll(io.LimitReader(zr, limit)); err != nil {
+		// The size is known: read into one buffer, and one byte more to
+		// see that nothing follows.
+		data = make([]byte, size+1)
+		n, err := io.ReadFull(zr, data)
+		if err != nil && err != io.ErrUnexpectedEOF {
 			return nil, err
 		}
+		data = data[:n]
 	default:
 		return nil, fmt.Errorf("filter %v", filter)
 	}

@@ -209,29 +209,47 @@ func (p *parser) literalString() ([]byte, error) {
 	return nil, malformed("unterminated string")
 }
 
+// hexValue maps an ASCII hex digit to its value, anything else to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c], t["0123456789ABCDEF"[i]] = byte(i), byte(i)
+	}
+	return t
+}()
+
 func (p *parser) hexString() ([]byte, error) {
 	p.pos++ // '<'
 	end := bytes.IndexByte(p.data[p.pos:], '>')
 	if end < 0 {
 		return nil, malformed("unterminated hex string")
 	}
-	var digits []byte
-	for _, c := range p.data[p.pos : p.pos+end] {
-		if !isSpace(c) {
-			digits = append(digits, c)
-		}
-	}
+	raw := p.data[p.pos : p.pos+end]
 	p.pos += end + 1
-	if len(digits)%2 == 1 {
-		digits = append(digits, '0')
-	}
-	out := make([]byte, len(digits)/2)
-	for i := range out {
-		v, err := strconv.ParseUint(string(digits[2*i:2*i+2]), 16, 8)
-		if err != nil {
+	// One pass, two digits to a byte, white space skipped; a missing last
+	// digit is 0 (PDF 32000-1 §7.3.4.3).
+	out := make([]byte, 0, (len(raw)+1)/2)
+	var hi byte
+	half := false
+	for _, c := range raw {
+		if isSpace(c) {
+			continue
+		}
+		v := hexValue[c]
+		if v == 0xff {
 			return nil, malformed("bad hex string")
 		}
-		out[i] = byte(v)
+		if half {
+			out = append(out, hi<<4|v)
+		} else {
+			hi = v
+		}
+		half = !half
+	}
+	if half {
+		out = append(out, hi<<4)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package pdfsig
 
 import (
 	"bytes"
+	"encoding/hex"
 	"testing"
 )
 
@@ -82,5 +83,32 @@ func TestObjectReferenceCycle(t *testing.T) {
 	}
 	if s, ok := v.(*stream); !ok || string(s.raw) != "BT /F1 24 Tf 72 760 Td (Contract page1) Tj ET" {
 		t.Errorf("got %#v", v)
+	}
+}
+
+func TestHexString(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string // hex of the bytes; "!" for an error
+	}{
+		{"<>", ""},
+		{"<48656C6C6F>", "48656c6c6f"},
+		{"<48 65\n6c\t6C 6F>", "48656c6c6f"},
+		{"<901FA>", "901fa0"}, // a missing last digit is 0
+		{"<4G>", "!"},
+		{"<41", "!"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := (&parser{data: []byte(tc.in)}).hexString()
+			if tc.want == "!" {
+				if err == nil {
+					t.Fatalf("%q parsed as %x", tc.in, got)
+				}
+				return
+			}
+			if err != nil || hex.EncodeToString(got) != tc.want {
+				t.Fatalf("%q = %x, %v; want %s", tc.in, got, err, tc.want)
+			}
+		})
 	}
 }

@@ -87,8 +87,9 @@ func TestSignSES(t *testing.T) {
 			if r[1].SES != nil || r[1].RevisionStart != int64(len(once)) {
 				t.Errorf("second signature: SES %x, revision start %d, want none and %d", r[1].SES, r[1].RevisionStart, len(once))
 			}
-			if !samePixels(r[1].WidgetImage, nrgba(t, opaquePNG(t))) {
-				t.Error("second widget image is not the opaque image's pixels")
+			// Only a signature with an SES has its picture read back.
+			if r[1].WidgetImage != nil {
+				t.Error("a signature without an SES had its widget image read")
 			}
 		})
 	}

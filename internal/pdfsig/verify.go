@@ -91,7 +91,8 @@ type SignatureReport struct {
 	// Placement (RGB with an optional soft mask); nil otherwise, such as for
 	// an invisible signature. It holds the same NRGBA pixels as the
 	// Placement's PNG converted with color.NRGBAModel, so it can be compared
-	// exactly.
+	// exactly. It is read only for signatures that carry an SES, the only
+	// ones whose picture anything is compared with.
 	WidgetImage *image.NRGBA
 	// Err is the first problem found; nil means intact, trusted, and
 	// time-stamped by a trusted TSA.
@@ -127,7 +128,9 @@ func Verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
 			r := verifyOne(doc, f.title, f.sig, opts)
 			// This is the oldest revision with the field: the one the
 			// signature covers, whose widget later updates may not change.
-			r.WidgetImage = widgetImage(rev, f.field)
+			if r.SES != nil {
+				r.WidgetImage = widgetImage(rev, f.field)
+			}
 			reports = append(reports, r)
 		}
 	}
@@ -252,8 +255,17 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 			trustTime = r.Timestamp.GenTime
 		}
 	}
+	// The signature itself was verified above; only the chain is left,
+	// at the trusted time (pkcs7's VerifyWithChainAtTime would check the
+	// signature a second time).
 	if opts.Roots != nil {
-		if err := p7.VerifyWithChainAtTime(opts.Roots, &trustTime); err == nil {
+		inter := smx509.NewCertPool()
+		for _, c := range p7.Certificates {
+			inter.AddCert(c)
+		}
+		_, err := r.Certificate.Verify(smx509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: trustTime,
+			KeyUsages: []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny}})
+		if err == nil {
 			r.Trusted = true
 		} else if r.Err == nil {
 			fail("certificate chain: %v", err)
