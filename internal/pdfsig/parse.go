@@ -26,11 +26,26 @@ type parser struct {
 // maxNesting bounds nested arrays and dictionaries; real files stay far below it.
 const maxNesting = 100
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
+// charClass marks PDF white space and delimiters (PDF 32000-1 §7.2.2): the
+// parser asks for every byte of a file, so it is a table, not a search.
+var charClass = func() (t [256]byte) {
+	for _, c := range []byte(" \n\r\t\f\x00") {
+		t[c] = classSpace
+	}
+	for _, c := range []byte("()<>[]{}/%") {
+		t[c] = classDelim
+	}
+	return t
+}()
 
-func isDelim(c byte) bool { return bytes.IndexByte([]byte("()<>[]{}/%"), c) >= 0 }
+const (
+	classSpace = 1
+	classDelim = 2
+)
+
+func isSpace(c byte) bool { return charClass[c] == classSpace }
+
+func isDelim(c byte) bool { return charClass[c] == classDelim }
 
 func (p *parser) skipSpace() {
 	for p.pos < len(p.data) {
@@ -137,6 +152,16 @@ func (p *parser) object() (any, error) {
 
 func (p *parser) name() name {
 	p.pos++ // '/'
+	// Most names have no # escapes: take them as they are.
+	end := p.pos
+	for end < len(p.data) && charClass[p.data[end]] == 0 && p.data[end] != '#' {
+		end++
+	}
+	if end == len(p.data) || charClass[p.data[end]] != 0 {
+		n := name(p.data[p.pos:end])
+		p.pos = end
+		return n
+	}
 	var b []byte
 	for p.pos < len(p.data) && !isSpace(p.data[p.pos]) && !isDelim(p.data[p.pos]) {
 		c := p.data[p.pos]

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // placeholder is a fixed-width hole in the appended bytes, filled in after
@@ -148,8 +149,18 @@ func runs(nums []int) [][]int {
 
 func deflate(data []byte) []byte {
 	var b bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&b, zlib.BestCompression)
+	zw := deflaters.Get().(*zlib.Writer)
+	zw.Reset(&b)
 	zw.Write(data)
 	zw.Close()
+	deflaters.Put(zw)
 	return b.Bytes()
 }
+
+// deflaters keeps zlib writers for reuse: each holds about a megabyte of
+// compressor state, which costs more to allocate and clear than a small
+// stream (a cross-reference stream, an appearance) costs to compress.
+var deflaters = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestCompression)
+	return zw
+}}
