@@ -19,6 +19,7 @@ import (
 
 	"signet/contracts"
 	"signet/evidence"
+	"signet/evidence/exports"
 	"signet/evidence/localvault"
 	"signet/evidence/miniovault"
 	"signet/evidence/tsa"
@@ -77,6 +78,9 @@ type App struct {
 	// Signing applies willingness-checked signatures to their documents.
 	Contracts *contracts.Service
 	Signing   *signing.Service
+	// Exports hands out completed contracts' evidence packages, one at
+	// once or many in the background.
+	Exports *exports.Service
 	// Renderer draws seals, dates and the verification block from a CJK
 	// font; nil when the machine has none.
 	Renderer *render.Renderer
@@ -188,6 +192,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Renderer: a.Renderer, VerifiedMobile: a.Identity.VerifiedMobile, PublicURL: cfg.PublicURL,
 	})
 	a.Contracts.SetPreparer(a.Signing.Prepare)
+
+	// Evidence exports: a completed contract's package is gathered from
+	// the contracts, identity and pki domains and the vault, sealed with
+	// the platform's evidence keys and time-stamped; bulk exports are a
+	// leased queue that the export-evidence job builds.
+	a.Exports = exports.NewService(exports.Deps{
+		DB: db.DB, Vault: a.Vault, Contracts: a.Contracts, Identities: a.Identity, Platform: a.PKI,
+		Timestamps: a.Timestamps, TimestampRoots: a.TimestampRoots, Log: a.Log,
+	}, exports.Options{})
 
 	// HTTP.
 	a.HTTP = a.newHTTP()

@@ -17,6 +17,7 @@ import (
 	"signet/evidence"
 	"signet/evidence/bundle"
 	"signet/evidence/bundle/bundletest"
+	"signet/evidence/exports"
 	"signet/internal/testenv"
 	"signet/pki"
 	"signet/tenants"
@@ -132,13 +133,13 @@ func (ta *testApp) evidenceRoots() []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, pemCert(certs[len(certs)-1].Raw)...)
+		out = append(out, bundle.EncodeCertificates(certs[len(certs)-1].Raw)...)
 	}
 	cred, err := ta.PKI.PlatformCredential(context.Background(), pki.PurposeTSA, pki.ECDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(out, pemCert(cred.Chain[len(cred.Chain)-1].Raw)...)
+	return append(out, bundle.EncodeCertificates(cred.Chain[len(cred.Chain)-1].Raw)...)
 }
 
 func mustVerifyPackage(t *testing.T, zipBytes, roots []byte) bundle.Result {
@@ -385,9 +386,9 @@ func testEvidenceCrash(t *testing.T, ta *testApp, p *signingParties, contractID 
 	id := r.JSON(t)["id"].(string)
 
 	errCrash := errors.New("killed")
-	exportCrashHook = func(string) error { return errCrash }
+	ta.Exports.SetCrashHook(func(string) error { return errCrash })
 	err := ta.runEvidenceExports(ctx)
-	exportCrashHook = nil
+	ta.Exports.SetCrashHook(nil)
 	if !errors.Is(err, errCrash) {
 		t.Fatalf("run = %v, want the simulated crash", err)
 	}
@@ -406,7 +407,7 @@ func testEvidenceCrash(t *testing.T, ta *testApp, p *signingParties, contractID 
 	}
 	// The lease expires; the next run starts it again and finishes it.
 	past := time.Now().Add(-time.Minute)
-	if err := ta.DB.DB.WithContext(tenants.Unscoped(ctx)).Model(&evidenceExport{}).Where("id = ?", id).Update("lease_until", past).Error; err != nil {
+	if err := ta.DB.DB.WithContext(tenants.Unscoped(ctx)).Model(&exports.Export{}).Where("id = ?", id).Update("locked_until", past).Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := ta.runEvidenceExports(ctx); err != nil {
@@ -425,7 +426,7 @@ func testEvidenceCrash(t *testing.T, ta *testApp, p *signingParties, contractID 
 func checkExportObjects(t *testing.T, ta *testApp) {
 	t.Helper()
 	ctx := tenants.Unscoped(context.Background())
-	var rows []evidenceExport
+	var rows []exports.Export
 	if err := ta.DB.DB.WithContext(ctx).Where("artefact_key <> ''").Find(&rows).Error; err != nil {
 		t.Fatal(err)
 	}

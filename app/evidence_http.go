@@ -5,21 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"signet/contracts"
-	"signet/internal/page"
-	"signet/tenants"
+	"signet/evidence/exports"
 )
 
 // Evidence packages over HTTP: the legal role (and owners, admins, and API
 // keys with evidence:export) export one completed contract's package
-// synchronously, or many in the background. Every export and download is
-// recorded on the contract's or the tenant's event chain.
+// synchronously, or many in the background (evidence/exports). Every
+// export and download is recorded on the contract's or the tenant's event
+// chain.
 
 type createEvidenceExportRequest struct {
 	// ContractIDs names up to 200 of the tenant's contracts.
@@ -42,23 +41,32 @@ type evidenceExportDTO struct {
 	Total int    `json:"total"`
 	Done  int    `json:"done"`
 	// FailedIDs are the contracts left out; Failures says why.
-	FailedIDs   []string        `json:"failed_ids"`
-	Failures    []exportFailure `json:"failures"`
-	DownloadURL string          `json:"download_url,omitempty"`
-	Size        int64           `json:"size,omitempty"`
-	SHA256      string          `json:"sha256,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	FinishedAt  *time.Time      `json:"finished_at,omitempty"`
+	FailedIDs   []string           `json:"failed_ids"`
+	Failures    []exportFailureDTO `json:"failures"`
+	DownloadURL string             `json:"download_url,omitempty"`
+	Size        int64              `json:"size,omitempty"`
+	SHA256      string             `json:"sha256,omitempty"`
+	Error       string             `json:"error,omitempty"`
+	CreatedAt   time.Time          `json:"created_at"`
+	FinishedAt  *time.Time         `json:"finished_at,omitempty"`
 }
 
-func (a *App) toEvidenceExport(x evidenceExport) evidenceExportDTO {
-	out := evidenceExportDTO{ID: x.ID, State: x.State, Total: x.Total, Done: x.Done, FailedIDs: []string{}, Failures: x.failures(),
+// exportFailureDTO says why one contract is not in an export.
+type exportFailureDTO struct {
+	ContractID string `json:"contract_id"`
+	Code       string `json:"code"`
+	Detail     string `json:"detail"`
+}
+
+func (a *App) toEvidenceExport(x exports.Export) evidenceExportDTO {
+	state := x.Status(time.Now())
+	out := evidenceExportDTO{ID: x.ID, State: string(state), Total: x.Total, Done: x.Done, FailedIDs: []string{}, Failures: []exportFailureDTO{},
 		Error: x.Error, CreatedAt: x.CreatedAt, FinishedAt: x.FinishedAt}
-	for _, f := range out.Failures {
+	for _, f := range x.Failures() {
 		out.FailedIDs = append(out.FailedIDs, f.ContractID)
+		out.Failures = append(out.Failures, exportFailureDTO{ContractID: f.ContractID, Code: f.Code, Detail: f.Detail})
 	}
-	if x.State == exportDone {
+	if state == exports.StateDone {
 		out.DownloadURL = strings.TrimRight(a.Config.PublicURL, "/") + "/api/evidence/exports/" + x.ID + "/download"
 		out.Size, out.SHA256 = x.Size, x.SHA256
 	}
@@ -84,8 +92,8 @@ func (a *App) evidenceRoutes(r *router) {
 		Access:  member, Scope: scope, Raw: "application/zip", Handler: a.downloadEvidenceExport})
 }
 
-func evidenceAccessOf(c *fiber.Ctx) evidenceAccess {
-	return evidenceAccess{Actor: principal(c).Actor(), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+func requesterOf(c *fiber.Ctx) exports.Requester {
+	return exports.Requester{Principal: principal(c), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
 }
 
 // exportContractEvidence builds, logs and sends one package. Another
@@ -95,18 +103,8 @@ func (a *App) exportContractEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	if _, err := a.Contracts.Contract(ctx, id); err != nil {
-		return err
-	}
-	if !canExportEvidence(principal(c)) {
-		return errExportRole
-	}
-	pkg, err := a.buildEvidence(ctx, id)
+	pkg, err := a.Exports.Package(c.UserContext(), requesterOf(c), id)
 	if err != nil {
-		return err
-	}
-	if err := a.logEvidenceExport(ctx, evidenceAccessOf(c), pkg); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")
@@ -115,79 +113,38 @@ func (a *App) exportContractEvidence(c *fiber.Ctx) error {
 }
 
 func (a *App) createEvidenceExport(c *fiber.Ctx) error {
-	if !canExportEvidence(principal(c)) {
-		return errExportRole
+	// The role is checked before the body is read, as on every route.
+	if !exports.MayExport(principal(c)) {
+		return exports.ErrForbidden
 	}
 	var in createEvidenceExportRequest
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	list := in.ContractIDs
-	switch {
-	case len(list) > 0 && in.filtered():
-		return newAPIError(http.StatusUnprocessableEntity, "ids_or_filter", "send contract_ids or a filter, not both")
-	case len(list) == 0 && in.filtered():
-		var err error
-		if list, err = a.filterContracts(c, in); err != nil {
-			return err
+	sel := exports.Selection{ContractIDs: in.ContractIDs}
+	if in.filtered() {
+		sel.Filter = &contracts.Filter{Party: in.Party, Keyword: in.Q, From: in.From, To: in.To}
+		for _, s := range strings.Split(in.Status, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				sel.Filter.States = append(sel.Filter.States, contracts.State(s))
+			}
 		}
 	}
-	x, err := a.requestEvidenceExport(ctx, evidenceAccessOf(c), list)
+	x, err := a.Exports.Request(c.UserContext(), requesterOf(c), sel)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(a.toEvidenceExport(x))
 }
 
-// filterContracts lists the ids of the contracts a filter matches, at most
-// maxExportContracts of them.
-func (a *App) filterContracts(c *fiber.Ctx, in createEvidenceExportRequest) ([]string, error) {
-	f := contracts.Filter{Party: in.Party, Keyword: in.Q, From: in.From, To: in.To}
-	status := in.Status
-	if status == "" {
-		status = string(contracts.StateCompleted)
-	}
-	for _, s := range strings.Split(status, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			f.States = append(f.States, contracts.State(s))
-		}
-	}
-	var out []string
-	pr := page.Request{Limit: page.MaxLimit}
-	for {
-		p, err := a.Contracts.List(c.UserContext(), f, pr)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range p.Items {
-			out = append(out, k.ID)
-		}
-		if len(out) > maxExportContracts {
-			return nil, newAPIError(http.StatusUnprocessableEntity, "too_many_contracts", "the filter matches more than 200 contracts; narrow it")
-		}
-		if p.NextCursor == "" {
-			return out, nil
-		}
-		pr.Cursor = p.NextCursor
-	}
-}
-
-// evidenceExportParam finds the export named in the path, then checks the
-// caller's role: another tenant's export is 404 whoever asks.
-func (a *App) evidenceExportParam(c *fiber.Ctx) (evidenceExport, error) {
+// evidenceExportParam finds the export named in the path for the caller:
+// another tenant's export is 404 whoever asks.
+func (a *App) evidenceExportParam(c *fiber.Ctx) (exports.Export, error) {
 	id, err := idParam(c, "exportID")
 	if err != nil {
-		return evidenceExport{}, err
+		return exports.Export{}, err
 	}
-	x, err := a.evidenceExportByID(c.UserContext(), id)
-	if err != nil {
-		return x, err
-	}
-	if !canExportEvidence(principal(c)) {
-		return x, errExportRole
-	}
-	return x, nil
+	return a.Exports.Export(c.UserContext(), requesterOf(c), id)
 }
 
 func (a *App) getEvidenceExport(c *fiber.Ctx) error {
@@ -201,25 +158,16 @@ func (a *App) getEvidenceExport(c *fiber.Ctx) error {
 // downloadEvidenceExport streams a finished export from the vault, after
 // recording the download on the tenant's chain.
 func (a *App) downloadEvidenceExport(c *fiber.Ctx) error {
-	x, err := a.evidenceExportParam(c)
+	id, err := idParam(c, "exportID")
 	if err != nil {
 		return err
 	}
-	if x.State != exportDone {
-		return newAPIError(http.StatusConflict, "invalid_state", "the export is not finished; poll it until its state is done")
-	}
-	ctx := c.UserContext()
-	rc, info, err := a.Vault.Get(ctx, x.ArtefactKey)
+	rc, info, err := a.Exports.Download(c.UserContext(), requesterOf(c), id)
 	if err != nil {
-		return err
-	}
-	if err := a.logTenantAccess(ctx, a.DB.DB, evidenceAccessOf(c), "evidence.export_downloaded",
-		map[string]any{"export_id": x.ID, "sha256": x.SHA256, "bytes": x.Size}); err != nil {
-		rc.Close()
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="evidence-export-`+x.ID+`.zip"`)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="evidence-export-`+id+`.zip"`)
 	return c.SendStream(rc, int(info.Size))
 }
 
@@ -234,13 +182,13 @@ func (a *App) evidenceExportEvents(c *fiber.Ctx) error {
 		return err
 	}
 	// The request's context ends with the handler; the stream outlives it.
-	ctx := tenants.WithTenant(context.WithoutCancel(c.UserContext()), x.TenantID)
+	ctx, who := context.WithoutCancel(c.UserContext()), requesterOf(c)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		last, until := "", time.Now().Add(exportEventsFor)
 		for {
-			cur, err := a.evidenceExportByID(ctx, x.ID)
+			cur, err := a.Exports.Export(ctx, who, x.ID)
 			if err != nil {
 				return
 			}
@@ -252,7 +200,7 @@ func (a *App) evidenceExportEvents(c *fiber.Ctx) error {
 					return // the client went away
 				}
 			}
-			if cur.State == exportDone || cur.State == exportFailed || time.Now().After(until) {
+			if st := cur.Status(time.Now()); st == exports.StateDone || st == exports.StateFailed || time.Now().After(until) {
 				return
 			}
 			time.Sleep(time.Second)

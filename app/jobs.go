@@ -118,7 +118,7 @@ func (a *App) startJobs(ctx context.Context) <-chan struct{} {
 // sendMessages runs one round of the message outbox, on the same terms as
 // a webhook round.
 func (a *App) sendMessages(ctx context.Context) error {
-	return a.outboxRound(ctx, func(ctx context.Context) error {
+	return pastBudget(ctx, 30*time.Second, func(ctx context.Context) error {
 		_, err := a.Messages.Dispatch(ctx)
 		return err
 	})
@@ -129,16 +129,25 @@ func (a *App) sendMessages(ctx context.Context) error {
 // period, so it keeps the runner's cancellation while the budget lasts and
 // otherwise ends on its own deadline (at most 30s, also at shutdown).
 func (a *App) deliverWebhooks(ctx context.Context) error {
-	return a.outboxRound(ctx, func(ctx context.Context) error {
+	return pastBudget(ctx, 30*time.Second, func(ctx context.Context) error {
 		_, err := a.Webhooks.Deliver(ctx)
 		return err
 	})
 }
 
-// outboxRound runs round with the runner's cancellation while its budget
-// lasts and otherwise its own deadline of 30s.
-func (a *App) outboxRound(ctx context.Context, round func(context.Context) error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+// runEvidenceExports builds due bulk evidence exports, on the terms of an
+// outbox round but with 30 minutes: a build outlasts the runner's budget
+// by far. An export cut off by that deadline counts as a failed attempt;
+// one cut off by shutdown goes back to the queue uncounted (shutdown
+// reaches the round only while the runner's budget lasts).
+func (a *App) runEvidenceExports(ctx context.Context) error {
+	return pastBudget(ctx, 30*time.Minute, a.Exports.Run)
+}
+
+// pastBudget runs round with the runner's cancellation while its budget
+// lasts and otherwise its own deadline, limit from now.
+func pastBudget(ctx context.Context, limit time.Duration, round func(context.Context) error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {

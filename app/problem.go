@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"signet/contracts"
+	"signet/evidence/exports"
 	"signet/evidence/tsa"
 	"signet/identity"
 	"signet/internal/otp"
@@ -117,6 +118,12 @@ var sentinels = []sentinel{
 	{contracts.ErrConversionUnavailable, http.StatusUnprocessableEntity, "conversion_unavailable", "document conversion is unavailable on this server (LibreOffice is not installed); upload a PDF"},
 	{contracts.ErrConversionFailed, http.StatusUnprocessableEntity, "conversion_failed", "the document could not be converted to PDF"},
 	{contracts.ErrTooLarge, http.StatusRequestEntityTooLarge, "document_too_large", "documents may be at most 50 MB"},
+	{exports.ErrNotFound, http.StatusNotFound, "not_found", "no such object"},
+	{exports.ErrForbidden, http.StatusForbidden, "forbidden", "only the legal role, owners and admins may export evidence packages"},
+	{exports.ErrNotCompleted, http.StatusConflict, "invalid_state", "only a completed contract has an evidence package"},
+	{exports.ErrNotReady, http.StatusConflict, "invalid_state", "the export is not finished; poll it until its state is done"},
+	{exports.ErrIDsOrFilter, http.StatusUnprocessableEntity, "ids_or_filter", "send contract_ids or a filter, not both"},
+	{exports.ErrTooManyContracts, http.StatusUnprocessableEntity, "too_many_contracts", "the filter matches more than 200 contracts; narrow it"},
 	{signing.ErrBatchNotFound, http.StatusNotFound, "not_found", "no such object"},
 	{signing.ErrNoMobile, http.StatusConflict, "no_verified_mobile", "complete real-name verification with your mobile number first"},
 	{signing.ErrNoCertificate, http.StatusConflict, "no_certificate", "the signer has no certificate; complete real-name verification first"},

@@ -37,8 +37,9 @@ type Signer struct {
 	Chain []*smx509.Certificate
 }
 
-// Sealer is what Build needs from the platform to seal a package: app
-// implements it with pki's evidence credentials and the TSA client.
+// Sealer is what Build needs from the platform to seal a package:
+// evidence/exports implements it with pki's evidence credentials and the
+// TSA client.
 type Sealer interface {
 	// EvidenceSigners returns the platform's current SM2 and ECDSA
 	// evidence signers (pki.PurposeEvidence). Build calls it once.
@@ -256,12 +257,12 @@ func evidenceKeys(sm2s, ecs Signer) ([]entry, error) {
 			return nil, fmt.Errorf("%s evidence signer: %w", k.description, err)
 		}
 		out = append(out,
-			entry{k.cert, kindKey, pemCerts(leaf.Raw)},
+			entry{k.cert, kindKey, EncodeCertificates(leaf.Raw)},
 			entry{k.pub, kindKey, pemBlock("PUBLIC KEY", der)},
-			entry{k.root, kindKey, pemCerts(root.Raw)},
+			entry{k.root, kindKey, EncodeCertificates(root.Raw)},
 		)
 		if ca := k.s.Chain[1 : len(k.s.Chain)-1]; len(ca) > 0 {
-			out = append(out, entry{k.ca, kindKey, pemCerts(raws(ca)...)})
+			out = append(out, entry{k.ca, kindKey, EncodeCertificates(raws(ca)...)})
 		}
 	}
 	return out, nil
@@ -275,15 +276,15 @@ func tsaEntries(tok *tsa.Token) ([]entry, error) {
 	}
 	chain := tok.Info.Chain
 	out := []entry{
-		{keyRootTSA, kindKey, pemCerts(chain[len(chain)-1].Raw)},
-		{keyTSACert, kindKey, pemCerts(chain[0].Raw)},
+		{keyRootTSA, kindKey, EncodeCertificates(chain[len(chain)-1].Raw)},
+		{keyTSACert, kindKey, EncodeCertificates(chain[0].Raw)},
 	}
 	if ca := chain[1 : len(chain)-1]; len(ca) > 0 {
 		var ders [][]byte
 		for _, c := range ca {
 			ders = append(ders, c.Raw)
 		}
-		out = append(out, entry{keyTSACA, kindKey, pemCerts(ders...)})
+		out = append(out, entry{keyTSACA, kindKey, EncodeCertificates(ders...)})
 	}
 	return out, nil
 }

@@ -48,10 +48,11 @@
 //
 // # Wiring
 //
-// app implements [Sealer] with pki's evidence credentials,
+// evidence/exports implements [Sealer] with pki's evidence credentials,
 // PlatformCredential(ctx, pki.PurposeEvidence, pki.SM2) and (…, pki.ECDSA),
 // each as Signer{Key: cred.Signer(ctx), Chain: cred.Certificate followed by
-// cred.Chain}, and with its *tsa.Client for Timestamp. The report PDFs need
-// a CJK font (seals/render's list; Debian fonts-wqy-microhei): without one
-// Build fails with an error naming the packages to install.
+// cred.Chain}, and with the platform's *tsa.Client for Timestamp. The
+// report PDFs need a CJK font (seals/render's list; Debian
+// fonts-wqy-microhei): without one Build fails with an error naming the
+// packages to install.
 package bundle

@@ -13,7 +13,9 @@ func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
 
-func pemCerts(ders ...[]byte) []byte {
+// EncodeCertificates returns the DER certificates ders as PEM CERTIFICATE
+// blocks, in order: what [ParseCertificates] reads.
+func EncodeCertificates(ders ...[]byte) []byte {
 	var b bytes.Buffer
 	for _, d := range ders {
 		b.Write(pemBlock("CERTIFICATE", d))

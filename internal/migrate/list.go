@@ -15,4 +15,5 @@ var All = []Migration{
 	{Version: 8, Name: "contracts", Up: v0008Contracts},
 	{Version: 9, Name: "evidence exports", Up: v0009EvidenceExports},
 	{Version: 10, Name: "messages", Up: v0010Messages},
+	{Version: 11, Name: "evidence export lease", Up: v0011EvidenceExportLease},
 }

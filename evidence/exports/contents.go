@@ -1,12 +1,10 @@
-package app
+package exports
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -14,13 +12,11 @@ import (
 	"signet/contracts"
 	"signet/evidence"
 	"signet/evidence/bundle"
-	"signet/identity"
 	"signet/internal/pdfsig"
 	"signet/pki"
-	"signet/tenants"
 )
 
-// evidenceContents gathers everything the package of the tenant's
+// contents gathers everything the package of the tenant's
 // completed contract id holds, as bundle.Build wants it:
 //
 //   - documents/<seq>-original.pdf: the document as sent for signature
@@ -44,28 +40,28 @@ import (
 //
 // Only the contract's own chain goes in: the tenant chain holds other
 // contracts' events.
-func (a *App) evidenceContents(ctx context.Context, id string) (bundle.Contents, contracts.Contract, error) {
-	d, err := a.Contracts.Detail(ctx, id)
+func (s *Service) contents(ctx context.Context, id string) (bundle.Contents, contracts.Contract, error) {
+	d, err := s.d.Contracts.Detail(ctx, id)
 	if err != nil {
 		return bundle.Contents{}, contracts.Contract{}, err
 	}
 	if d.Contract.State != contracts.StateCompleted {
-		return bundle.Contents{}, d.Contract, errNotCompleted
+		return bundle.Contents{}, d.Contract, fmt.Errorf("evidence package of contract %s: %w", id, ErrNotCompleted)
 	}
-	revs, err := a.Contracts.Revisions(ctx, id)
+	revs, err := s.d.Contracts.Revisions(ctx, id)
 	if err != nil {
 		return bundle.Contents{}, d.Contract, err
 	}
-	evs, anchors, err := a.anchoredChain(ctx, evidence.ContractChain(id))
+	evs, anchors, err := s.anchoredChain(ctx, evidence.ContractChain(id))
 	if err != nil {
 		return bundle.Contents{}, d.Contract, err
 	}
-	g := &gatherer{a: a, ctx: ctx, parties: map[string]contracts.Party{}, certs: map[string]bool{}, signers: map[string]string{},
-		in: bundle.Contents{ContractID: id, Title: d.Contract.Title, GeneratedAt: time.Now().UTC(), Events: evs, Anchors: anchors}}
+	g := &gatherer{s: s, ctx: ctx, parties: map[string]contracts.Party{}, certs: map[string]bool{}, signers: map[string]string{},
+		in: bundle.Contents{ContractID: id, Title: d.Contract.Title, GeneratedAt: s.now(), Events: evs, Anchors: anchors}}
 	for _, p := range d.Parties {
 		g.parties[p.ID] = p
 	}
-	if g.opts, err = a.evidenceVerifyOptions(ctx); err != nil {
+	if g.opts, err = s.verifyOptions(ctx); err != nil {
 		return bundle.Contents{}, d.Contract, err
 	}
 	signed := signedRevisions(evs)
@@ -92,7 +88,7 @@ func (a *App) evidenceContents(ctx context.Context, id string) (bundle.Contents,
 
 // gatherer accumulates one package's contents.
 type gatherer struct {
-	a       *App
+	s       *Service
 	ctx     context.Context
 	in      bundle.Contents
 	opts    pdfsig.VerifyOptions
@@ -107,15 +103,15 @@ func (g *gatherer) add(path string, kind bundle.Kind, data []byte) {
 }
 
 func (g *gatherer) read(key string) ([]byte, error) {
-	return evidence.GetArtefact(g.ctx, g.a.Vault, key, 2*contracts.MaxDocumentSize)
+	return evidence.GetArtefact(g.ctx, g.s.d.Vault, key, 2*contracts.MaxDocumentSize)
 }
 
-// evidenceVerifyOptions trusts the platform's SM2 and ECDSA roots and the
+// verifyOptions trusts the platform's SM2 and ECDSA roots and the
 // time-stamp roots, to read each signature's certificate and time.
-func (a *App) evidenceVerifyOptions(ctx context.Context) (pdfsig.VerifyOptions, error) {
+func (s *Service) verifyOptions(ctx context.Context) (pdfsig.VerifyOptions, error) {
 	roots := smx509.NewCertPool()
 	for _, alg := range pki.Algorithms() {
-		chain, err := a.PKI.Chain(alg)
+		chain, err := s.d.Platform.Chain(alg)
 		if err != nil {
 			return pdfsig.VerifyOptions{}, err
 		}
@@ -125,7 +121,7 @@ func (a *App) evidenceVerifyOptions(ctx context.Context) (pdfsig.VerifyOptions, 
 		}
 		roots.AddCert(certs[len(certs)-1])
 	}
-	tsaRoots, _, err := a.TimestampRoots(ctx)
+	tsaRoots, _, err := s.d.TimestampRoots(ctx)
 	if err != nil {
 		return pdfsig.VerifyOptions{}, err
 	}
@@ -224,13 +220,13 @@ func (g *gatherer) signature(doc contracts.Document, prev, r contracts.Revision,
 	sig := bundle.Signature{Signer: g.partyName(s.PartyID), Document: name, CertSubject: s.Sig.CertSubject, CertSerial: s.Sig.CertSerial,
 		Algorithm: algorithmName(s.Sig.Algorithm), HashBefore: prev.SHA256, HashAfter: r.SHA256}
 	if c := rep.Certificate; c != nil {
-		sig.CertSM3 = sm3Hex(c.Raw)
+		sig.CertSM3, _ = evidence.Digests(c.Raw)
 		if sig.CertSubject == "" {
 			sig.CertSubject, sig.CertSerial = c.Subject.String(), c.SerialNumber.Text(16)
 		}
 		if serial := c.SerialNumber.Text(16); !g.certs[serial] {
 			g.certs[serial] = true
-			g.add("certs/signer-"+serial+".pem", bundle.KindCertificate, pemCert(c.Raw))
+			g.add("certs/signer-"+serial+".pem", bundle.KindCertificate, bundle.EncodeCertificates(c.Raw))
 		}
 	}
 	if ts := rep.Timestamp; ts != nil {
@@ -261,17 +257,6 @@ func (g *gatherer) signature(doc contracts.Document, prev, r contracts.Revision,
 	}
 	g.in.Report.Signatures = append(g.in.Report.Signatures, sig)
 	return nil
-}
-
-func (g *gatherer) partyName(id string) string {
-	p, ok := g.parties[id]
-	switch {
-	case !ok:
-		return id
-	case p.Kind == contracts.Organisation:
-		return p.OrgName
-	}
-	return p.Name
 }
 
 // notifications adds the receipt of every message sent to a party, as
@@ -332,7 +317,7 @@ func (g *gatherer) willingness(evs []evidence.Event) error {
 // platform adds the platform's issuing CA certificates and their CRLs.
 func (g *gatherer) platform() error {
 	for _, alg := range pki.Algorithms() {
-		chain, err := g.a.PKI.Chain(alg)
+		chain, err := g.s.d.Platform.Chain(alg)
 		if err != nil {
 			return err
 		}
@@ -340,90 +325,12 @@ func (g *gatherer) platform() error {
 		if err != nil {
 			return fmt.Errorf("platform %s chain: %w", alg, err)
 		}
-		g.add(fmt.Sprintf("certs/issuing-ca-%s.pem", alg), bundle.KindCertificate, pemCert(certs[0].Raw))
-		crl, err := g.a.PKI.CRL(g.ctx, alg)
+		g.add(fmt.Sprintf("certs/issuing-ca-%s.pem", alg), bundle.KindCertificate, bundle.EncodeCertificates(certs[0].Raw))
+		crl, err := g.s.d.Platform.CRL(g.ctx, alg)
 		if err != nil {
 			return err
 		}
 		g.add(fmt.Sprintf("crl/issuing-ca-%s.crl", alg), bundle.KindCRL, crl)
 	}
 	return nil
-}
-
-// partyReport describes each signer and how it was identified: a person's
-// real-name verification and the SMS sign-in that opened the signing link;
-// an organisation's verification, whose credit code had to match the
-// party's for a member to act for it.
-func (g *gatherer) partyReport(parties []contracts.Party) error {
-	for _, p := range parties {
-		if p.Role != contracts.RoleSigner {
-			continue
-		}
-		bp := bundle.Party{Name: p.Name, Role: fmt.Sprintf("签署方（顺序 %d）/ Signer, order %d", p.Order, p.Order)}
-		var how []string
-		switch p.Kind {
-		case contracts.Organisation:
-			bp.Name, bp.IDMasked = p.OrgName, p.OrgUSCC
-			if p.ActingTenantID != "" {
-				// The organisation's verification lives in its own tenant.
-				ov, err := g.a.Identity.Organisation(tenants.WithTenant(g.ctx, p.ActingTenantID))
-				switch {
-				case err == nil && ov.State == identity.StateApproved:
-					how = append(how, fmt.Sprintf("企业实名认证 / organisation verification (%s), credit code %s", ov.Method, ov.USCC))
-					if ov.DecidedAt != nil {
-						bp.VerifiedAt = *ov.DecidedAt
-					}
-				case err != nil && !errors.Is(err, identity.ErrNotFound):
-					return err
-				}
-			}
-		default:
-			if p.PersonID != "" {
-				pv, err := g.a.Identity.Person(g.ctx, p.PersonID)
-				switch {
-				case err == nil && pv.State == identity.StateApproved:
-					bp.IDMasked = pv.IDMasked
-					how = append(how, fmt.Sprintf("个人实名认证 / real-name verification (%s)", pv.Method))
-					if pv.DecidedAt != nil {
-						bp.VerifiedAt = *pv.DecidedAt
-					}
-				case err != nil && !errors.Is(err, identity.ErrNotFound):
-					return err
-				}
-			}
-			if p.Mobile != "" {
-				how = append(how, "签署链接 + 短信登录 / signing link opened after SMS sign-in with "+identity.MaskMobile(p.Mobile))
-			}
-		}
-		if s := g.signers[p.ID]; s != "" {
-			how = append(how, s)
-		}
-		if bp.VerifiedAt.IsZero() && p.SignedAt != nil {
-			bp.VerifiedAt = *p.SignedAt
-		}
-		bp.VerifiedBy = strings.Join(how, "; ")
-		g.in.Report.Parties = append(g.in.Report.Parties, bp)
-	}
-	return nil
-}
-
-// lifecycle lists the chain's events for people to read.
-func (g *gatherer) lifecycle(evs []evidence.Event) {
-	for _, e := range evs {
-		var p struct {
-			Name    string `json:"name"`
-			OrgName string `json:"org_name"`
-			Reason  string `json:"reason"`
-		}
-		_ = json.Unmarshal(e.Payload, &p)
-		detail := p.OrgName
-		if detail == "" {
-			detail = p.Name
-		}
-		if p.Reason != "" {
-			detail = strings.TrimPrefix(detail+"; "+p.Reason, "; ")
-		}
-		g.in.Report.Lifecycle = append(g.in.Report.Lifecycle, bundle.Lifecycle{At: e.At, Type: e.Type, Actor: e.Actor, Detail: detail})
-	}
-	sort.SliceStable(g.in.Report.Lifecycle, func(i, j int) bool { return g.in.Report.Lifecycle[i].At.Before(g.in.Report.Lifecycle[j].At) })
 }
