@@ -86,6 +86,8 @@ type App struct {
 	Renderer *render.Renderer
 
 	metrics *metrics
+	// trust is the parsed verification roots, reused for a minute.
+	trust   trustCache
 	routes  []*route
 	openapi openAPIDoc
 }

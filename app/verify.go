@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -159,25 +161,54 @@ func (a *App) VerifyPDF(ctx context.Context, pdf []byte) (VerificationReport, er
 	return toVerificationReport(r), nil
 }
 
+// trustTTL is how long the parsed roots are reused: certificates are
+// renewed at most every few hours, and a verification should not parse
+// PEM and read the TSA roots file every time.
+const trustTTL = time.Minute
+
+// trustCache holds the parsed roots between verifications.
+type trustCache struct {
+	mu      sync.Mutex
+	until   time.Time
+	roots   *smx509.CertPool
+	tsa     *x509.CertPool
+	tsaMore *x509.CertPool
+}
+
 // verifyTrust is what the platform trusts: its roots of both algorithms,
-// the time-stamp roots, and its own revocation records.
+// the time-stamp roots, and its own revocation records (always read
+// afresh).
 func (a *App) verifyTrust(ctx context.Context) (verify.Trust, error) {
+	c := &a.trust
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Now().After(c.until) {
+		roots, tsaRoots, tsaIntermediates, err := a.parseTrust(ctx)
+		if err != nil {
+			return verify.Trust{}, err
+		}
+		c.roots, c.tsa, c.tsaMore, c.until = roots, tsaRoots, tsaIntermediates, time.Now().Add(trustTTL)
+	}
+	return verify.Trust{Roots: c.roots, TSARoots: c.tsa, TSAIntermediates: c.tsaMore,
+		Revoked: func(cert *smx509.Certificate, at time.Time) string {
+			return a.revokedBy(ctx, hex.EncodeToString(cert.SerialNumber.Bytes()), at)
+		}}, nil
+}
+
+func (a *App) parseTrust(ctx context.Context) (*smx509.CertPool, *x509.CertPool, *x509.CertPool, error) {
 	roots := smx509.NewCertPool()
 	for _, alg := range pki.Algorithms() {
 		pem, err := a.PKI.Chain(alg)
 		if err != nil {
-			return verify.Trust{}, err
+			return nil, nil, nil, err
 		}
 		roots.AppendCertsFromPEM(pem)
 	}
 	tsaRoots, tsaIntermediates, err := a.TimestampRoots(ctx)
 	if err != nil {
-		return verify.Trust{}, err
+		return nil, nil, nil, err
 	}
-	return verify.Trust{Roots: roots, TSARoots: tsaRoots, TSAIntermediates: tsaIntermediates,
-		Revoked: func(c *smx509.Certificate, at time.Time) string {
-			return a.revokedBy(ctx, hex.EncodeToString(c.SerialNumber.Bytes()), at)
-		}}, nil
+	return roots, tsaRoots, tsaIntermediates, nil
 }
 
 // revokedBy says, as "revoked (reason) on date", whether a certificate
