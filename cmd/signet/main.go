@@ -85,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verifyCmd(ctx, args[1], args[2:], getenv, stdout)
 	case "demo":
 		return demoCmd(ctx, args[1:], getenv, stdout)
+	case "loadtest":
+		return loadtestCmd(ctx, args[1:], stdout, stderr)
 	case "sms":
 		if len(args) < 2 || args[1] != "tail" {
 			return errors.New("usage: signet sms tail [-url URL]")
