@@ -316,7 +316,7 @@ func (a *App) openNotify(ctx context.Context, cfg Config) error {
 	}
 	a.Messages, err = messages.NewService(messages.Deps{
 		DB: a.DB.DB, Keys: a.Keyring, Vault: a.Vault, SMS: smsRelay{a}, Email: email, Provider: provider,
-		DigestKey: key, StatusCallback: callback, Profiles: tenantProfiles{a}, Log: a.Log,
+		DigestKey: key, StatusCallback: callback, Profiles: messages.ProfilesFunc(tenants.Messaging), Log: a.Log,
 		Observe: func(ch notify.Channel, k notify.Kind, outcome string) {
 			a.metrics.messages.WithLabelValues(string(ch), string(k), outcome).Inc()
 		},
@@ -337,13 +337,6 @@ func (r smsRelay) Find(ctx context.Context, to string, since time.Time, body str
 		return f.Find(ctx, to, since, body)
 	}
 	return notify.Receipt{}, false, nil
-}
-
-// tenantProfiles reads tenants' messaging settings for the outbox.
-type tenantProfiles struct{ a *App }
-
-func (p tenantProfiles) Messaging(ctx context.Context) (string, string, error) {
-	return p.a.Tenants.Messaging(ctx)
 }
 
 // OpenDatabase opens the configured database, registers tenant scoping and

@@ -353,16 +353,20 @@ func (d *demo) contract(owner string, pages int) (id, title, link string, err er
 	if err != nil {
 		return "", "", "", err
 	}
-	// The invitation waits in the outbox for the dispatcher; send it now.
-	if _, err := d.a.Messages.Dispatch(context.Background()); err != nil {
-		return "", "", "", err
-	}
-	for _, s := range d.a.DevSMS.Recent(after) {
-		if s.To == DemoSignerMobile {
-			if l := demoLinkRE.FindStringSubmatch(s.Body); l != nil {
-				return m["id"].(string), title, l[1], nil
+	// The invitation waits in the outbox: send it now. The job runner may
+	// have claimed it first, so look for it for a few seconds.
+	for try := 0; try < 50; try++ {
+		if _, err := d.a.Messages.Dispatch(context.Background()); err != nil {
+			return "", "", "", err
+		}
+		for _, s := range d.a.DevSMS.Recent(after) {
+			if s.To == DemoSignerMobile {
+				if l := demoLinkRE.FindStringSubmatch(s.Body); l != nil {
+					return m["id"].(string), title, l[1], nil
+				}
 			}
 		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	return "", "", "", errors.New("demo: the invitation text with the signing link was not sent")
 }

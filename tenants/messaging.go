@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"gorm.io/gorm"
+
 	"signet/internal/valid"
 )
 
@@ -41,11 +43,17 @@ func CheckSMSSignature(s string) error {
 }
 
 // Messaging returns the SMS signature and the default message language of
-// the tenant in ctx.
-func (s *Service) Messaging(ctx context.Context) (signature, lang string, err error) {
-	t, err := s.Tenant(ctx)
-	if err != nil {
-		return "", "", err
+// the tenant in ctx, read through db: a caller inside a transaction passes
+// the transaction, so the read needs no second connection from the pool
+// (which a full pool would never give it).
+func Messaging(ctx context.Context, db *gorm.DB) (signature, lang string, err error) {
+	tid, ok := FromContext(ctx)
+	if !ok {
+		return "", "", ErrNoTenant
+	}
+	var t Tenant
+	if err := db.WithContext(ctx).Select("sms_signature", "default_language").Where("id = ?", tid).First(&t).Error; err != nil {
+		return "", "", notFound(err, "tenant", tid)
 	}
 	return t.SMSSignature, t.DefaultLanguage, nil
 }

@@ -99,7 +99,7 @@ func newEnvURL(tb testing.TB, db *database.DB, baseURL string) *env {
 	e.public = srv.URL
 	e.svc, err = messages.NewService(messages.Deps{
 		DB: db.DB, Keys: keys, SMS: e.twilio, Provider: "twilio", DigestKey: []byte(strings.Repeat("k", 32)),
-		StatusCallback: e.public + "/notify/twilio/status", Profiles: tenants.NewService(db.DB, tenants.Options{}),
+		StatusCallback: e.public + "/notify/twilio/status", Profiles: messages.ProfilesFunc(tenants.Messaging),
 	}, messages.Options{Now: e.clock.now, BaseDelay: time.Second, MaxDelay: time.Minute})
 	if err != nil {
 		tb.Fatal(err)

@@ -322,3 +322,30 @@ func TestTenantLimit(t *testing.T) {
 		t.Fatalf("after a minute: %d sent, want all 6", got)
 	}
 }
+
+// TestEnqueueNeedsNoSecondConnection: queuing a message inside a
+// transaction reads the tenant's signature through that transaction. On
+// the pool it would need a second connection, and with every connection
+// held by such a transaction none would ever come: the server hung under
+// load that way.
+func TestEnqueueNeedsNoSecondConnection(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			e := newEnv(t, d)
+			sqlDB, err := e.db.DB.DB()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sqlDB.SetMaxOpenConns(1)
+			ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+			defer cancel()
+			err = e.db.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				_, err := e.svc.Enqueue(ctx, tx, invitation(mobile))
+				return err
+			})
+			if err != nil {
+				t.Fatalf("enqueue with one connection: %v", err)
+			}
+		})
+	}
+}

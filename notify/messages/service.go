@@ -38,8 +38,18 @@ type Finder interface {
 // Profiles tells how a tenant signs its messages.
 type Profiles interface {
 	// Messaging returns the SMS signature (公司名, without brackets) and the
-	// default language of the tenant in ctx.
-	Messaging(ctx context.Context) (signature string, lang string, err error)
+	// default language of the tenant in ctx, read through tx, the caller's
+	// transaction: a read on the pool from inside a transaction can wait
+	// forever for a connection when every one is held the same way.
+	Messaging(ctx context.Context, tx *gorm.DB) (signature string, lang string, err error)
+}
+
+// ProfilesFunc is a function that is a [Profiles]; tenants.Messaging is one.
+type ProfilesFunc func(ctx context.Context, tx *gorm.DB) (signature string, lang string, err error)
+
+// Messaging calls f.
+func (f ProfilesFunc) Messaging(ctx context.Context, tx *gorm.DB) (string, string, error) {
+	return f(ctx, tx)
 }
 
 // Deps are what a Service is built from.
@@ -193,7 +203,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *gorm.DB, m Outgoing) (string,
 	tid, _ := tenants.FromContext(ctx)
 	sig, lang := s.opt.Signature, s.opt.Lang
 	if tid != "" && s.d.Profiles != nil {
-		tsig, tlang, err := s.d.Profiles.Messaging(ctx)
+		tsig, tlang, err := s.d.Profiles.Messaging(ctx, tx)
 		if err != nil {
 			return "", fmt.Errorf("enqueue %s: %w", m.Kind, err)
 		}
