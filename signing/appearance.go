@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/emmansun/gmsm/sm3"
 	"image"
 	"image/draw"
 	"image/png"
@@ -128,17 +129,11 @@ func CrossPage(sealPNG []byte, boxes [][4]float64, pages []int, sealWidthPt, cen
 	if !(sealWidthPt > 0) || math.IsInf(sealWidthPt, 0) || math.IsNaN(centreY) || math.IsInf(centreY, 0) {
 		return nil, fmt.Errorf("%w: cross-page seal width %v pt at y %v", ErrPlacement, sealWidthPt, centreY)
 	}
-	src, err := png.Decode(bytes.NewReader(sealPNG))
+	cut, err := sliceMemo.get(sliceKey{sm3.Sum(sealPNG), n}, func() (sealSlices, error) { return cutSeal(sealPNG, n) })
 	if err != nil {
-		return nil, fmt.Errorf("%w: seal image: %v", ErrPlacement, err)
+		return nil, err
 	}
-	sb := src.Bounds()
-	if sb.Dx() < n || sb.Dy() < 1 {
-		return nil, fmt.Errorf("%w: seal image %d × %d px cannot be cut into %d slices", ErrPlacement, sb.Dx(), sb.Dy(), n)
-	}
-	seal := image.NewNRGBA(image.Rect(0, 0, sb.Dx(), sb.Dy()))
-	draw.Draw(seal, seal.Bounds(), src, sb.Min, draw.Src)
-	W, H := seal.Bounds().Dx(), seal.Bounds().Dy()
+	W, H := cut.w, cut.h
 	heightPt := sealWidthPt * float64(H) / float64(W)
 
 	seen := make(map[int]bool, n)
@@ -160,17 +155,55 @@ func CrossPage(sealPNG []byte, boxes [][4]float64, pages []int, sealWidthPt, cen
 		// Clamp the bottom edge so the slice lies inside the box.
 		lly := math.Min(math.Max(centreY-heightPt/2, box[1]), box[3]-heightPt)
 
+		out[i] = pdfsig.Placement{
+			Page: p,
+			Rect: [4]float64{box[2] - widthPt, lly, box[2], lly + heightPt},
+			PNG:  cut.pngs[i],
+		}
+	}
+	return out, nil
+}
+
+// sealSlices is a seal picture cut into vertical slices, each a PNG.
+type sealSlices struct {
+	w, h int
+	pngs [][]byte
+}
+
+type sliceKey struct {
+	seal [32]byte
+	n    int
+}
+
+// sliceMemo keeps the slices of recent seals: a company stamps with the
+// same seal over and over, and encoding the slices was half the CPU of a
+// stamp.
+var sliceMemo = newMemo[sliceKey, sealSlices](64)
+
+// cutSeal decodes a seal picture and cuts it into n slices of (about) equal
+// width: slice i is columns i·W/n to (i+1)·W/n.
+func cutSeal(sealPNG []byte, n int) (sealSlices, error) {
+	src, err := png.Decode(bytes.NewReader(sealPNG))
+	if err != nil {
+		return sealSlices{}, fmt.Errorf("%w: seal image: %v", ErrPlacement, err)
+	}
+	sb := src.Bounds()
+	if sb.Dx() < n || sb.Dy() < 1 {
+		return sealSlices{}, fmt.Errorf("%w: seal image %d × %d px cannot be cut into %d slices", ErrPlacement, sb.Dx(), sb.Dy(), n)
+	}
+	seal := image.NewNRGBA(image.Rect(0, 0, sb.Dx(), sb.Dy()))
+	draw.Draw(seal, seal.Bounds(), src, sb.Min, draw.Src)
+	W, H := seal.Bounds().Dx(), seal.Bounds().Dy()
+	out := sealSlices{w: W, h: H, pngs: make([][]byte, n)}
+	for i := range n {
+		x0, x1 := i*W/n, (i+1)*W/n
 		slice := image.NewNRGBA(image.Rect(0, 0, x1-x0, H))
 		draw.Draw(slice, slice.Bounds(), seal, image.Pt(x0, 0), draw.Src)
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, slice); err != nil {
-			return nil, fmt.Errorf("cross-page seal: encode slice %d: %w", i, err)
+			return sealSlices{}, fmt.Errorf("cross-page seal: encode slice %d: %w", i, err)
 		}
-		out[i] = pdfsig.Placement{
-			Page: p,
-			Rect: [4]float64{box[2] - widthPt, lly, box[2], lly + heightPt},
-			PNG:  buf.Bytes(),
-		}
+		out.pngs[i] = buf.Bytes()
 	}
 	return out, nil
 }
@@ -189,9 +222,28 @@ func DateStamp(r *render.Renderer, text string, heightPt float64, ink render.Col
 	if !(heightPt >= 4 && heightPt <= 144) {
 		return nil, 0, fmt.Errorf("%w: date stamp %v pt tall (want 4 to 144)", ErrPlacement, heightPt)
 	}
-	b, w, err := r.Line(text, heightPt, ink, StampDPI)
+	d, err := dateMemo.get(dateKey{r, text, heightPt, ink}, func() (drawnDate, error) {
+		b, w, err := r.Line(text, heightPt, ink, StampDPI)
+		return drawnDate{b, w}, err
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("date stamp: %w", err)
 	}
-	return b, w, nil
+	return d.png, d.widthPt, nil
 }
+
+type dateKey struct {
+	r        *render.Renderer
+	text     string
+	heightPt float64
+	ink      render.Color
+}
+
+type drawnDate struct {
+	png     []byte
+	widthPt float64
+}
+
+// dateMemo keeps recently drawn dates: every signing of a day draws the
+// same few.
+var dateMemo = newMemo[dateKey, drawnDate](256)
