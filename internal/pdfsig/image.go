@@ -63,7 +63,16 @@ var imageCache = struct {
 	m     map[[32]byte]*encodedImage
 	order [][32]byte
 	bytes int
-}{m: map[[32]byte]*encodedImage{}}
+	// busy holds the pictures being encoded: other callers wait for them
+	// instead of encoding them too (fifty stamps with a new seal at once).
+	busy map[[32]byte]*imageCall
+}{m: map[[32]byte]*encodedImage{}, busy: map[[32]byte]*imageCall{}}
+
+type imageCall struct {
+	done chan struct{}
+	e    *encodedImage
+	err  error
+}
 
 const imageCacheBytes = 64 << 20
 
@@ -72,11 +81,41 @@ const imageCacheBytes = 64 << 20
 func encodeImage(pngData []byte) (*encodedImage, error) {
 	key := sha256.Sum256(pngData)
 	imageCache.Lock()
-	hit := imageCache.m[key]
-	imageCache.Unlock()
-	if hit != nil {
+	if hit := imageCache.m[key]; hit != nil {
+		imageCache.Unlock()
 		return hit, nil
 	}
+	if call := imageCache.busy[key]; call != nil {
+		imageCache.Unlock()
+		<-call.done
+		return call.e, call.err
+	}
+	call := &imageCall{done: make(chan struct{})}
+	imageCache.busy[key] = call
+	imageCache.Unlock()
+
+	call.e, call.err = encodeImageNow(pngData)
+	close(call.done)
+	imageCache.Lock()
+	defer imageCache.Unlock()
+	delete(imageCache.busy, key)
+	if call.err != nil || call.e.size() > imageCacheBytes/4 {
+		return call.e, call.err // an error, or too big to keep
+	}
+	for imageCache.bytes+call.e.size() > imageCacheBytes && len(imageCache.order) > 0 {
+		old := imageCache.order[0]
+		imageCache.order = imageCache.order[1:]
+		imageCache.bytes -= imageCache.m[old].size()
+		delete(imageCache.m, old)
+	}
+	imageCache.m[key] = call.e
+	imageCache.order = append(imageCache.order, key)
+	imageCache.bytes += call.e.size()
+	return call.e, nil
+}
+
+// encodeImageNow decodes and compresses a PNG.
+func encodeImageNow(pngData []byte) (*encodedImage, error) {
 	cfg, err := png.DecodeConfig(bytes.NewReader(pngData))
 	if err != nil {
 		return nil, fmt.Errorf("decode placement png: %w", err)
@@ -108,23 +147,6 @@ func encodeImage(pngData []byte) (*encodedImage, error) {
 	if !opaque {
 		e.alpha = deflate(alpha)
 	}
-	if e.size() > imageCacheBytes/4 {
-		return e, nil // too big to keep
-	}
-	imageCache.Lock()
-	defer imageCache.Unlock()
-	if prev := imageCache.m[key]; prev != nil {
-		return prev, nil // another signing encoded it meanwhile
-	}
-	for imageCache.bytes+e.size() > imageCacheBytes && len(imageCache.order) > 0 {
-		old := imageCache.order[0]
-		imageCache.order = imageCache.order[1:]
-		imageCache.bytes -= imageCache.m[old].size()
-		delete(imageCache.m, old)
-	}
-	imageCache.m[key] = e
-	imageCache.order = append(imageCache.order, key)
-	imageCache.bytes += e.size()
 	return e, nil
 }
 
