@@ -51,6 +51,7 @@ commands:
   demo                     make a demo company, seal and contract to try the web app with no phone (-json; -verify-signer=false)
   sms tail                 follow the texts the console SMS sender "sends" (-url, default SIGNET_PUBLIC_URL)
   openapi                  print the API's OpenAPI document (the web app's typed client is generated from it)
+  loadtest                 sign through the HTTP API of a running server (console SMS sender, loopback) and report throughput and latency (-scenario, -concurrency, -duration, -n, -json)
   version                  print the version
 
 Run "signet serve -h" for the configuration flags.`
