@@ -1,15 +1,15 @@
 // The signed-in person's real-name verification: read it, fill it in
 // (name, ID number, a mobile number proved by SMS), upload the ID card
 // photos, submit, and watch it until an operator decides.
-import { getCurrentScope, onScopeDispose } from 'vue'
 import { api, must, ApiError, type Schemas } from '../api/client'
+import { usePendingWatch } from './pendingWatch'
 
 export type PersonVerification = Schemas['PersonVerification']
 export type SavePerson = Schemas['SavePersonRequest']
 export type IDSide = 'id_front' | 'id_back'
 
 // States in which the applicant waits for a decision.
-export const pendingStates = ['submitted', 'resubmitted']
+export { pendingStates } from './pendingWatch'
 // States in which the application can be edited (and (re)submitted).
 export const editableStates = ['draft', 'rejected', 'expired', 'revoked']
 
@@ -46,40 +46,7 @@ export async function shrink(file: File, maxSide = 2000, maxBytes = 3 << 20): Pr
 }
 
 export function useIdentity() {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let watching = false
-
-  function stopWatching() {
-    watching = false
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
-  }
-
-  // watch polls the verification every interval ms and reports each read
-  // until stop is called or it leaves the pending states.
-  function watch(onUpdate: (v: PersonVerification | null) => void, onError: (e: unknown) => void, interval = 3000) {
-    stopWatching()
-    watching = true
-    const tick = async () => {
-      if (!watching) return
-      try {
-        const v = await current()
-        if (!watching) return
-        onUpdate(v)
-        if (!v || !pendingStates.includes(v.state)) {
-          stopWatching()
-          return
-        }
-      } catch (e) {
-        if (!watching) return
-        onError(e)
-      }
-      timer = setTimeout(tick, interval)
-    }
-    timer = setTimeout(tick, interval)
-  }
-
-  if (getCurrentScope()) onScopeDispose(stopWatching)
+  const { watch, stopWatching } = usePendingWatch(current)
 
   return {
     current,

@@ -4,9 +4,8 @@
 // the deposit, and watch it until an operator decides. Its applicant (the
 // signed-in manager) must have passed their own real-name verification
 // first (useIdentity); the server says applicant_unverified otherwise.
-import { getCurrentScope, onScopeDispose } from 'vue'
 import { api, must, ApiError, type Schemas } from '../api/client'
-import { pendingStates } from './useIdentity'
+import { pendingStates, usePendingWatch } from './pendingWatch'
 
 export type OrgVerification = Schemas['OrgVerification']
 export type SaveOrg = Schemas['SaveOrgRequest']
@@ -37,40 +36,7 @@ export function needsDeposit(v: OrgVerification | null): boolean {
 }
 
 export function useOrgIdentity() {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let watching = false
-
-  function stopWatching() {
-    watching = false
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
-  }
-
-  // watch reads the verification every interval ms and reports each read
-  // until stopWatching, or until it leaves the pending states.
-  function watch(onUpdate: (v: OrgVerification | null) => void, onError: (e: unknown) => void, interval = 3000) {
-    stopWatching()
-    watching = true
-    const tick = async () => {
-      if (!watching) return
-      try {
-        const v = await current()
-        if (!watching) return
-        onUpdate(v)
-        if (!v || !pendingStates.includes(v.state)) {
-          stopWatching()
-          return
-        }
-      } catch (e) {
-        if (!watching) return
-        onError(e)
-      }
-      timer = setTimeout(tick, interval)
-    }
-    timer = setTimeout(tick, interval)
-  }
-
-  if (getCurrentScope()) onScopeDispose(stopWatching)
+  const { watch, stopWatching } = usePendingWatch(current)
 
   return {
     current,
