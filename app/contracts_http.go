@@ -14,6 +14,7 @@ import (
 	"signet/contracts"
 	"signet/evidence"
 	"signet/identity"
+	"signet/notify"
 )
 
 // The initiating side: members (and API keys with contracts:read or
@@ -118,7 +119,7 @@ type partyMessageDTO struct {
 
 func toParty(p contracts.Party, fields []contracts.Field) partyDTO {
 	out := partyDTO{ID: p.ID, Role: string(p.Role), Kind: string(p.Kind), Order: p.Order, Name: p.Name, Mobile: identity.MaskMobile(p.Mobile),
-		Email: identity.MaskEmail(p.Email), Lang: p.Lang, OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp, State: string(p.State), Reason: p.Reason, NotifiedAt: p.NotifiedAt,
+		Email: notify.MaskEmail(p.Email), Lang: p.Lang, OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp, State: string(p.State), Reason: p.Reason, NotifiedAt: p.NotifiedAt,
 		ViewedAt: p.ViewedAt, SignedAt: p.SignedAt, RejectedAt: p.RejectedAt, LastRemindedAt: p.LastRemindedAt, Reminders: p.Reminders}
 	for _, f := range fields {
 		if f.PartyID == p.ID {

@@ -119,17 +119,3 @@ func MaskName(s string) string {
 	}
 	return string(first) + strings.Repeat("*", n-2) + string(last)
 }
-
-// MaskEmail keeps the first character of the local part and the domain:
-// w***@example.com. "" stays "".
-func MaskEmail(s string) string {
-	at := strings.LastIndexByte(s, '@')
-	switch {
-	case s == "":
-		return ""
-	case at < 1:
-		return "***"
-	}
-	r, _ := utf8.DecodeRuneInString(s)
-	return string(r) + "***" + s[at:]
-}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // consoleKeep is how many messages a Console remembers for /dev/sms.
@@ -64,6 +66,20 @@ func (c *Console) Recent(after int64) []SentSMS {
 		out = append(out, c.recent[i])
 	}
 	return out
+}
+
+// MaskEmail keeps the first character of the local part and the domain:
+// w***@example.com; "" stays "".
+func MaskEmail(s string) string {
+	at := strings.LastIndexByte(s, '@')
+	switch {
+	case s == "":
+		return ""
+	case at < 1:
+		return "***"
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return string(r) + "***" + s[at:]
 }
 
 // MaskNumber keeps the last 4 digits of a number for log lines and

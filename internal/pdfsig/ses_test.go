@@ -152,8 +152,6 @@ func TestSignSESLegacyString(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newTestPKI(t)
-	_ = p
 	old := "/Signet.SES <" + strings.ToUpper(hex.EncodeToString(fakeSES(t, "original")))
 	if !bytes.Contains(signed, []byte(old)) {
 		t.Fatalf("%q not in the legacy file", old)

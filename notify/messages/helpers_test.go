@@ -184,7 +184,5 @@ func status(tb testing.TB) func(*http.Response, error) int {
 	}
 }
 
-var _ = url.Values{}
-
 // signWith signs a callback as Twilio would with token.
 func signWith(token, target string, f url.Values) string { return twiliotest.Sign(token, target, f) }

@@ -282,7 +282,7 @@ func recipient(ch notify.Channel, to string) (addr, masked string, err error) {
 		if err != nil {
 			return "", "", fmt.Errorf("recipient is not an email address")
 		}
-		return a.Address, maskEmail(a.Address), nil
+		return a.Address, notify.MaskEmail(a.Address), nil
 	}
 	return "", "", fmt.Errorf("unknown channel %q", ch)
 }
@@ -294,15 +294,6 @@ func recipient(ch notify.Channel, to string) (addr, masked string, err error) {
 func Mailable(addr string) bool {
 	a, err := mail.ParseAddress(addr)
 	return err == nil && !strings.HasSuffix(strings.ToLower(a.Address), ".invalid")
-}
-
-// maskEmail keeps the first letter of the local part and the domain.
-func maskEmail(addr string) string {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 1 {
-		return "***"
-	}
-	return addr[:1] + "***" + addr[at:]
 }
 
 // digest is the keyed digest of a recipient, for rate limits.
