@@ -30,7 +30,11 @@ func (s *Service) Nudge(ctx context.Context, a Actor, contractID, partyID string
 		if p.LastRemindedAt != nil && now.Sub(*p.LastRemindedAt) < NudgeInterval {
 			return &TooSoonError{RetryAfter: p.LastRemindedAt.Add(NudgeInterval)}
 		}
-		if err := s.notify(ctx, tx, c, &p, now, notify.KindReminder); err != nil {
+		base, err := s.params(tx, c)
+		if err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, c, &p, now, notify.KindReminder, base); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, c, a, "signer.reminded", "signer.reminded", partyPayload(p))
@@ -101,11 +105,15 @@ func (s *Service) tellWaiting(ctx context.Context, q *gorm.DB, due func(Contract
 				return fmt.Errorf("find signers: %w", err)
 			}
 			now := s.now()
+			base, err := s.params(tx, c)
+			if err != nil {
+				return err
+			}
 			for _, p := range parties {
 				if !due(c, p, now) {
 					continue
 				}
-				if err := s.notify(ctx, tx, c, &p, now, k); err != nil {
+				if err := s.notify(ctx, tx, c, &p, now, k, base); err != nil {
 					return err
 				}
 				if err := s.event(ctx, tx, c, System, typ, hook, partyPayload(p)); err != nil {

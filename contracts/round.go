@@ -43,11 +43,15 @@ func (s *Service) openRound(ctx context.Context, tx *gorm.DB, c *Contract, a Act
 		}
 	}
 	now := s.now()
+	base, err := s.params(tx, *c)
+	if err != nil {
+		return err
+	}
 	for _, p := range parties {
 		if p.Role != RoleSigner || p.Order != round || p.State != PartyPending {
 			continue
 		}
-		if err := s.notify(ctx, tx, *c, &p, now, notify.KindInvitation); err != nil {
+		if err := s.notify(ctx, tx, *c, &p, now, notify.KindInvitation, base); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, *c, a, "signer.notified", "signer.notified", partyPayload(p)); err != nil {
@@ -64,11 +68,15 @@ func (s *Service) complete(ctx context.Context, tx *gorm.DB, c *Contract, a Acto
 		return err
 	}
 	now := s.now()
+	base, err := s.params(tx, *c)
+	if err != nil {
+		return err
+	}
 	for _, p := range parties {
 		if p.Role != RoleCC && p.Kind != Person {
 			continue
 		}
-		if err := s.notify(ctx, tx, *c, &p, now, notify.KindCompleted); err != nil {
+		if err := s.notify(ctx, tx, *c, &p, now, notify.KindCompleted, base); err != nil {
 			return err
 		}
 	}
@@ -80,7 +88,8 @@ func (s *Service) complete(ctx context.Context, tx *gorm.DB, c *Contract, a Acto
 // an address, by email. Individuals and CC recipients get a new link (any
 // older one is revoked); an organisation's contact person gets a link that
 // leads through sign-up and organisation verification to the contract.
-func (s *Service) notify(ctx context.Context, tx *gorm.DB, c Contract, p *Party, now time.Time, k notify.Kind) error {
+// base is s.params(tx, c), read once by callers that tell several parties.
+func (s *Service) notify(ctx context.Context, tx *gorm.DB, c Contract, p *Party, now time.Time, k notify.Kind, base notify.Params) error {
 	changes := map[string]any{"updated_at": now}
 	if p.State == PartyPending {
 		changes["state"], changes["notified_at"] = PartyNotified, now
@@ -107,10 +116,7 @@ func (s *Service) notify(ctx context.Context, tx *gorm.DB, c Contract, p *Party,
 	if p.Kind == Organisation && p.Role == RoleSigner && k == notify.KindInvitation {
 		k = notify.KindOrgInvitation
 	}
-	params, err := s.params(tx, c)
-	if err != nil {
-		return err
-	}
+	params := base
 	params.URL = strings.TrimRight(s.publicURL, "/") + "/s/" + token
 	params.Org = p.OrgName
 	return s.message(ctx, tx, c, *p, k, params)
