@@ -9,6 +9,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+
+	"signet/internal/inkpng"
 )
 
 // Limits on uploaded seal images.
@@ -74,6 +76,16 @@ func Process(r io.Reader, opts Options) (*Result, error) {
 	out, err := extract(img, opts.Recolor, ink)
 	if err != nil {
 		return nil, fmt.Errorf("process seal: %w", err)
+	}
+	if opts.Recolor {
+		// One ink colour: an ink picture, a quarter of the size, which a
+		// PDF carries without decoding it again.
+		if data, ok, err := inkpng.FromImage(out); err != nil {
+			return nil, fmt.Errorf("process seal: %w", err)
+		} else if ok {
+			b := out.Bounds()
+			return &Result{PNG: data, WidthPx: b.Dx(), HeightPx: b.Dy()}, nil
+		}
 	}
 	return encode(out)
 }

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
 	"strconv"
 
 	"golang.org/x/image/vector"
+
+	"signet/internal/inkpng"
 )
 
 // ErrInvalid is returned, wrapped with the field and reason, for seal
@@ -181,19 +182,26 @@ func (d *Drawing) Image(o Options) (*image.RGBA, error) {
 	return img, nil
 }
 
-// PNG returns d as a transparent PNG. The encoder settings are fixed and
-// PNG carries no time, so the same drawing and options give the same bytes.
+// PNG returns d as a transparent PNG: an ink picture ([inkpng]), the ink
+// colour with 16 levels of coverage, which PDFs carry without decoding it.
+// The encoder settings are fixed and PNG carries no time, so the same
+// drawing and options give the same bytes.
 func (d *Drawing) PNG(o Options) ([]byte, error) {
 	img, err := d.Image(o)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-	if err := enc.Encode(&buf, img); err != nil {
+	ink, _, _, _ := o.resolve()
+	b := img.Bounds()
+	alpha := make([]byte, b.Dx()*b.Dy())
+	for i := range alpha {
+		alpha[i] = img.Pix[4*i+3]
+	}
+	data, err := inkpng.Encode(color.NRGBA{ink.R, ink.G, ink.B, 0xff}, alpha, b.Dx(), b.Dy())
+	if err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // SVG returns d as an SVG document sized in millimetres. Options.DPI is
