@@ -182,7 +182,7 @@ func signWith(signer pdfsig.SignerFunc) contracts.SignFunc {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, contracts.Signed{DocumentID: jd.Document.ID, PDF: pdf, Evidence: map[string]any{"test": true}})
+			out = append(out, contracts.Signed{DocumentID: jd.Document.ID, PDF: pdf, Evidence: contracts.SignatureEvidence{Algorithm: "ecdsa"}})
 		}
 		return out, nil
 	}
@@ -274,8 +274,29 @@ func TestParallelSigners(t *testing.T) {
 		if err := evidence.VerifyChain(evidence.ContractChain(c.ID), evs); err != nil {
 			t.Fatal(err)
 		}
-		if got := countEvents(evs, "signer.signed"); got != n+1 {
+		if got := countEvents(evs, contracts.EventSigned); got != n+1 {
 			t.Fatalf("%d signer.signed events, want %d", got, n+1)
+		}
+		// Each signer.signed event reads back as the type contracts
+		// declares for it, naming the party and the revision it made.
+		rev := 0
+		for _, ev := range evs {
+			if ev.Type != contracts.EventSigned {
+				continue
+			}
+			rev++
+			p, err := evidence.Decode[contracts.SignedEvent](ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.ContractID != c.ID || p.PartyID == "" || p.Name == "" || p.Kind != contracts.Person || len(p.Revisions) != 1 {
+				t.Fatalf("signer.signed %d: %+v", rev, p)
+			}
+			r := p.Revisions[0]
+			if r.DocumentID != det.Documents[0].ID || r.Revision != rev || r.BeforeSM3 == "" || r.AfterSM3 == r.BeforeSM3 ||
+				r.Signature.Algorithm != "ecdsa" {
+				t.Errorf("signer.signed %d: revision %+v", rev, r)
+			}
 		}
 	})
 }

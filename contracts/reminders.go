@@ -37,7 +37,7 @@ func (s *Service) Nudge(ctx context.Context, a Actor, contractID, partyID string
 		if err := s.notify(ctx, tx, c, &p, now, notify.KindReminder, base); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, c, a, "signer.reminded", "signer.reminded", partyPayload(p))
+		return s.event(ctx, tx, c, a, "signer.reminded", "signer.reminded", partyEvent(p))
 	})
 	if err != nil {
 		return Party{}, err
@@ -116,7 +116,7 @@ func (s *Service) tellWaiting(ctx context.Context, q *gorm.DB, due func(Contract
 				if err := s.notify(ctx, tx, c, &p, now, k, base); err != nil {
 					return err
 				}
-				if err := s.event(ctx, tx, c, System, typ, hook, partyPayload(p)); err != nil {
+				if err := s.event(ctx, tx, c, System, typ, hook, partyEvent(p)); err != nil {
 					return err
 				}
 				sent++

@@ -12,7 +12,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"signet/identity"
 	"signet/internal/ids"
 	"signet/notify"
 	"signet/notify/messages"
@@ -54,7 +53,7 @@ func (s *Service) openRound(ctx context.Context, tx *gorm.DB, c *Contract, a Act
 		if err := s.notify(ctx, tx, *c, &p, now, notify.KindInvitation, base); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, *c, a, "signer.notified", "signer.notified", partyPayload(p)); err != nil {
+		if err := s.event(ctx, tx, *c, a, "signer.notified", "signer.notified", partyEvent(p)); err != nil {
 			return err
 		}
 	}
@@ -220,7 +219,7 @@ func (s *Service) NewLink(ctx context.Context, a Actor, contractID, partyID stri
 			return err
 		}
 		url = strings.TrimRight(s.publicURL, "/") + "/s/" + token
-		return s.event(ctx, tx, c, a, "signer.link_issued", "", partyPayload(p))
+		return s.event(ctx, tx, c, a, "signer.link_issued", "", partyEvent(p))
 	})
 	return url, err
 }
@@ -239,7 +238,7 @@ func (s *Service) RevokeLinks(ctx context.Context, a Actor, contractID, partyID 
 		if err := tx.Model(&Link{}).Where("party_id = ? AND revoked_at IS NULL", p.ID).Update("revoked_at", s.now()).Error; err != nil {
 			return fmt.Errorf("revoke links: %w", err)
 		}
-		return s.event(ctx, tx, c, a, "signer.links_revoked", "", partyPayload(p))
+		return s.event(ctx, tx, c, a, "signer.links_revoked", "", partyEvent(p))
 	})
 }
 
@@ -251,14 +250,3 @@ func findParty(tx *gorm.DB, contractID, id string) (Party, error) {
 	return p, nil
 }
 
-// partyPayload is what events say about a party: no full mobile number.
-func partyPayload(p Party) map[string]any {
-	m := map[string]any{"party_id": p.ID, "role": p.Role, "kind": p.Kind, "order": p.Order, "name": p.Name}
-	if p.Kind == Organisation {
-		m["org_name"], m["org_uscc"] = p.OrgName, p.OrgUSCC
-	}
-	if p.Mobile != "" {
-		m["mobile"] = identity.MaskMobile(p.Mobile)
-	}
-	return m
-}

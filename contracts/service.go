@@ -1,7 +1,9 @@
 package contracts
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -119,15 +121,18 @@ func (a Actor) Who() string {
 var System = Actor{}
 
 // event records one transition: on the contract's hash chain and, when it
-// is a public event type, in the webhook outbox, both inside tx.
-func (s *Service) event(ctx context.Context, tx *gorm.DB, c Contract, a Actor, typ, hook string, payload map[string]any) error {
-	if payload == nil {
-		payload = map[string]any{}
+// is a public event type, in the webhook outbox, both inside tx. payload is
+// one of the event types of events.go or a map; the contract's id is added
+// to it.
+func (s *Service) event(ctx context.Context, tx *gorm.DB, c Contract, a Actor, typ, hook string, payload any) error {
+	fields, err := eventFields(payload)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", typ, err)
 	}
-	payload["contract_id"] = c.ID
+	fields["contract_id"] = c.ID
 	ev, err := evidence.Append(ctx, tx, evidence.Record{
 		Chain: evidence.ContractChain(c.ID), Type: typ, Actor: a.Who(),
-		IP: a.IP, UserAgent: a.UserAgent, Payload: payload,
+		IP: a.IP, UserAgent: a.UserAgent, Payload: fields,
 	}, s.now())
 	if err != nil {
 		return fmt.Errorf("record %s: %w", typ, err)
@@ -135,8 +140,8 @@ func (s *Service) event(ctx context.Context, tx *gorm.DB, c Contract, a Actor, t
 	if hook == "" || s.hooks == nil {
 		return nil
 	}
-	data := map[string]any{"contract_id": c.ID, "title": c.Title, "state": c.State, "at": ev.At}
-	for k, v := range payload {
+	data := map[string]any{"title": c.Title, "state": c.State, "at": ev.At}
+	for k, v := range fields {
 		data[k] = v
 	}
 	// The event id makes redelivery idempotent for receivers.
@@ -144,6 +149,28 @@ func (s *Service) event(ctx context.Context, tx *gorm.DB, c Contract, a Actor, t
 		return fmt.Errorf("queue webhook %s: %w", hook, err)
 	}
 	return nil
+}
+
+// eventFields returns an event's payload as the JSON object it is stored
+// as, so that webhooks can add the contract's title and state to it.
+func eventFields(payload any) (map[string]any, error) {
+	if m, ok := payload.(map[string]any); ok || payload == nil {
+		if m == nil {
+			m = map[string]any{}
+		}
+		return m, nil
+	}
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber() // keep numbers as written
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func notFound(err error, what string) error {

@@ -269,7 +269,7 @@ func (s *Service) View(acc Access, a Actor) (Detail, error) {
 			return fmt.Errorf("update party: %w", err)
 		}
 		if first {
-			return s.event(ctx, tx, c, a, "signer.viewed", "signer.viewed", partyPayload(p))
+			return s.event(ctx, tx, c, a, "signer.viewed", "signer.viewed", partyEvent(p))
 		}
 		return nil
 	})
@@ -320,9 +320,9 @@ func (s *Service) Reject(acc Access, a Actor, reason string) (Contract, error) {
 			"state": PartyRejected, "rejected_at": now, "reason": reason, "person_id": a.Principal.PersonID, "acting_tenant_id": actingTenant(a)}).Error; err != nil {
 			return fmt.Errorf("update party: %w", err)
 		}
-		payload := partyPayload(p)
-		payload["reason"] = reason
-		if err := s.event(ctx, tx, c, a, "signer.rejected", "signer.rejected", payload); err != nil {
+		payload := partyEvent(p)
+		payload.Reason = reason
+		if err := s.event(ctx, tx, c, a, EventRejected, EventRejected, payload); err != nil {
 			return err
 		}
 		return s.end(ctx, tx, &c, a, StateRejected, reason, "contract.rejected")
@@ -369,7 +369,7 @@ type Signed struct {
 	PDF        []byte
 	// Evidence describes the signature (certificate, seal use, SES and
 	// willingness records) for the contract's event log.
-	Evidence map[string]any
+	Evidence SignatureEvidence
 }
 
 // SignFunc applies the party's signature to every document of job. It may
@@ -499,7 +499,7 @@ func (s *Service) signOnce(acc Access, a Actor, fn SignFunc) (Party, bool, error
 			return err
 		}
 		now := s.now()
-		var revs []map[string]any
+		var revs []SignedRevision
 		for i, jd := range job.Documents {
 			var cur Document
 			if err := tx.Where("id = ?", jd.Document.ID).First(&cur).Error; err != nil {
@@ -518,16 +518,15 @@ func (s *Service) signOnce(acc Access, a Actor, fn SignFunc) (Party, bool, error
 				"current_key": art.Key, "current_sm3": art.SM3, "revision": rev.N}).Error; err != nil {
 				return fmt.Errorf("update document: %w", err)
 			}
-			revs = append(revs, map[string]any{"document_id": cur.ID, "revision": rev.N, "before_sm3": cur.CurrentSM3, "after_sm3": art.SM3,
-				"signature": signed[i].Evidence})
+			revs = append(revs, SignedRevision{DocumentID: cur.ID, Revision: rev.N, BeforeSM3: cur.CurrentSM3, AfterSM3: art.SM3,
+				Signature: signed[i].Evidence})
 		}
 		if err := tx.Model(&Party{}).Where("id = ?", p.ID).Updates(map[string]any{
 			"state": PartySigned, "signed_at": now, "person_id": a.Principal.PersonID, "acting_tenant_id": actingTenant(a)}).Error; err != nil {
 			return fmt.Errorf("update party: %w", err)
 		}
-		payload := partyPayload(p)
-		payload["revisions"] = revs
-		if err := s.event(ctx, tx, c, a, "signer.signed", "signer.signed", payload); err != nil {
+		payload := SignedEvent{PartyEvent: partyEvent(p), Revisions: revs}
+		if err := s.event(ctx, tx, c, a, EventSigned, EventSigned, payload); err != nil {
 			return err
 		}
 		if err := s.openRound(ctx, tx, &c, a); err != nil {

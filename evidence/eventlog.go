@@ -53,6 +53,17 @@ type Record struct {
 	Payload   any // marshalled to JSON; must not carry unmasked personal data
 }
 
+// Decode returns e's payload as the event type T that the domain writing
+// events of e.Type declares (contracts.SignedEvent for "signer.signed",
+// and so on).
+func Decode[T any](e Event) (T, error) {
+	var v T
+	if err := json.Unmarshal(e.Payload, &v); err != nil {
+		return v, fmt.Errorf("decode event %d (%s): %w", e.Seq, e.Type, err)
+	}
+	return v, nil
+}
+
 // TenantChain names the chain of a tenant's identity and seal events.
 func TenantChain(tenantID string) string { return "tenant:" + tenantID }
 

@@ -23,6 +23,7 @@ import (
 	"signet/internal/otp"
 	"signet/internal/pdfsig"
 	"signet/internal/ses"
+	"signet/internal/valid"
 	"signet/pki"
 	"signet/seals"
 	"signet/seals/render"
@@ -113,12 +114,34 @@ func (m Mark) check(p contracts.Party) error {
 	case p.Kind == contracts.Person && (m.SealID != "" || len(m.SignaturePNG) == 0):
 		return fmt.Errorf("%w: an individual signs with a signature image", ErrMark)
 	case m.SignaturePNG != nil:
-		cfg, err := png.DecodeConfig(bytes.NewReader(m.SignaturePNG))
-		if err != nil || len(m.SignaturePNG) > 2<<20 || cfg.Width > 2000 || cfg.Height > 2000 {
-			return fmt.Errorf("%w: the signature must be a PNG of at most 2 MB and 2000×2000 pixels", ErrMark)
-		}
+		return checkSignaturePNG(m.SignaturePNG)
 	}
 	return nil
+}
+
+// Limits of a person's signature picture.
+const (
+	maxSignatureBytes  = 2 << 20
+	maxSignaturePixels = 2000 // per side
+)
+
+// checkSignaturePNG decodes the whole picture, after its header has shown
+// it small enough to decode, so that one that is cut short or corrupt is
+// refused when the code is requested rather than failing the signing.
+func checkSignaturePNG(b []byte) error {
+	var v valid.Errors
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	switch {
+	case err != nil:
+		v.Add("signature_png", "invalid_image", "must be a PNG image")
+	case len(b) > maxSignatureBytes || cfg.Width > maxSignaturePixels || cfg.Height > maxSignaturePixels:
+		v.Add("signature_png", "too_large", "must be a PNG of at most 2 MB and 2000×2000 pixels")
+	default:
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			v.Add("signature_png", "invalid_image", "must be a whole PNG image: it is cut short or damaged")
+		}
+	}
+	return v.Err()
 }
 
 // intent is the exact signing a willingness code approves: the contract,
@@ -246,7 +269,7 @@ func (s *Service) Sign(acc contracts.Access, who Signer, req Request) (contracts
 	if err != nil {
 		return contracts.Party{}, err
 	}
-	return s.sign(acc, job, who, req.Mark, req.PIN, false, record)
+	return s.sign(acc, job, who, req.Mark, req.PIN, false, &record)
 }
 
 // AutoStamp signs an organisation party that allows it with a seal held
@@ -265,23 +288,23 @@ func (s *Service) AutoStamp(acc contracts.Access, who Signer, sealID string) (co
 // willingness stores the record of a passed willingness check in the
 // vault and on the contract's chain: time, address, masked number and the
 // intent digest.
-func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, in otp.Intent) (map[string]any, error) {
-	rec := map[string]any{
-		"contract_id": acc.Contract.ID, "party_id": acc.Party.ID, "purpose": in.Purpose, "intent_sm3": in.Digest,
-		"mobile": identity.MaskMobile(mobile), "verified_at": s.now(), "ip": who.Actor.IP, "user_agent": who.Actor.UserAgent,
-		"actor": who.Actor.Who(), "method": "sms_otp",
+func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, in otp.Intent) (WillingnessEvent, error) {
+	rec := WillingnessEvent{
+		ContractID: acc.Contract.ID, PartyID: acc.Party.ID, Purpose: in.Purpose, IntentSM3: in.Digest,
+		Mobile: identity.MaskMobile(mobile), VerifiedAt: s.now(), IP: who.Actor.IP, UserAgent: who.Actor.UserAgent,
+		Actor: who.Actor.Who(), Method: "sms_otp",
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {
-		return nil, err
+		return rec, err
 	}
 	art, err := evidence.PutArtefact(acc.Context(), s.d.Vault, acc.Contract.TenantID, "willingness", data, "application/json")
 	if err != nil {
-		return nil, err
+		return rec, err
 	}
-	rec["record_key"], rec["record_sm3"] = art.Key, art.SM3
+	rec.RecordKey, rec.RecordSM3 = art.Key, art.SM3
 	_, err = evidence.Append(acc.Context(), s.d.DB, evidence.Record{
-		Chain: evidence.ContractChain(acc.Contract.ID), Type: "signer.willingness_verified", Actor: who.Actor.Who(),
+		Chain: evidence.ContractChain(acc.Contract.ID), Type: EventWillingnessVerified, Actor: who.Actor.Who(),
 		IP: who.Actor.IP, UserAgent: who.Actor.UserAgent, Payload: rec,
 	}, s.now())
 	return rec, err
@@ -294,7 +317,7 @@ func (s *Service) willingness(acc contracts.Access, who Signer, mobile string, i
 // documents are signed again.
 // job is the plan the willingness check approved; contracts re-reads the
 // documents when it signs.
-func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Mark, pin string, auto bool, willing map[string]any) (contracts.Party, error) {
+func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Mark, pin string, auto bool, willing *WillingnessEvent) (contracts.Party, error) {
 	kind, partyID := pki.Person, who.Actor.Principal.PersonID
 	if acc.Party.Kind == contracts.Organisation {
 		kind, partyID = pki.Organisation, who.Actor.Principal.TenantID
@@ -345,19 +368,19 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 			if err != nil {
 				return nil, fmt.Errorf("sign %s: %w", jd.Document.Name, err)
 			}
-			ev := map[string]any{"algorithm": string(cred.Algorithm), "cert_serial": cred.Serial, "cert_subject": cred.Certificate.Subject.String()}
+			ev := contracts.SignatureEvidence{Algorithm: string(cred.Algorithm), CertSerial: cred.Serial, CertSubject: cred.Certificate.Subject.String()}
 			if willing != nil {
-				ev["willingness_sm3"] = willing["record_sm3"]
+				ev.WillingnessSM3 = willing.RecordSM3
 			}
 			if m.SealID != "" {
 				art, err := evidence.PutArtefact(ctx, s.d.Vault, job.Contract.TenantID, "ses-signature", sesDER, "application/octet-stream")
 				if err != nil {
 					return nil, err
 				}
-				ev["seal_id"], ev["seal_use_id"], ev["auto_stamp"], ev["ses_signature_key"] = m.SealID, use.grant.UseID, auto, art.Key
+				ev.SealID, ev.SealUseID, ev.AutoStamp, ev.SESSignatureKey = m.SealID, use.grant.UseID, auto, art.Key
 			} else {
 				h := sm3.Sum(image)
-				ev["signature_image_sm3"] = hex.EncodeToString(h[:])
+				ev.SignatureImageSM3 = hex.EncodeToString(h[:])
 			}
 			out = append(out, contracts.Signed{DocumentID: jd.Document.ID, PDF: pdf, Evidence: ev})
 		}

@@ -2,10 +2,8 @@ package exports
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/emmansun/gmsm/smx509"
 
@@ -13,7 +11,9 @@ import (
 	"signet/evidence"
 	"signet/evidence/bundle"
 	"signet/internal/pdfsig"
+	"signet/notify/messages"
 	"signet/pki"
+	"signet/signing"
 )
 
 // contents gathers everything the package of the tenant's
@@ -132,14 +132,7 @@ func (s *Service) verifyOptions(ctx context.Context) (pdfsig.VerifyOptions, erro
 type signedRevision struct {
 	PartyID string
 	Actor   string
-	Sig     struct {
-		Algorithm       string `json:"algorithm"`
-		CertSerial      string `json:"cert_serial"`
-		CertSubject     string `json:"cert_subject"`
-		SealID          string `json:"seal_id"`
-		SESSignatureKey string `json:"ses_signature_key"`
-		AutoStamp       bool   `json:"auto_stamp"`
-	}
+	Sig     contracts.SignatureEvidence
 }
 
 // signedRevisions reads the signer.signed events: document id → revision
@@ -147,27 +140,18 @@ type signedRevision struct {
 func signedRevisions(evs []evidence.Event) map[string]map[int]signedRevision {
 	out := map[string]map[int]signedRevision{}
 	for _, e := range evs {
-		if e.Type != "signer.signed" {
+		if e.Type != contracts.EventSigned {
 			continue
 		}
-		var p struct {
-			PartyID   string `json:"party_id"`
-			Revisions []struct {
-				DocumentID string          `json:"document_id"`
-				Revision   int             `json:"revision"`
-				Signature  json.RawMessage `json:"signature"`
-			} `json:"revisions"`
-		}
-		if json.Unmarshal(e.Payload, &p) != nil {
+		p, err := evidence.Decode[contracts.SignedEvent](e)
+		if err != nil {
 			continue
 		}
 		for _, r := range p.Revisions {
-			s := signedRevision{PartyID: p.PartyID, Actor: e.Actor}
-			_ = json.Unmarshal(r.Signature, &s.Sig)
 			if out[r.DocumentID] == nil {
 				out[r.DocumentID] = map[int]signedRevision{}
 			}
-			out[r.DocumentID][r.Revision] = s
+			out[r.DocumentID][r.Revision] = signedRevision{PartyID: p.PartyID, Actor: e.Actor, Sig: r.Signature}
 		}
 	}
 	return out
@@ -263,13 +247,11 @@ func (g *gatherer) signature(doc contracts.Document, prev, r contracts.Revision,
 // stored (masked number, text without the link token).
 func (g *gatherer) notifications(evs []evidence.Event) error {
 	for _, e := range evs {
-		if e.Type != "notification.sent" && e.Type != "notification.failed" {
+		if e.Type != messages.EventNotificationPrefix+"sent" && e.Type != messages.EventNotificationPrefix+"failed" {
 			continue
 		}
-		var n struct {
-			RecordKey string `json:"record_key"`
-		}
-		if err := json.Unmarshal(e.Payload, &n); err != nil || n.RecordKey == "" {
+		n, err := evidence.Decode[messages.NotificationEvent](e)
+		if err != nil || n.RecordKey == "" {
 			return fmt.Errorf("notification event %d: no receipt", e.Seq)
 		}
 		data, err := g.read(n.RecordKey)
@@ -284,19 +266,11 @@ func (g *gatherer) notifications(evs []evidence.Event) error {
 // willingness adds every willingness record the chain names, as stored.
 func (g *gatherer) willingness(evs []evidence.Event) error {
 	for _, e := range evs {
-		if e.Type != "signer.willingness_verified" {
+		if e.Type != signing.EventWillingnessVerified {
 			continue
 		}
-		var w struct {
-			PartyID    string    `json:"party_id"`
-			RecordKey  string    `json:"record_key"`
-			Mobile     string    `json:"mobile"`
-			VerifiedAt time.Time `json:"verified_at"`
-			IP         string    `json:"ip"`
-			IntentSM3  string    `json:"intent_sm3"`
-			Method     string    `json:"method"`
-		}
-		if err := json.Unmarshal(e.Payload, &w); err != nil || w.RecordKey == "" {
+		w, err := evidence.Decode[signing.WillingnessEvent](e)
+		if err != nil || w.RecordKey == "" {
 			return fmt.Errorf("willingness event %d: no record", e.Seq)
 		}
 		data, err := g.read(w.RecordKey)

@@ -1,7 +1,6 @@
 package exports
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -90,19 +89,7 @@ func (g *gatherer) partyReport(parties []contracts.Party) error {
 // lifecycle lists the chain's events for people to read.
 func (g *gatherer) lifecycle(evs []evidence.Event) {
 	for _, e := range evs {
-		var p struct {
-			Name    string `json:"name"`
-			OrgName string `json:"org_name"`
-			Reason  string `json:"reason"`
-		}
-		_ = json.Unmarshal(e.Payload, &p)
-		detail := p.OrgName
-		if detail == "" {
-			detail = p.Name
-		}
-		if p.Reason != "" {
-			detail = strings.TrimPrefix(detail+"; "+p.Reason, "; ")
-		}
+		detail := contracts.Describe(e)
 		g.in.Report.Lifecycle = append(g.in.Report.Lifecycle, bundle.Lifecycle{At: e.At, Type: e.Type, Actor: e.Actor, Detail: detail})
 	}
 	sort.SliceStable(g.in.Report.Lifecycle, func(i, j int) bool { return g.in.Report.Lifecycle[i].At.Before(g.in.Report.Lifecycle[j].At) })

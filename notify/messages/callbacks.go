@@ -105,6 +105,6 @@ func (s *Service) TwilioCallback(ctx context.Context, v CallbackVerifier, fullUR
 		if err := tx.Table(m.TableName()).Where("id = ?", m.ID).Updates(upd).Error; err != nil {
 			return fmt.Errorf("twilio callback: %w", err)
 		}
-		return s.receipt(ctx, tx, m, status, map[string]any{"error_code": code, "provider_id": sid}, now)
+		return s.receipt(ctx, tx, m, status, NotificationEvent{ErrorCode: code, ProviderID: sid}, now)
 	})
 }

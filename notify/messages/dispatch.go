@@ -274,30 +274,22 @@ func (s *Service) finish(ctx context.Context, m Message, token string, o outcome
 		if err := tx.Create(&StatusReport{ID: ids.New(), TenantID: m.TenantID, MessageID: m.ID, Status: o.status, ErrorCode: o.code, Source: "send", At: now}).Error; err != nil {
 			return fmt.Errorf("record message %s: %w", m.ID, err)
 		}
-		payload := map[string]any{"error_code": o.code}
-		if art.Key != "" {
-			payload["record_key"], payload["record_sm3"] = art.Key, art.SM3
-		}
+		ev := NotificationEvent{ErrorCode: o.code, RecordKey: art.Key, RecordSM3: art.SM3}
 		if o.state == StateSent {
-			payload["provider_id"] = o.providerID
+			ev.ProviderID = o.providerID
 		}
-		return s.receipt(ctx, tx, m, o.status, payload, now)
+		return s.receipt(ctx, tx, m, o.status, ev, now)
 	})
 }
 
 // receipt records a status of a contract's message on its chain: masked
 // recipient, kind and status, never a link token or a code.
-func (s *Service) receipt(ctx context.Context, tx *gorm.DB, m Message, status string, extra map[string]any, now time.Time) error {
+func (s *Service) receipt(ctx context.Context, tx *gorm.DB, m Message, status string, ev NotificationEvent, now time.Time) error {
 	if m.ContractID == "" || m.TenantID == "" {
 		return nil
 	}
-	payload := map[string]any{"message_id": m.ID, "party_id": m.PartyID, "channel": m.Channel, "kind": m.Kind, "to": m.ToMasked, "status": status}
-	for k, v := range extra {
-		if v != "" {
-			payload[k] = v
-		}
-	}
-	_, err := evidence.Append(ctx, tx, evidence.Record{Chain: evidence.ContractChain(m.ContractID), Type: "notification." + status, Actor: "system", Payload: payload}, now)
+	ev.MessageID, ev.PartyID, ev.Channel, ev.Kind, ev.To, ev.Status = m.ID, m.PartyID, string(m.Channel), string(m.Kind), m.ToMasked, status
+	_, err := evidence.Append(ctx, tx, evidence.Record{Chain: evidence.ContractChain(m.ContractID), Type: EventNotificationPrefix + status, Actor: "system", Payload: ev}, now)
 	if err != nil {
 		return fmt.Errorf("record message %s receipt: %w", m.ID, err)
 	}
