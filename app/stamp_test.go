@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/ids"
 	"signet/internal/pdfsig"
 	"signet/internal/pdftest"
 )
@@ -56,6 +57,13 @@ func TestStampBatches(t *testing.T) {
 	mustStatus(t, r, http.StatusUnprocessableEntity)
 	if !strings.Contains(string(r.Body), `"files[1]"`) {
 		t.Fatalf("want an error for files[1]: %s", r.Body)
+	}
+	// A seal that does not exist, or is another tenant's, is not found at
+	// once: no batch is queued to fail item by item.
+	_, othersSeal := ta.verifiedOrgWithSeal(ta.operatorToken(), ta.inbox(), "丙方贸易有限公司", "owner-c@example.com", "韩梅梅", idOwnerB, "13800000003", usccOrgB)
+	for _, bad := range []string{ids.New(), othersSeal} {
+		r = ta.stampBatch(key, bad, doc(1))
+		mustStatus(t, r, http.StatusNotFound)
 	}
 	r = ta.stampBatch(key, seal, doc(1), doc(2), doc(3))
 	mustStatus(t, r, http.StatusAccepted)

@@ -107,8 +107,9 @@ type NewBatch struct {
 	Documents []BatchDocument
 }
 
-// CreateBatch checks every document, stores them in the vault, and queues
-// the batch; the stamp-batches job does the stamping. The seal and the
+// CreateBatch checks every document and that the seal is the tenant's
+// ([seals.ErrNotFound] if not), stores them in the vault, and queues the
+// batch; the stamp-batches job does the stamping. The seal and the
 // caller's auto-stamp authorisation are checked for each document when it
 // is stamped, and every use is in the seal's use log.
 func (s *Service) CreateBatch(ctx context.Context, a Signer, in NewBatch) (Batch, error) {
@@ -149,6 +150,12 @@ func (s *Service) CreateBatch(ctx context.Context, a Signer, in NewBatch) (Batch
 	}
 	if err := v.Err(); err != nil {
 		return Batch{}, err
+	}
+	// A seal that is not the tenant's is refused now, as not found, rather
+	// than failing every item later. Whether the caller may use it is
+	// decided per item, when it is stamped.
+	if _, err := s.d.Seals.Seal(ctx, in.SealID); err != nil {
+		return Batch{}, fmt.Errorf("stamp batch: %w", err)
 	}
 	tenantID, _ := tenants.FromContext(ctx)
 	p := a.Actor.Principal

@@ -55,6 +55,8 @@ type Codes interface {
 
 // Seals is the seal domain's gate and store; *seals.Service is one.
 type Seals interface {
+	// Seal returns the tenant's seal, or [seals.ErrNotFound].
+	Seal(ctx context.Context, id string) (seals.Seal, error)
 	Use(ctx context.Context, req seals.UseRequest) (seals.Grant, error)
 	Image(ctx context.Context, id string) ([]byte, error)
 	SESeal(ctx context.Context, id string) ([]byte, error)
