@@ -46,11 +46,31 @@ type Grant struct {
 // refusals are [*RefusedError]. The signing service calls it before every
 // stamp.
 func (s *Service) Use(ctx context.Context, req UseRequest) (Grant, error) {
+	return s.attempt(ctx, req, true)
+}
+
+// Check decides an attempt as Use does, with the same errors, but grants
+// nothing: no approval is consumed and only a refusal is written to the
+// use log (a wrong PIN counts towards the lockout as in Use). The signing
+// service calls it before it spends the signer's willingness code, so
+// that a mistyped PIN does not cost the code; Use follows once the code
+// has been accepted.
+func (s *Service) Check(ctx context.Context, req UseRequest) error {
+	_, err := s.attempt(ctx, req, false)
+	return err
+}
+
+// attempt decides a use and logs it: every outcome when grant is set,
+// refusals only when not.
+func (s *Service) attempt(ctx context.Context, req UseRequest, grant bool) (Grant, error) {
 	seal, err := s.Seal(ctx, req.SealID)
 	if err != nil {
 		return Grant{}, err
 	}
-	g, err := s.decide(ctx, seal, req)
+	g, err := s.decide(ctx, seal, req, grant)
+	if err == nil && !grant {
+		return g, nil
+	}
 	entry := UseEntry{
 		ID: ids.New(), SealID: seal.ID, Actor: req.Actor.Principal.Actor(), PersonID: req.Actor.Principal.PersonID,
 		Purpose: clip(req.Purpose, 200), DocumentDigest: clip(req.DocumentDigest, 128), AutoStamp: req.AutoStamp,
@@ -75,7 +95,7 @@ func (s *Service) Use(ctx context.Context, req UseRequest) (Grant, error) {
 	return g, nil
 }
 
-func (s *Service) decide(ctx context.Context, seal Seal, req UseRequest) (Grant, error) {
+func (s *Service) decide(ctx context.Context, seal Seal, req UseRequest, grant bool) (Grant, error) {
 	if err := seal.Usable(s.now()); err != nil {
 		return Grant{}, err
 	}
@@ -97,7 +117,7 @@ func (s *Service) decide(ctx context.Context, seal Seal, req UseRequest) (Grant,
 		}
 	}
 	if z.RequireApproval {
-		if err := s.consumeApproval(ctx, seal, p.PersonID, req); err != nil {
+		if err := s.consumeApproval(ctx, seal, p.PersonID, req, grant); err != nil {
 			return Grant{}, err
 		}
 	}
@@ -196,7 +216,7 @@ func (UseApproval) TableName() string { return "seal_use_approvals" }
 // consumeApproval spends an approved request for this person and document,
 // or files a pending one (once, and asks the custodian in the same
 // transaction) and refuses with [ErrApprovalPending].
-func (s *Service) consumeApproval(ctx context.Context, seal Seal, personID string, req UseRequest) error {
+func (s *Service) consumeApproval(ctx context.Context, seal Seal, personID string, req UseRequest, consume bool) error {
 	sealID := seal.ID
 	digest := clip(req.DocumentDigest, 128)
 	consumed, asked := false, false
@@ -209,6 +229,10 @@ func (s *Service) consumeApproval(ctx context.Context, seal Seal, personID strin
 		for _, ap := range open {
 			if ap.State != "approved" {
 				continue
+			}
+			if !consume {
+				consumed = true // there is one to consume
+				return nil
 			}
 			res := tx.Model(&UseApproval{}).Where("id = ? AND state = ?", ap.ID, "approved").Update("state", "consumed")
 			if res.Error != nil {

@@ -58,6 +58,8 @@ type Seals interface {
 	// Seal returns the tenant's seal, or [seals.ErrNotFound].
 	Seal(ctx context.Context, id string) (seals.Seal, error)
 	Use(ctx context.Context, req seals.UseRequest) (seals.Grant, error)
+	// Check decides a use as Use does but grants nothing.
+	Check(ctx context.Context, req seals.UseRequest) error
 	Image(ctx context.Context, id string) ([]byte, error)
 	SESeal(ctx context.Context, id string) ([]byte, error)
 }
@@ -264,6 +266,13 @@ func (s *Service) Sign(acc contracts.Access, who Signer, req Request) (contracts
 	if err != nil {
 		return contracts.Party{}, err
 	}
+	// The seal gate first, without granting: a mistyped PIN (or a seal
+	// that cannot be used) must not cost the code the signer received.
+	if req.Mark.SealID != "" {
+		if err := s.d.Seals.Check(who.Ctx, useRequest(job, who, req.Mark.SealID, req.PIN, false)); err != nil {
+			return contracts.Party{}, err
+		}
+	}
 	if err := s.d.Codes.Verify(who.Ctx, otp.Check{Mobile: to, Intent: in, Code: strings.TrimSpace(req.Code)}); err != nil {
 		return contracts.Party{}, err
 	}
@@ -331,8 +340,7 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 	image := m.SignaturePNG
 	var use sealUse
 	if m.SealID != "" {
-		use, err = s.useSeal(who.Ctx, seals.UseRequest{SealID: m.SealID, Actor: seals.Actor{Principal: who.Actor.Principal, IP: who.Actor.IP, UserAgent: who.Actor.UserAgent},
-			PIN: pin, Purpose: "contract " + job.Contract.ID + " 《" + job.Contract.Title + "》", AutoStamp: auto, DocumentDigest: job.Documents[0].Document.PreparedSM3})
+		use, err = s.useSeal(who.Ctx, useRequest(job, who, m.SealID, pin, auto))
 		if err != nil {
 			return contracts.Party{}, err
 		}
@@ -388,6 +396,12 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 		}
 		return out, nil
 	})
+}
+
+// useRequest is the seal use a signing of job asks for.
+func useRequest(job contracts.Job, who Signer, sealID, pin string, auto bool) seals.UseRequest {
+	return seals.UseRequest{SealID: sealID, Actor: seals.Actor{Principal: who.Actor.Principal, IP: who.Actor.IP, UserAgent: who.Actor.UserAgent},
+		PIN: pin, Purpose: "contract " + job.Contract.ID + " 《" + job.Contract.Title + "》", AutoStamp: auto, DocumentDigest: job.Documents[0].Document.PreparedSM3}
 }
 
 // credential returns a party's current certificate for the algorithm

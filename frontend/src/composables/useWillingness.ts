@@ -11,8 +11,9 @@ export interface WillingnessAPI {
   sign: (code: string) => Promise<unknown>
 }
 
-// Failures after which the code that was typed is still good.
-const keepsCode = ['otp_mismatch', 'network', 'rate_limited', 'validation_failed', 'malformed_json']
+// Failures after which the code that was typed is still good. A wrong
+// seal PIN is refused before the server looks at the code.
+const keepsCode = ['otp_mismatch', 'pin_wrong', 'network', 'rate_limited', 'validation_failed', 'malformed_json']
 
 export function useWillingness(api: () => WillingnessAPI, onSigned: () => void) {
   const { t, te } = useI18n()
