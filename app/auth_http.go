@@ -101,7 +101,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	p, err := a.Tenants.Authenticate(c.UserContext(), in.Email, in.Password)
+	p, err := a.Tenants.Authenticate(c.UserContext(), in.Email, in.Password, c.IP())
 	if err != nil {
 		return err
 	}

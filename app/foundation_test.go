@@ -44,7 +44,7 @@ func TestFoundationFlow(t *testing.T) {
 			if !strings.HasPrefix(inv["accept_url"].(string), "http://signet.test/invite?token=") {
 				t.Fatalf("accept_url = %v", inv["accept_url"])
 			}
-			r = ta.call("POST", "/api/invitations/accept", "", map[string]any{"token": inv["token"], "name": "Han Meimei", "password": "member long password"})
+			r = ta.call("POST", "/api/invitations/accept", "", map[string]any{"token": inv["token"], "name": "Han Meimei", "password": "invitee long passphrase"})
 			mustStatus(t, r, http.StatusOK)
 			memberAccess := r.JSON(t)["access_token"].(string)
 			r = ta.call("GET", "/api/members", memberAccess, nil)
@@ -152,7 +152,7 @@ func TestProblems(t *testing.T) {
 			r = ta.call("POST", "/api/auth/login", "", map[string]any{"email": "locky@example.com", "password": "wrong password"})
 		}
 		mustStatus(t, r, http.StatusTooManyRequests)
-		if r.JSON(t)["code"] != "account_locked" || r.Header.Get("Retry-After") == "" {
+		if r.JSON(t)["code"] != "login_locked" || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("lockout answer: %s %v", r.Body, r.Header)
 		}
 	})

@@ -167,7 +167,7 @@ func (ta *testApp) invite(c company, email, role string) (access, memberID strin
 	r := ta.call("POST", "/api/invitations", c.Access, map[string]any{"email": email, "role": role})
 	mustStatus(ta.t, r, http.StatusCreated)
 	tok := r.JSON(ta.t)["token"].(string)
-	r = ta.call("POST", "/api/invitations/accept", "", map[string]any{"token": tok, "name": "Member " + role, "password": "member long password"})
+	r = ta.call("POST", "/api/invitations/accept", "", map[string]any{"token": tok, "name": "Member " + role, "password": "invitee long passphrase"})
 	mustStatus(ta.t, r, http.StatusOK)
 	access = r.JSON(ta.t)["access_token"].(string)
 	r = ta.call("GET", "/api/me", access, nil)

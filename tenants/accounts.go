@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -31,7 +30,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) (Tenant, Person, error)
 	company := checkName(&v, "company_name", in.CompanyName, 200)
 	name := checkName(&v, "name", in.Name, 100)
 	email := normEmail(&v, "email", in.Email)
-	checkPassword(&v, "password", in.Password)
+	checkPassword(&v, "password", in.Password, email)
 	if err := v.Err(); err != nil {
 		return Tenant{}, Person{}, err
 	}
@@ -69,7 +68,7 @@ func (s *Service) CreateOperator(ctx context.Context, email, name, password stri
 	var v valid.Errors
 	email = normEmail(&v, "email", email)
 	name = checkName(&v, "name", name, 100)
-	checkPassword(&v, "password", password)
+	checkPassword(&v, "password", password, email)
 	if err := v.Err(); err != nil {
 		return Person{}, err
 	}
@@ -97,103 +96,61 @@ func (s *Service) CreateOperator(ctx context.Context, email, name, password stri
 	return p, nil
 }
 
-// Authenticate checks an email and password. Consecutive failures lock the
-// account with a growing delay ([LockedError]); an unknown email costs the
-// same hashing work as a known one and gives the same [ErrInvalidCredentials].
-func (s *Service) Authenticate(ctx context.Context, email, password string) (Person, error) {
+// Authenticate checks an email and password from client (the caller's
+// address). Failures are counted per email and per (email, client) whether
+// or not an account has the email ([Lockout]); past the limits every
+// attempt is refused with a [*LockedError] without a password check, and
+// an unknown email costs the same hashing work and gets the same answers
+// as a known one: [ErrInvalidCredentials], then the same lock.
+func (s *Service) Authenticate(ctx context.Context, email, password, client string) (Person, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(password) > MaxPasswordLen*4 {
 		return Person{}, ErrInvalidCredentials
 	}
-	db := s.db.WithContext(ctx)
+	lim := s.opt.Lockout
+	pair, whole := throttleKeys(email, client)
+	lastPair, err := s.claim(ctx, pair, lim.PerClient, lim.ClientWindow)
+	if err != nil {
+		return Person{}, err
+	}
+	lastWhole, err := s.claim(ctx, whole, lim.PerAccount, lim.AccountWindow)
+	if err != nil {
+		return Person{}, err
+	}
 	var p Person
-	if err := db.Where("email = ?", email).First(&p).Error; err != nil {
-		_, _ = CheckPassword(password, s.fake)
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Person{}, ErrInvalidCredentials
-		}
+	err = s.db.WithContext(ctx).Where("email = ?", email).Take(&p).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Person{}, fmt.Errorf("authenticate: %w", err)
 	}
-	now := s.now()
-	// Claim the attempt before checking the password, atomically: the claim
-	// fails while the account is locked, and the claim that reaches the limit
-	// sets the lock before any further password is checked. Parallel guesses
-	// therefore get no more checks than sequential ones.
-	claim := db.Model(&Person{}).Where("id = ? AND (locked_until IS NULL OR locked_until <= ?)", p.ID, now).
-		Update("failed_logins", gorm.Expr("failed_logins + 1"))
-	if claim.Error != nil {
-		return Person{}, fmt.Errorf("authenticate: %w", claim.Error)
-	}
-	if claim.RowsAffected != 1 {
-		return Person{}, s.locked(db, p.ID)
-	}
-	if err := db.Select("failed_logins").Where("id = ?", p.ID).First(&p).Error; err != nil {
-		return Person{}, fmt.Errorf("authenticate: %w", err)
-	}
-	var lockedAt *time.Time
-	if p.FailedLogins >= s.opt.LockAfter {
-		until := now.Add(s.lockFor(p.FailedLogins))
-		set := db.Model(&Person{}).Where("id = ? AND (locked_until IS NULL OR locked_until <= ?)", p.ID, now).
-			Update("locked_until", until)
-		if set.Error != nil {
-			return Person{}, fmt.Errorf("authenticate: lock: %w", set.Error)
-		}
-		if set.RowsAffected != 1 {
-			return Person{}, s.locked(db, p.ID) // a parallel attempt locked it first
-		}
-		lockedAt = &until
+	// People who signed up by mobile have no password (they sign in by
+	// SMS), and unknown emails none either: both spend the time of a check.
+	hash := p.PasswordHash
+	if hash == "" {
+		hash = s.fake
 	}
 	passwordChecks.Add(1)
-	var ok bool
-	var err error
-	if p.PasswordHash == "" {
-		// People who signed up by mobile have no password; they sign in by
-		// SMS. Spend the same time as a check.
-		_, _ = CheckPassword(password, s.fake)
-	} else {
-		ok, err = CheckPassword(password, p.PasswordHash)
-	}
+	ok, err := CheckPassword(password, hash)
 	if err != nil {
 		return Person{}, fmt.Errorf("authenticate %s: %w", p.ID, err)
 	}
-	if !ok {
-		if lockedAt != nil {
-			return Person{}, &LockedError{Until: *lockedAt}
+	if !ok || p.PasswordHash == "" {
+		switch {
+		case lastPair != nil:
+			return Person{}, &LockedError{Until: *lastPair}
+		case lastWhole != nil:
+			return Person{}, &LockedError{Until: *lastWhole}
 		}
 		return Person{}, ErrInvalidCredentials
 	}
-	// Success ends the run of failures (the claim counted this attempt too).
-	if err := db.Model(&Person{}).Where("id = ?", p.ID).
-		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error; err != nil {
-		return Person{}, fmt.Errorf("authenticate: reset: %w", err)
+	if err := s.forgive(ctx, pair, whole, lastWhole != nil); err != nil {
+		return Person{}, fmt.Errorf("authenticate: %w", err)
 	}
-	p.FailedLogins, p.LockedUntil = 0, nil
 	return p, nil
 }
 
 // passwordChecks counts password hashes compared against stored ones; tests
 // use it to prove that the lockout bounds the checks an attacker gets.
 var passwordChecks atomic.Int64
-
-// locked reads the lock that refused an attempt.
-func (s *Service) locked(db *gorm.DB, id string) error {
-	var p Person
-	if err := db.Select("locked_until").Where("id = ?", id).First(&p).Error; err != nil {
-		return fmt.Errorf("authenticate: %w", err)
-	}
-	if p.LockedUntil == nil {
-		return ErrInvalidCredentials
-	}
-	return &LockedError{Until: *p.LockedUntil}
-}
-
-func (s *Service) lockFor(failures int) time.Duration {
-	d := time.Minute
-	for i := s.opt.LockAfter; i < failures && d < s.opt.MaxLock; i++ {
-		d *= 2
-	}
-	return min(d, s.opt.MaxLock)
-}
 
 // Person returns a person by id. People are global, so no tenant is needed.
 func (s *Service) Person(ctx context.Context, id string) (Person, error) {

@@ -13,4 +13,10 @@
 //   - A refresh token is used once. Presenting a used one revokes its whole
 //     family, because only a thief replays a rotated token.
 //   - A tenant always keeps at least one owner.
+//   - An access token is only as good as its session: every change to a
+//     session's rights (role, membership, tenant status, logout,
+//     revoke-all) bumps its version in the changing transaction, and
+//     [Service.Current] judges each request by the session, not the token.
+//   - Failed logins are counted per email, with or without an account, so
+//     no answer tells whether an account exists ([Lockout]).
 package tenants

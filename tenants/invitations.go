@@ -105,7 +105,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in Accept) (Person, Memb
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			var v valid.Errors
 			name := checkName(&v, "name", in.Name, 100)
-			checkPassword(&v, "password", in.Password)
+			checkPassword(&v, "password", in.Password, inv.Email)
 			if err := v.Err(); err != nil {
 				return err
 			}

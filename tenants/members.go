@@ -31,7 +31,8 @@ func (s *Service) Member(ctx context.Context, id string) (Membership, error) {
 }
 
 // SetRole changes a member's role. Only owners may make or unmake owners,
-// and the last owner cannot step down ([ErrLastOwner]).
+// and the last owner cannot step down ([ErrLastOwner]). The member's
+// sessions in the tenant carry the new role from their next request.
 func (s *Service) SetRole(ctx context.Context, actor Principal, id string, role Role) (Membership, error) {
 	if !role.Valid() {
 		var v valid.Errors
@@ -52,19 +53,26 @@ func (s *Service) SetRole(ctx context.Context, actor Principal, id string, role 
 			}
 		}
 		m.Role = role
-		return tx.Model(&m).Update("role", role).Error
+		if err := tx.Model(&m).Update("role", role).Error; err != nil {
+			return err
+		}
+		return bumpSessions(tx, sessionsOf{personID: m.PersonID, tenantID: m.TenantID})
 	})
+	if m.PersonID != "" {
+		s.checked.forget(sessionsOf{personID: m.PersonID, tenantID: m.TenantID}.matches)
+	}
 	if err != nil {
 		return Membership{}, err
 	}
 	return s.Member(ctx, id)
 }
 
-// RemoveMember takes a person out of the tenant. Their sessions in it end at
-// the next refresh, and access tokens expire within their short lifetime.
+// RemoveMember takes a person out of the tenant. Their sessions in it are
+// revoked with the membership: refresh tokens and access tokens stop
+// working at once.
 func (s *Service) RemoveMember(ctx context.Context, actor Principal, id string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var m Membership
+	var m Membership
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).First(&m).Error; err != nil {
 			return notFound(err, "member", id)
 		}
@@ -76,8 +84,42 @@ func (s *Service) RemoveMember(ctx context.Context, actor Principal, id string) 
 				return err
 			}
 		}
-		return tx.Delete(&m).Error
+		if err := tx.Delete(&m).Error; err != nil {
+			return err
+		}
+		return s.revokeSessions(tx, sessionsOf{personID: m.PersonID, tenantID: m.TenantID})
 	})
+	if m.PersonID != "" {
+		s.checked.forget(sessionsOf{personID: m.PersonID, tenantID: m.TenantID}.matches)
+	}
+	return err
+}
+
+// SetTenantStatus suspends ([TenantSuspended]) or reinstates
+// ([TenantActive]) a tenant. Only platform operators may call it. A
+// suspended tenant's sessions stop working from their next request (their
+// refresh tokens already fail), and its API keys at once.
+func (s *Service) SetTenantStatus(ctx context.Context, tenantID, status string) error {
+	if status != TenantActive && status != TenantSuspended {
+		var v valid.Errors
+		v.Add("status", "invalid", "must be active or suspended")
+		return v
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Tenant{}).Where("id = ?", tenantID).Update("status", status)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("find tenant %s: %w", tenantID, ErrNotFound)
+		}
+		return bumpSessions(tx, sessionsOf{tenantID: tenantID})
+	})
+	s.checked.forget(sessionsOf{tenantID: tenantID}.matches)
+	if err != nil {
+		return fmt.Errorf("set status of tenant %s: %w", tenantID, err)
+	}
+	return nil
 }
 
 // keepAnOwner fails unless an owner other than membershipID remains. The

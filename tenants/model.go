@@ -44,7 +44,9 @@ var (
 	ErrLastOwner          = errors.New("a tenant must keep an owner")
 )
 
-// LockedError says a login is refused until Until after repeated failures.
+// LockedError says a login is refused until Until after repeated failures
+// for the email, from the client or from everywhere. It is answered alike
+// whether or not an account has the email.
 type LockedError struct{ Until time.Time }
 
 func (e *LockedError) Error() string {
@@ -87,8 +89,6 @@ type Person struct {
 	Mobile       string `gorm:"size:20;not null;default:''"`
 	PasswordHash string `gorm:"size:255;not null"`
 	PlatformRole string `gorm:"size:16;not null;default:''"`
-	FailedLogins int    `gorm:"not null;default:0"`
-	LockedUntil  *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -176,6 +176,22 @@ type refreshToken struct {
 
 func (refreshToken) TableName() string { return "refresh_tokens" }
 
+// sessionRow is a session as every access token names it: one per refresh
+// token family (ID is the family id). Version is bumped, in the same
+// transaction, by every change to the rights the session carries, and
+// RevokedAt ends it. Like refreshToken it has no TenantID column: it is
+// read before any tenant is known.
+type sessionRow struct {
+	ID             string `gorm:"primaryKey;size:36"`
+	PersonID       string `gorm:"size:36;not null"`
+	ActiveTenantID string `gorm:"size:36;not null;default:''"`
+	Version        int64  `gorm:"not null;default:1"`
+	RevokedAt      *time.Time
+	CreatedAt      time.Time
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
 // Principal is who is calling: a person acting in a tenant, an API key of a
 // tenant, or a platform operator. The HTTP layer builds it from a token.
 type Principal struct {
@@ -185,6 +201,11 @@ type Principal struct {
 	Operator bool
 	APIKeyID string
 	Scopes   []string
+	// SessionID names the session a person's access token belongs to, and
+	// SessionVersion the version of its rights the token was issued at
+	// (see [Service.Current]). API keys have neither.
+	SessionID      string
+	SessionVersion int64
 }
 
 // Can reports whether the principal holds scope. People hold every scope

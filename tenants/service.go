@@ -21,11 +21,12 @@ type Options struct {
 	Password      PasswordParams
 	RefreshTTL    time.Duration // default 30 days
 	InvitationTTL time.Duration // default 7 days
-	// LockAfter failed logins in a row lock the account; each further failure
-	// doubles the lock, from one minute up to MaxLock.
-	LockAfter int           // default 5
-	MaxLock   time.Duration // default 1 hour
-	Now       func() time.Time
+	// Lockout bounds password guessing; see [Lockout].
+	Lockout Lockout
+	// SessionCheckTTL is how long a replica trusts what it read about a
+	// session (see [Service.Current]); default [DefaultSessionCheckTTL].
+	SessionCheckTTL time.Duration
+	Now             func() time.Time
 }
 
 // Service runs tenants and accounts. Methods that touch tenant-owned rows
@@ -35,6 +36,8 @@ type Service struct {
 	opt  Options
 	now  func() time.Time
 	fake string // hash checked for unknown emails, so timing does not reveal accounts
+	// checked is this replica's memory of sessions' rights (session_check.go).
+	checked sessionCache
 }
 
 // NewService returns a Service over db, which must have [Plugin] registered.
@@ -48,11 +51,9 @@ func NewService(db *gorm.DB, opt Options) *Service {
 	if opt.InvitationTTL == 0 {
 		opt.InvitationTTL = 7 * 24 * time.Hour
 	}
-	if opt.LockAfter == 0 {
-		opt.LockAfter = 5
-	}
-	if opt.MaxLock == 0 {
-		opt.MaxLock = time.Hour
+	opt.Lockout = opt.Lockout.withDefaults()
+	if opt.SessionCheckTTL <= 0 {
+		opt.SessionCheckTTL = DefaultSessionCheckTTL
 	}
 	now := opt.Now
 	if now == nil {
@@ -102,20 +103,10 @@ func normEmail(v *valid.Errors, field, email string) string {
 	return strings.ToLower(email)
 }
 
-func checkPassword(v *valid.Errors, field, pw string) {
-	n := len([]rune(pw))
-	switch {
-	case n < MinPasswordLen:
-		v.Add(field, "too_short", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
-	case n > MaxPasswordLen:
-		v.Add(field, "too_long", fmt.Sprintf("must be at most %d characters", MaxPasswordLen))
-	}
-}
-
 func checkName(v *valid.Errors, field, name string, max int) string {
 	name = strings.TrimSpace(name)
-	if v.Required(field, name) {
-		v.MaxLen(field, name, max)
+	if v.Required(field, name) && v.MaxLen(field, name, max) {
+		v.Text(field, name)
 	}
 	return name
 }

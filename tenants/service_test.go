@@ -108,42 +108,42 @@ func testLogin(t *testing.T, dialect string) {
 	s, clk := newService(t, dialect)
 	ctx := context.Background()
 	_, p, _ := signUp(t, s, "a@example.com")
+	const here, there = "198.51.100.7", "203.0.113.9"
 	t.Run("Login/OK", func(t *testing.T) {
-		got, err := s.Authenticate(ctx, " A@example.com ", "correct horse battery")
+		got, err := s.Authenticate(ctx, " A@example.com ", "correct horse battery", here)
 		if err != nil || got.ID != p.ID {
 			t.Fatalf("authenticate = %+v, %v", got, err)
 		}
 	})
 	t.Run("Login/UnknownEmail", func(t *testing.T) {
-		if _, err := s.Authenticate(ctx, "nobody@example.com", "whatever whatever"); !errors.Is(err, tenants.ErrInvalidCredentials) {
+		if _, err := s.Authenticate(ctx, "nobody@example.com", "whatever whatever", here); !errors.Is(err, tenants.ErrInvalidCredentials) {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("Login/Lockout", func(t *testing.T) {
 		for i := 1; i <= 4; i++ {
-			if _, err := s.Authenticate(ctx, "a@example.com", "wrong password!"); !errors.Is(err, tenants.ErrInvalidCredentials) {
+			if _, err := s.Authenticate(ctx, "a@example.com", "wrong password!", here); !errors.Is(err, tenants.ErrInvalidCredentials) {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}
 		var locked *tenants.LockedError
-		if _, err := s.Authenticate(ctx, "a@example.com", "wrong password!"); !errors.As(err, &locked) {
-			t.Fatalf("5th failure: %v, want LockedError", err)
+		if _, err := s.Authenticate(ctx, "a@example.com", "wrong password!", here); !errors.As(err, &locked) || locked.Until.Sub(clk.Now()) != 15*time.Minute {
+			t.Fatalf("5th failure: %v, want LockedError for 15 minutes", err)
 		}
-		// Even the right password is refused while locked.
-		if _, err := s.Authenticate(ctx, "a@example.com", "correct horse battery"); !errors.As(err, &locked) {
+		// Even the right password is refused while locked, from here...
+		if _, err := s.Authenticate(ctx, "a@example.com", "correct horse battery", here); !errors.As(err, &locked) {
 			t.Fatalf("right password while locked: %v", err)
 		}
-		clk.Advance(61 * time.Second)
-		// One more failure after the lock doubles it.
-		if _, err := s.Authenticate(ctx, "a@example.com", "wrong password!"); !errors.As(err, &locked) || locked.Until.Sub(clk.Now()) < 119*time.Second {
-			t.Fatalf("6th failure: %v", err)
+		// ...but not from elsewhere: the guesser cannot lock the owner out.
+		if _, err := s.Authenticate(ctx, "a@example.com", "correct horse battery", there); err != nil {
+			t.Fatalf("right password from another client: %v", err)
 		}
-		clk.Advance(121 * time.Second)
-		if _, err := s.Authenticate(ctx, "a@example.com", "correct horse battery"); err != nil {
+		clk.Advance(15*time.Minute + time.Second)
+		if _, err := s.Authenticate(ctx, "a@example.com", "correct horse battery", here); err != nil {
 			t.Fatalf("after lock expired: %v", err)
 		}
 		// Success resets the counter.
-		if _, err := s.Authenticate(ctx, "a@example.com", "wrong password!"); !errors.Is(err, tenants.ErrInvalidCredentials) {
+		if _, err := s.Authenticate(ctx, "a@example.com", "wrong password!", here); !errors.Is(err, tenants.ErrInvalidCredentials) {
 			t.Fatalf("counter not reset: %v", err)
 		}
 	})

@@ -20,12 +20,16 @@ type Session struct {
 	Role     Role
 	Operator bool
 	FamilyID string
-	Expires  time.Time
+	// Version is the version of the session's rights when it was read; an
+	// access token carries it (see [Service.Current]).
+	Version int64
+	Expires time.Time
 }
 
 // Principal returns the principal the session acts as.
 func (s Session) Principal() Principal {
-	return Principal{PersonID: s.PersonID, TenantID: s.TenantID, Role: s.Role, Operator: s.Operator}
+	return Principal{PersonID: s.PersonID, TenantID: s.TenantID, Role: s.Role, Operator: s.Operator,
+		SessionID: s.FamilyID, SessionVersion: s.Version}
 }
 
 // ClientMeta describes where a request came from, for session records and audit.
@@ -42,9 +46,21 @@ func (s *Service) StartSession(ctx context.Context, p Person, tenantID string, m
 	if err != nil {
 		return "", Session{}, err
 	}
-	sess.FamilyID = ids.New()
-	tok, err := s.issueRefresh(s.db.WithContext(ctx), sess, meta)
-	return tok, sess, err
+	sess.FamilyID, sess.Version = ids.New(), 1
+	var tok string
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := sessionRow{ID: sess.FamilyID, PersonID: p.ID, ActiveTenantID: sess.TenantID, Version: sess.Version, CreatedAt: s.now()}
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("start session: %w", err)
+		}
+		var err error
+		tok, err = s.issueRefresh(tx, sess, meta)
+		return err
+	})
+	if err != nil {
+		return "", Session{}, err
+	}
+	return tok, sess, nil
 }
 
 // resolve finds the role p holds in tenantID, reading through db.
@@ -146,6 +162,9 @@ func (s *Service) spend(ctx context.Context, digest string, meta ClientMeta) (st
 			return err
 		}
 		sess.FamilyID = rt.FamilyID
+		if sess.Version, err = s.sessionVersion(tx, rt); err != nil {
+			return err
+		}
 		if next, err = s.issueRefresh(tx, sess, meta); err != nil {
 			return err
 		}
@@ -153,6 +172,25 @@ func (s *Service) spend(ctx context.Context, digest string, meta ClientMeta) (st
 		return nil
 	})
 	return next, sess, err
+}
+
+// sessionVersion returns the version of rt's session, recording the session
+// if its family began before sessions were (migration 12).
+func (s *Service) sessionVersion(tx *gorm.DB, rt refreshToken) (int64, error) {
+	var row sessionRow
+	err := tx.Where("id = ?", rt.FamilyID).Take(&row).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		row = sessionRow{ID: rt.FamilyID, PersonID: rt.PersonID, ActiveTenantID: rt.ActiveTenantID, Version: 1, CreatedAt: s.now()}
+		if err := tx.Create(&row).Error; err != nil {
+			return 0, fmt.Errorf("record session %s: %w", rt.FamilyID, err)
+		}
+	case err != nil:
+		return 0, fmt.Errorf("read session %s: %w", rt.FamilyID, err)
+	case row.RevokedAt != nil:
+		return 0, ErrTokenInvalid
+	}
+	return row.Version, nil
 }
 
 // whyNotSpendable tells a replayed token (which revokes its family) from an
@@ -167,7 +205,7 @@ func (s *Service) whyNotSpendable(ctx context.Context, digest string) error {
 		return fmt.Errorf("refresh: %w", err)
 	}
 	if rt.UsedAt != nil && rt.RevokedAt == nil && s.now().Before(rt.ExpiresAt) {
-		if err := s.revokeWhere(ctx, "family_id = ?", rt.FamilyID); err != nil {
+		if err := s.revokeFamily(ctx, rt.FamilyID); err != nil {
 			return err
 		}
 		return fmt.Errorf("refresh: %w", ErrTokenReused)
@@ -182,8 +220,9 @@ func isDeadlock(err error) bool {
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
-// Logout revokes the session the refresh token belongs to. Unknown tokens are
-// ignored, so logging out twice is harmless.
+// Logout revokes the session the refresh token belongs to, its access tokens
+// included (from their next request on). Unknown tokens are ignored, so
+// logging out twice is harmless.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	var rt refreshToken
 	err := s.db.WithContext(ctx).Where("token_hash = ?", digestSecret(token)).First(&rt).Error
@@ -193,21 +232,54 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
-	return s.revokeWhere(ctx, "family_id = ?", rt.FamilyID)
+	return s.revokeFamily(ctx, rt.FamilyID)
 }
 
-// RevokeAll ends every session of the person, on every device.
+// RevokeAll ends every session of the person, on every device, access
+// tokens included (from their next request on).
 func (s *Service) RevokeAll(ctx context.Context, personID string) error {
-	return s.revokeWhere(ctx, "person_id = ?", personID)
+	return s.revoke(ctx, sessionsOf{personID: personID})
 }
 
-func (s *Service) revokeWhere(ctx context.Context, where string, args ...any) error {
-	err := s.db.WithContext(ctx).Model(&refreshToken{}).Where(where, args...).Where("revoked_at IS NULL").
-		Update("revoked_at", s.now()).Error
+// revokeFamily ends one session: its refresh tokens and access tokens.
+func (s *Service) revokeFamily(ctx context.Context, familyID string) error {
+	return s.revoke(ctx, sessionsOf{id: familyID})
+}
+
+func (s *Service) revoke(ctx context.Context, f sessionsOf) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.revokeSessions(tx, f)
+	})
+	s.checked.forget(f.matches)
 	if err != nil {
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	return nil
+}
+
+// revokeSessions revokes, within tx, the sessions f selects and their
+// refresh tokens. The caller forgets them in s.checked after commit.
+func (s *Service) revokeSessions(tx *gorm.DB, f sessionsOf) error {
+	now := s.now()
+	q, err := f.where(tx.Model(&refreshToken{}), "family_id")
+	if err != nil {
+		return err
+	}
+	if err := q.Where("revoked_at IS NULL").Update("revoked_at", now).Error; err != nil {
+		return err
+	}
+	q, _ = f.where(tx.Model(&sessionRow{}), "id")
+	return q.Where("revoked_at IS NULL").Updates(map[string]any{"revoked_at": now, "version": gorm.Expr("version + 1")}).Error
+}
+
+// bumpSessions raises, within tx, the version of the sessions f selects:
+// the rights they carry changed, so tokens issued before are re-checked.
+func bumpSessions(tx *gorm.DB, f sessionsOf) error {
+	q, err := f.where(tx.Model(&sessionRow{}), "id")
+	if err != nil {
+		return err
+	}
+	return q.Where("revoked_at IS NULL").Update("version", gorm.Expr("version + 1")).Error
 }
 
 func truncate(s string, n int) string {

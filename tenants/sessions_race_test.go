@@ -115,7 +115,7 @@ func TestParallelGuessesCannotOutrunLockout(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := s.Authenticate(ctx, "guess@example.com", "wrong password!")
+					_, err := s.Authenticate(ctx, "guess@example.com", "wrong password!", "192.0.2.1")
 					var le *tenants.LockedError
 					mu.Lock()
 					defer mu.Unlock()
@@ -136,7 +136,7 @@ func TestParallelGuessesCannotOutrunLockout(t *testing.T) {
 			if invalid > 4 || invalid+lockedN != 20 {
 				t.Fatalf("%d answered 'invalid credentials' (checked and not locked), %d locked; at most 4 may be checked before the lock", invalid, lockedN)
 			}
-			if _, err := s.Authenticate(ctx, "guess@example.com", "correct horse battery"); err == nil {
+			if _, err := s.Authenticate(ctx, "guess@example.com", "correct horse battery", "192.0.2.1"); err == nil {
 				t.Fatal("the right password worked while locked")
 			}
 		})

@@ -20,8 +20,8 @@ import (
 // each key has a kid, and keys rotate: a retired key stops signing at once and
 // stops verifying once every token it signed has expired.
 
-// MaxAccessTTL bounds access-token lifetime: revocation of a member takes
-// effect within it.
+// MaxAccessTTL bounds access-token lifetime. Revocation does not wait for it:
+// every request checks the token's session ([Service.Current]).
 const MaxAccessTTL = 15 * time.Minute
 
 const (
@@ -218,10 +218,18 @@ type accessClaims struct {
 	Role     Role   `json:"role,omitempty"`
 	Operator bool   `json:"op,omitempty"`
 	Type     string `json:"typ"`
+	// SessionID and Version name the session and the version of its
+	// rights the token was issued at.
+	SessionID string `json:"sid"`
+	Version   int64  `json:"ver"`
 }
 
-// Issue signs an access token for a person's principal. API keys never get one.
+// Issue signs an access token for a person's principal, which must name its
+// session ([Session.Principal]). API keys never get one.
 func (t *TokenIssuer) Issue(p Principal) (string, time.Time, error) {
+	if p.SessionID == "" {
+		return "", time.Time{}, errors.New("issue access token: no session")
+	}
 	t.mu.RLock()
 	kid, priv := t.kid, t.priv
 	t.mu.RUnlock()
@@ -241,6 +249,7 @@ func (t *TokenIssuer) Issue(p Principal) (string, time.Time, error) {
 			ID: hex.EncodeToString(jti),
 		},
 		TenantID: p.TenantID, Role: p.Role, Operator: p.Operator, Type: "access",
+		SessionID: p.SessionID, Version: p.SessionVersion,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = kid
@@ -251,8 +260,10 @@ func (t *TokenIssuer) Issue(p Principal) (string, time.Time, error) {
 	return s, exp, nil
 }
 
-// Parse verifies an access token and returns its principal. Any failure is
-// [ErrTokenInvalid].
+// Parse verifies an access token and returns its principal as the token
+// states it; [Service.Current] then checks it against the session. Any
+// failure is [ErrTokenInvalid], including a token that names no session
+// (one issued before sessions were recorded).
 func (t *TokenIssuer) Parse(ctx context.Context, raw string) (Principal, error) {
 	var claims accessClaims
 	_, err := jwt.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
@@ -270,10 +281,11 @@ func (t *TokenIssuer) Parse(ctx context.Context, raw string) (Principal, error) 
 		jwt.WithTimeFunc(t.now),
 		jwt.WithLeeway(5*time.Second),
 	)
-	if err != nil || claims.Type != "access" || claims.Subject == "" {
+	if err != nil || claims.Type != "access" || claims.Subject == "" || claims.SessionID == "" {
 		return Principal{}, ErrTokenInvalid
 	}
-	return Principal{PersonID: claims.Subject, TenantID: claims.TenantID, Role: claims.Role, Operator: claims.Operator}, nil
+	return Principal{PersonID: claims.Subject, TenantID: claims.TenantID, Role: claims.Role, Operator: claims.Operator,
+		SessionID: claims.SessionID, SessionVersion: claims.Version}, nil
 }
 
 func (t *TokenIssuer) publicKey(ctx context.Context, kid string) ed25519.PublicKey {

@@ -12,7 +12,7 @@ import (
 func BenchmarkTokenParse(b *testing.B) {
 	clk := &clock{t: time.Now().UTC()}
 	ti, _ := newIssuerTB(b, clk)
-	tok, _, err := ti.Issue(tenants.Principal{PersonID: "p", TenantID: "t", Role: tenants.RoleMember})
+	tok, _, err := ti.Issue(tenants.Principal{PersonID: "p", TenantID: "t", Role: tenants.RoleMember, SessionID: "s"})
 	if err != nil {
 		b.Fatal(err)
 	}

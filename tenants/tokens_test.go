@@ -40,15 +40,22 @@ func TestTokens(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Now().UTC()}
 	ti, _ := newIssuer(t, clk)
-	want := tenants.Principal{PersonID: "p1", TenantID: "t1", Role: tenants.RoleAdmin}
+	want := tenants.Principal{PersonID: "p1", TenantID: "t1", Role: tenants.RoleAdmin, SessionID: "s1", SessionVersion: 3}
 	tok, _, err := ti.Issue(want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("OK", func(t *testing.T) {
 		got, err := ti.Parse(ctx, tok)
-		if err != nil || got.PersonID != want.PersonID || got.TenantID != want.TenantID || got.Role != want.Role {
+		if err != nil || got.PersonID != want.PersonID || got.TenantID != want.TenantID || got.Role != want.Role ||
+			got.SessionID != want.SessionID || got.SessionVersion != want.SessionVersion {
 			t.Fatalf("parse = %+v, %v", got, err)
+		}
+	})
+	t.Run("NoSession", func(t *testing.T) {
+		// Every access token names its session, or no check could revoke it.
+		if _, _, err := ti.Issue(tenants.Principal{PersonID: "p1", TenantID: "t1", Role: tenants.RoleAdmin}); err == nil {
+			t.Fatal("issued an access token that names no session")
 		}
 	})
 	t.Run("ErrTokenInvalid/Tampered", func(t *testing.T) {
@@ -116,7 +123,7 @@ func TestTokenKeysSurviveKEKRotation(t *testing.T) {
 	if err := ti.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tok, _, _ := ti.Issue(tenants.Principal{PersonID: "p"})
+	tok, _, _ := ti.Issue(tenants.Principal{PersonID: "p", SessionID: "s"})
 	both, _ := kek.Parse("k2:HxwdHhsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=,k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 	ti2, _ := tenants.NewTokenIssuer(db.DB, both, tenants.TokenOptions{Issuer: "i", Now: clk.Now})
 	if n, err := ti2.RewrapKeys(ctx); err != nil || n != 1 {

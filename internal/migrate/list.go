@@ -16,4 +16,5 @@ var All = []Migration{
 	{Version: 9, Name: "evidence exports", Up: v0009EvidenceExports},
 	{Version: 10, Name: "messages", Up: v0010Messages},
 	{Version: 11, Name: "evidence export lease", Up: v0011EvidenceExportLease},
+	{Version: 12, Name: "sessions and login throttles", Up: v0012SessionsLoginThrottles},
 }

@@ -55,6 +55,7 @@ export default {
     tsa_unavailable: 'The time-stamping service is unavailable; try again shortly',
     identity_taken: 'This identity is already verified for another account',
     invalid_credentials: 'Email or password is wrong',
+    login_locked: 'Too many failed sign-ins for this email from here; try again later',
     not_a_pdf: 'The file is not a readable PDF',
     validation: 'Please check what you entered',
     unsupported_media_type: 'Upload a PDF file',

@@ -56,6 +56,7 @@ export default {
     tsa_unavailable: '时间戳服务暂不可用，请稍后重试',
     identity_taken: '该身份已在其他账号完成实名认证',
     invalid_credentials: '邮箱或密码错误',
+    login_locked: '该邮箱登录失败次数过多，请稍后再试',
     not_a_pdf: '该文件不是可读取的 PDF',
     validation: '请检查填写的内容',
     unsupported_media_type: '请上传 PDF 文件',
