@@ -105,6 +105,7 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 // vault, loads keys and registers the HTTP routes. End-to-end tests call it
 // exactly as `signet serve` does.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	log = withRedaction(log) // every line, whoever logs it
 	a := &App{Config: cfg, Log: log, metrics: newMetrics()}
 	log.Info("starting signet", "config", cfg)
 
@@ -124,13 +125,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Vault = vault // only once opened: a nil *Vault in the interface would not be nil
 
 	// Keys.
-	if a.Keyring, err = loadKeyring(cfg, log); err != nil {
+	if a.Keyring, err = loadKeyring(cfg, log, true); err != nil {
 		a.Close()
 		return nil, err
 	}
 
-	// PKI: the platform CA, created on first start.
-	if a.PKI, err = openPKI(ctx, cfg, db, a.Keyring); err != nil {
+	// PKI: the platform CA, created on first start; platform certificates
+	// follow the configured public URL.
+	if a.PKI, err = openPKI(ctx, cfg, db, a.Keyring, false); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -264,9 +266,12 @@ func (a *App) signatureAlgorithm(ctx context.Context) (string, error) {
 	return t.SignatureAlgorithm, err
 }
 
-// openPKI opens the platform CA, creating it on first start.
-func openPKI(ctx context.Context, cfg Config, db *database.DB, keys *kek.Keyring) (*pki.Service, error) {
+// openPKI opens the platform CA, creating it on first start and issuing
+// platform certificates again when their CRL location is not under
+// cfg.PublicURL; readOnly only loads what is stored.
+func openPKI(ctx context.Context, cfg Config, db *database.DB, keys *kek.Keyring, readOnly bool) (*pki.Service, error) {
 	p, err := pki.New(ctx, pki.NewGormStore(db.DB), keys, pki.Config{
+		ReadOnly:     readOnly,
 		Organisation: cfg.PlatformName,
 		USCC:         cfg.PlatformUSCC,
 		CRLURLs: map[pki.Algorithm]string{
@@ -374,12 +379,14 @@ func openVault(ctx context.Context, cfg Config) (evidence.Vault, error) {
 }
 
 // loadKeyring reads the master key from config or its file, generating the
-// file on the embedded default's first start.
-func loadKeyring(cfg Config, log *slog.Logger) (*kek.Keyring, error) {
+// file on the embedded default's first start when generate is set.
+func loadKeyring(cfg Config, log *slog.Logger, generate bool) (*kek.Keyring, error) {
 	spec := cfg.MasterKey
 	if spec == "" {
 		b, err := os.ReadFile(cfg.MasterKeyFile)
 		switch {
+		case errors.Is(err, os.ErrNotExist) && !generate:
+			return nil, fmt.Errorf("read master key: %s does not exist: start `signet serve` once to create the platform", cfg.MasterKeyFile)
 		case errors.Is(err, os.ErrNotExist):
 			if spec, err = kek.Generate("k1"); err != nil {
 				return nil, err
@@ -435,7 +442,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the vault and the database.
+// Close releases the vault and the database, whichever were opened.
 func (a *App) Close() error {
 	var errs []error
 	if c, ok := a.Vault.(io.Closer); ok {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"signet/evidence/tsa"
 	"signet/notify"
 	"signet/tenants"
 )
@@ -74,6 +76,9 @@ type Config struct {
 	PlatformUSCC string
 	TSAURLs      []string
 	TSARootsFile string
+	// TSAPolicy is the policy the built-in TSA issues tokens under; empty
+	// means tsa.DefaultPolicy.
+	TSAPolicy string
 
 	CORSOrigins     []string
 	BodyLimitBytes  int
@@ -141,6 +146,18 @@ var settings = []setting{
 				c.TSAURLs = append(c.TSAURLs, u)
 			}
 		}
+		return nil
+	}},
+	{"SIGNET_TSA_POLICY", "tsa-policy", "", "policy OID of the built-in TSA's tokens, e.g. one under your own enterprise arc; every arc must fit in 31 bits (empty: Signet's default, see docs/security.md)", false, func(c *Config, v string) error {
+		if v == "" {
+			c.TSAPolicy = ""
+			return nil
+		}
+		oid, err := x509.ParseOID(v)
+		if err != nil || !tsa.ShortArcs(oid) {
+			return fmt.Errorf("must be a dotted OID whose arcs fit in 31 bits, not %q", v)
+		}
+		c.TSAPolicy = v
 		return nil
 	}},
 	{"SIGNET_TSA_ROOTS_FILE", "tsa-roots-file", "", "PEM roots the external TSAs' certificates must chain to", false, func(c *Config, v string) error { c.TSARootsFile = v; return nil }},

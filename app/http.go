@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +24,7 @@ import (
 	"signet/frontend"
 	"signet/internal/ids"
 	"signet/internal/page"
+	"signet/internal/valid"
 )
 
 func (a *App) newHTTP() *fiber.App {
@@ -149,12 +153,65 @@ func decode(c *fiber.Ctx, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return newAPIError(http.StatusBadRequest, "malformed_json", "the body is not valid JSON for this endpoint: "+err.Error())
+		return decodeError(err)
 	}
 	if dec.More() {
 		return newAPIError(http.StatusBadRequest, "malformed_json", "the body has data after the JSON value")
 	}
 	return nil
+}
+
+// decodeError turns encoding/json's error into what a client can act on
+// without learning Go's names for things: a value of the wrong type is a
+// field error on its JSON field, an unknown field is named, and bad syntax
+// says where.
+func decodeError(err error) error {
+	var (
+		te *json.UnmarshalTypeError
+		se *json.SyntaxError
+		v  valid.Errors
+	)
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		v.Add(te.Field, "wrong_type", "must be "+jsonKind(te.Type))
+		return v
+	case errors.As(err, &te):
+		return newAPIError(http.StatusBadRequest, "malformed_json", "the body must be "+jsonKind(te.Type))
+	case errors.As(err, &se):
+		return newAPIError(http.StatusBadRequest, "malformed_json", fmt.Sprintf("the body is not valid JSON (at byte %d)", se.Offset))
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return newAPIError(http.StatusBadRequest, "malformed_json", "the body is empty or cut short")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return newAPIError(http.StatusBadRequest, "malformed_json", "the body has a field this endpoint does not know: "+name)
+	}
+	return newAPIError(http.StatusBadRequest, "malformed_json", "the body is not valid JSON for this endpoint")
+}
+
+// jsonKind says in JSON's words what a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "another JSON value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	}
+	return "another JSON value"
 }
 
 // pageRequest reads ?cursor= and ?limit=.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -16,21 +17,6 @@ import (
 const principalKey = "signet.principal"
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
-// redactPath hides the signing-link token in a logged path: the token is
-// a bearer credential and must not sit in log files.
-func redactPath(p string) string {
-	for _, prefix := range []string{"/api/links/", "/s/"} {
-		if rest, ok := strings.CutPrefix(p, prefix); ok {
-			tail := ""
-			if i := strings.IndexByte(rest, '/'); i >= 0 {
-				tail = rest[i:]
-			}
-			return prefix + "[token]" + tail
-		}
-	}
-	return p
-}
 
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals("requestid").(string)
@@ -87,7 +73,7 @@ func (a *App) accessLog(c *fiber.Ctx) error {
 	a.metrics.requests.WithLabelValues(method, routePath, strconv.Itoa(status)).Inc()
 	a.metrics.duration.WithLabelValues(method, routePath).Observe(elapsed.Seconds())
 	attrs := []any{
-		"request_id", requestID(c), "method", c.Method(), "path", redactPath(c.Path()), "route", routePath,
+		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "route", routePath, // a.Log redacts link tokens (redact.go)
 		"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", c.IP(),
 		"bytes_out", len(c.Response().Body()),
 	}
@@ -114,7 +100,19 @@ func securityHeaders(c *fiber.Ctx) error {
 	if c.Protocol() == "https" {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
+	noStore(c)
 	return c.Next()
+}
+
+// noStore is the one place the API's cache policy is set: no /api/ answer
+// is kept by a browser or proxy cache, since it may carry a secret (API
+// key secrets, access and refresh tokens, signing codes) or a document (PDF
+// downloads, evidence packages) or one tenant's data. A handler that serves
+// something public and cacheable sets its own Cache-Control after this.
+func noStore(c *fiber.Ctx) {
+	if strings.HasPrefix(c.Path(), "/api/") {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
 }
 
 // authenticate reads the Authorization header, if any, and puts the
@@ -136,8 +134,14 @@ func (a *App) authenticate(c *fiber.Ctx) error {
 	)
 	if strings.HasPrefix(cred, "sgk_") {
 		p, err = a.Tenants.AuthenticateAPIKey(ctx, cred)
-	} else {
-		p, err = a.Tokens.Parse(ctx, cred)
+	} else if p, err = a.Tokens.Parse(ctx, cred); err == nil {
+		// The token's session decides, not the token: a revoked session,
+		// a removed member or a suspended tenant fails here, and the role
+		// is the one held now.
+		p, err = a.Tenants.Current(ctx, p)
+		if err != nil && !errors.Is(err, tenants.ErrTokenInvalid) {
+			return err
+		}
 	}
 	if err != nil {
 		return errUnauthenticated
@@ -185,9 +189,24 @@ func (a *App) require(level access, scope string) fiber.Handler {
 			if p.TenantID == "" {
 				return errNoTenant
 			}
-			if p.APIKeyID != "" || !p.Role.Manages() {
+			if p.APIKeyID != "" {
 				return errForbidden
 			}
+			// Managing the tenant (members, invitations, API keys,
+			// webhooks, seal authorisations) trusts no token and no cache:
+			// the role is read from the database, and handlers see it.
+			role, err := a.Tenants.CurrentRole(c.UserContext(), p.PersonID)
+			if errors.Is(err, tenants.ErrForbidden) {
+				return errForbidden
+			}
+			if err != nil {
+				return err
+			}
+			if !role.Manages() {
+				return errForbidden
+			}
+			p.Role = role
+			c.Locals(principalKey, p)
 		case operator:
 			if !p.Operator {
 				return errForbidden

@@ -77,7 +77,13 @@ func newTimestamping(ctx context.Context, cfg Config, p *pki.Service, log interf
 	if err != nil {
 		return nil, nil, fmt.Errorf("tsa: chain: %w", err)
 	}
-	auth, err := tsa.NewAuthority(tsa.AuthorityConfig{Signer: signer, Certificate: cert, Chain: chain})
+	var policy x509.OID
+	if cfg.TSAPolicy != "" {
+		if policy, err = x509.ParseOID(cfg.TSAPolicy); err != nil {
+			return nil, nil, fmt.Errorf("tsa: policy: %w", err)
+		}
+	}
+	auth, err := tsa.NewAuthority(tsa.AuthorityConfig{Signer: signer, Certificate: cert, Chain: chain, Policy: policy})
 	if err != nil {
 		return nil, nil, fmt.Errorf("tsa: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -116,28 +115,6 @@ func timeOrNil(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-// NewVerifier opens only what verifying a PDF needs (the database, for the
-// platform's roots and revocation records, and the keyring the PKI is
-// opened with): no vault, no time-stamping, no HTTP. `signet verify` uses
-// it, so it starts fast and runs beside a server that holds the vault.
-func NewVerifier(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
-	a := &App{Config: cfg, Log: log}
-	db, err := OpenDatabase(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	a.DB = db
-	if a.Keyring, err = loadKeyring(cfg, log); err != nil {
-		a.Close()
-		return nil, err
-	}
-	if a.PKI, err = openPKI(ctx, cfg, db, a.Keyring); err != nil {
-		a.Close()
-		return nil, err
-	}
-	return a, nil
 }
 
 // errNotPDF is a body that is not a readable PDF.

@@ -36,6 +36,8 @@ func InspectPDF(data []byte) (PDFInfo, error) {
 	switch {
 	case errors.Is(err, pdfsig.ErrEncrypted):
 		return PDFInfo{}, fmt.Errorf("inspect pdf: %w", ErrEncryptedPDF)
+	case errors.Is(err, pdfsig.ErrTooComplex), errors.Is(err, pdfsig.ErrBusy):
+		return PDFInfo{}, err // a decompression bomb, or too many read at once: answered as they are
 	case err != nil:
 		return PDFInfo{}, fmt.Errorf("inspect pdf: %w: %s", ErrBadPDF, strings.TrimPrefix(err.Error(), "pdfsig: "))
 	case info.Pages == 0:
@@ -63,7 +65,9 @@ func (s *Service) Upload(ctx context.Context, a Actor, name string, data []byte)
 	if name == "" {
 		name = "document.pdf"
 	}
-	v.MaxLen("name", name, 255)
+	if v.MaxLen("name", name, 255) {
+		v.Text("name", name)
+	}
 	if err := v.Err(); err != nil {
 		return Document{}, err
 	}

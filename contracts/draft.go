@@ -93,8 +93,8 @@ const (
 func (s *Service) Create(ctx context.Context, a Actor, d Draft) (Contract, error) {
 	var v valid.Errors
 	title := strings.TrimSpace(d.Title)
-	if v.Required("title", title) {
-		v.MaxLen("title", title, 200)
+	if v.Required("title", title) && v.MaxLen("title", title, 200) {
+		v.Text("title", title)
 	}
 	days := d.DeadlineDays
 	switch {
@@ -240,7 +240,7 @@ func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID 
 		if party.Kind == "" {
 			party.Kind = Person
 		}
-		if v.MaxLen(field+".name", party.Name, 100) && party.Kind == Person {
+		if v.MaxLen(field+".name", party.Name, 100) && v.Text(field+".name", party.Name) && party.Kind == Person {
 			v.Required(field+".name", party.Name)
 		}
 		if p.Mobile != "" || party.Kind == Person {
@@ -273,8 +273,8 @@ func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID 
 				v.Add(field+".auto_stamp", "not_allowed", "only organisations stamp automatically")
 			}
 		case Organisation:
-			if v.Required(field+".org_name", party.OrgName) {
-				v.MaxLen(field+".org_name", party.OrgName, 200)
+			if v.Required(field+".org_name", party.OrgName) && v.MaxLen(field+".org_name", party.OrgName, 200) {
+				v.Text(field+".org_name", party.OrgName)
 			}
 			u, err := identity.ParseUSCC(p.OrgUSCC)
 			if err != nil {

@@ -2,7 +2,6 @@ package contracts
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,8 +92,8 @@ var ErrNoRenderer = errors.New("contracts: filling templates needs a CJK font on
 func (s *Service) CreateTemplate(ctx context.Context, a Actor, name string, pdf []byte, spec TemplateSpec) (Template, error) {
 	var v valid.Errors
 	name = strings.TrimSpace(name)
-	if v.Required("name", name) {
-		v.MaxLen("name", name, 200)
+	if v.Required("name", name) && v.MaxLen("name", name, 200) {
+		v.Text("name", name)
 	}
 	if len(pdf) > MaxDocumentSize {
 		return Template{}, ErrTooLarge
@@ -384,68 +383,21 @@ func (s *Service) BulkSend(ctx context.Context, a Actor, templateID string, r io
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 0
-	head, err := cr.Read()
+	head, rows, err := readBulkCSV(r)
 	if err != nil {
-		return nil, valid.Errors{{Field: "csv", Code: "invalid", Message: "the CSV has no header row"}}
-	}
-	for i := range head {
-		head[i] = strings.TrimSpace(strings.TrimPrefix(head[i], "\ufeff"))
+		return nil, err
 	}
 	spec := t.Spec()
-	// Read every row before sending anything: an upload that is too long is
-	// refused whole, never after some of its contracts went out.
-	type line struct {
-		rec []string
-		err error
-	}
-	var lines []line
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if len(lines) >= MaxBulkRows {
-			return nil, valid.Errors{{Field: "csv", Code: "too_many_rows", Message: "at most 1000 rows per upload; nothing was sent"}}
-		}
-		lines = append(lines, line{rec, err})
-	}
 	var out []RowResult
-	for i, l := range lines {
-		rec, err := l.rec, l.err
+	for i, row := range rows {
 		res := RowResult{Row: i + 2}
-		if err != nil {
-			res.Error = "unreadable row: " + err.Error()
+		if row.err != nil {
+			res.Error = "unreadable row: " + row.err.Error()
 			out = append(out, res)
 			continue
 		}
-		in := FromTemplate{Values: map[string]string{}, Parties: map[string]PartySpec{}, DeadlineDays: deadlineDays, Send: true}
-		for i, col := range head {
-			val := rec[i]
-			role, attr, isParty := strings.Cut(col, ".")
-			switch {
-			case col == "title":
-				in.Title = val
-			case isParty && hasRole(spec, role):
-				p := in.Parties[role]
-				switch attr {
-				case "name":
-					p.Name = val
-				case "mobile":
-					p.Mobile = val
-				case "org_name":
-					p.OrgName = val
-				case "org_uscc":
-					p.OrgUSCC = val
-				default:
-					res.Errors.Add(col, "unknown_column", "no such party attribute")
-				}
-				in.Parties[role] = p
-			default:
-				in.Values[col] = val
-			}
-		}
+		var in FromTemplate
+		in, res.Errors = bulkInput(spec, head, row.rec, deadlineDays)
 		if len(res.Errors) == 0 {
 			c, err := s.CreateFromTemplate(ctx, a, templateID, in)
 			var fv valid.Errors
@@ -459,9 +411,6 @@ func (s *Service) BulkSend(ctx context.Context, a Actor, templateID string, r io
 			}
 		}
 		out = append(out, res)
-	}
-	if len(out) == 0 {
-		return nil, valid.Errors{{Field: "csv", Code: "empty", Message: "the CSV has no data rows"}}
 	}
 	return out, nil
 }

@@ -42,8 +42,8 @@ func (s *Service) SaveOrg(ctx context.Context, applicantID string, in OrgApplica
 	}
 	var v valid.Errors
 	name := strings.TrimSpace(in.Name)
-	if v.Required("name", name) && v.MaxLen("name", name, 64) && !printable(name) {
-		v.Add("name", "invalid", "must be printable text")
+	if v.Required("name", name) && v.MaxLen("name", name, 64) {
+		v.Text("name", name)
 	}
 	uscc, err := ParseUSCC(in.USCC)
 	fieldErr(&v, "uscc", in.USCC, err)

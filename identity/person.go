@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -417,8 +416,8 @@ func (s *Service) Verified(ctx context.Context, personID string) bool {
 
 func checkName(v *valid.Errors, field, name string) string {
 	name = strings.TrimSpace(name)
-	if v.Required(field, name) && v.MaxLen(field, name, 50) && !printable(name) {
-		v.Add(field, "invalid", "must be printable text")
+	if v.Required(field, name) && v.MaxLen(field, name, 50) {
+		v.Text(field, name)
 	}
 	return name
 }
@@ -451,17 +450,8 @@ func fieldErr(v *valid.Errors, field, input string, err error) {
 	v.Add(field, "invalid", "is not valid")
 }
 
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return false
-		}
-	}
-	return true
-}
+// printable reports whether s may be shown or logged as it is.
+func printable(s string) bool { return valid.PlainText(s) }
 
 func clip(s string, n int) string {
 	if len(s) > n {

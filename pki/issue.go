@@ -133,24 +133,6 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (*Credential, err
 	return cred, nil
 }
 
-// ensurePlatform issues each missing platform service certificate.
-func (s *Service) ensurePlatform(ctx context.Context) error {
-	for _, p := range platformCerts {
-		spec := s.platformSpec(p.purpose, p.alg)
-		_, err := s.store.CurrentCertificate(ctx, spec.slot())
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if _, err := s.issue(ctx, spec, ""); err != nil && !errors.Is(err, ErrConflict) {
-			return fmt.Errorf("%s %s: %w", p.purpose, p.alg, err)
-		}
-	}
-	return nil
-}
-
 func (s *Service) platformSpec(p Purpose, alg Algorithm) leafSpec {
 	return leafSpec{purpose: p, alg: alg, name: s.cfg.Organisation, uscc: s.cfg.USCC, validity: s.cfg.ServiceValidity}
 }

@@ -56,7 +56,14 @@ type Config struct {
 	CRLValidity time.Duration
 	// CRLURLs are the optional CRL distribution point URLs written into
 	// end-entity certificates, per hierarchy (e.g. where /pki/crl serves it).
+	// A platform service certificate that names another is issued again
+	// when the Service opens (see [New]).
 	CRLURLs map[Algorithm]string
+	// ReadOnly opens what is stored and creates nothing: no hierarchy, no
+	// platform certificate, no re-issue. New then returns [ErrNotFound]
+	// when a hierarchy is missing. Commands that only read (verifying a PDF
+	// or an evidence chain beside a running server) open it so.
+	ReadOnly bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -141,8 +148,11 @@ type hierarchy struct {
 
 // New opens the certificate authority kept in st. On first start it creates
 // (or imports, see [Config.Import]) both CA hierarchies and the platform's
-// service certificates; later starts load them. Private keys are sealed
-// with keys. Two processes starting at once agree on one set.
+// service certificates; later starts load them, and issue again any
+// platform certificate whose CRL location is not the configured one (the
+// old one is superseded, not revoked: what it signed still verifies).
+// Private keys are sealed with keys. Two processes starting at once agree
+// on one set. With [Config.ReadOnly] it only loads.
 func New(ctx context.Context, st Store, keys *kek.Keyring, cfg Config) (*Service, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -159,11 +169,18 @@ func New(ctx context.Context, st Store, keys *kek.Keyring, cfg Config) (*Service
 		authorities: map[string]*authority{},
 	}
 	for _, alg := range Algorithms() {
-		h, err := s.bootstrap(ctx, alg)
+		load := s.bootstrap
+		if cfg.ReadOnly {
+			load = s.loadStored
+		}
+		h, err := load(ctx, alg)
 		if err != nil {
 			return nil, fmt.Errorf("pki: start %s hierarchy: %w", alg, err)
 		}
 		s.current[alg] = h
+	}
+	if cfg.ReadOnly {
+		return s, nil
 	}
 	if err := s.ensurePlatform(ctx); err != nil {
 		return nil, fmt.Errorf("pki: platform certificates: %w", err)

@@ -129,10 +129,12 @@ func (s *Service) Apply(ctx context.Context, a Actor, app Application) (Seal, er
 		v.Add("style", "invalid", "this kind of seal cannot have this style")
 	}
 	app.Purpose = strings.TrimSpace(app.Purpose)
-	v.MaxLen("purpose", app.Purpose, 200)
+	if v.MaxLen("purpose", app.Purpose, 200) {
+		v.Text("purpose", app.Purpose)
+	}
 	name := strings.TrimSpace(app.Design.Name)
-	if v.Required("name", name) {
-		v.MaxLen("name", name, 100)
+	if v.Required("name", name) && v.MaxLen("name", name, 100) {
+		v.Text("name", name)
 	}
 	if err := v.Err(); err != nil {
 		return Seal{}, err

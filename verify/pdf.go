@@ -1,11 +1,14 @@
 package verify
 
 import (
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
 
 	"signet/internal/pdfsig"
 )
@@ -35,10 +38,12 @@ type Report struct {
 
 // Signature is the verdict on one signature.
 type Signature struct {
-	Field     string
-	Signer    string
-	Issuer    string
-	Serial    string // hex
+	Field  string
+	Signer string
+	Issuer string
+	Serial string // hex
+	// Algorithm is the signature algorithm: "SM2", "ECDSA", or x509's name
+	// of another key's algorithm (such as "RSA").
 	Algorithm string
 	// SigningTime is the signer's claim; TimestampTime the trusted RFC 3161
 	// time, if any.
@@ -105,12 +110,22 @@ func PDF(pdf []byte, t Trust) (Report, error) {
 	return out, nil
 }
 
+// algorithm names the signature algorithm of a signer's certificate key.
+// x509 calls SM2 keys ECDSA (both are id-ecPublicKey), so the curve decides:
+// SM2 keys make SM2 signatures (with SM3, as GM/T 0010 and pkcs7 require).
+func algorithm(c *smx509.Certificate) string {
+	if k, ok := c.PublicKey.(*ecdsa.PublicKey); ok && k.Curve == sm2.P256() {
+		return "SM2"
+	}
+	return c.PublicKeyAlgorithm.String()
+}
+
 func signature(pdf []byte, r pdfsig.SignatureReport, t Trust) Signature {
 	s := Signature{Field: r.Field, Algorithm: r.SubFilter, Intact: r.Intact, Trusted: r.Trusted,
 		ChangedAfter: r.Change.String(), ChangeDetail: r.ChangeDetail, SigningTime: r.SigningTime.UTC()}
 	if c := r.Certificate; c != nil {
 		s.Signer, s.Issuer, s.Serial = c.Subject.String(), c.Issuer.String(), fmt.Sprintf("%x", c.SerialNumber.Bytes())
-		s.Algorithm = c.PublicKeyAlgorithm.String()
+		s.Algorithm = algorithm(c)
 	}
 	if r.SigningTime.IsZero() {
 		s.SigningTime = time.Time{}

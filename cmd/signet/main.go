@@ -3,6 +3,7 @@
 //	signet serve [flags]                  run the server (the embedded default with no config)
 //	signet migrate [flags]                apply pending database migrations and exit
 //	signet admin create-operator [flags]  create or promote a platform operator
+//	signet admin reissue-platform-certs   issue the platform's service certificates again
 //	signet version                        print the version
 //
 // Every flag also reads an environment variable SIGNET_*; see the README.
@@ -45,6 +46,9 @@ commands:
   serve                    run the server
   migrate                  apply pending database migrations
   admin create-operator    create or promote a platform operator (-email, -name; password from SIGNET_OPERATOR_PASSWORD or stdin)
+  admin reissue-platform-certs
+                           issue the platform's time-stamp, evidence and seal-maker certificates again with today's
+                           settings (CRL under SIGNET_PUBLIC_URL); the old ones stay valid for what they signed
   evidence check ID|CHAIN  verify a contract's (or any named chain's) hash-chained event log and its time-stamp anchors
   evidence verify PKG.zip  verify an exported evidence package offline (-roots roots.pem to pin the roots; -json)
   verify FILE.pdf          verify every signature of a PDF (exit status 1 unless all are valid; -json for the report)
@@ -67,10 +71,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return migrateCmd(ctx, args[1:], getenv, stdout)
 	case "admin":
-		if len(args) < 2 || args[1] != "create-operator" {
-			return errors.New("usage: signet admin create-operator -email E -name N")
+		switch {
+		case len(args) >= 2 && args[1] == "create-operator":
+			return createOperator(ctx, args[2:], getenv, stdout)
+		case len(args) >= 2 && args[1] == "reissue-platform-certs":
+			return reissuePlatformCerts(ctx, args[2:], getenv, stdout)
 		}
-		return createOperator(ctx, args[2:], getenv, stdout)
+		return errors.New("usage: signet admin create-operator -email E -name N | signet admin reissue-platform-certs")
 	case "evidence":
 		if len(args) >= 2 && args[1] == "verify" {
 			return evidenceVerify(args[2:], stdout, stderr)
@@ -175,7 +182,7 @@ func createOperator(ctx context.Context, args []string, getenv func(string) stri
 		}
 		password = strings.TrimRight(string(b), "\r\n")
 	}
-	a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	a, err := app.NewAdmin(ctx, cfg, app.NewLogger(cfg, io.Discard))
 	if err != nil {
 		return err
 	}
@@ -185,6 +192,33 @@ func createOperator(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	fmt.Fprintf(stdout, "operator %s (%s) ready; log in at %s/api/auth/login\n", p.Email, p.ID, cfg.PublicURL)
+	return nil
+}
+
+// reissuePlatformCerts issues the platform's service certificates again
+// with the configuration given now; a running server picks up the new
+// time-stamping certificate when it restarts.
+func reissuePlatformCerts(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := app.LoadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	a, err := app.NewAdmin(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.OpenPKI(ctx); err != nil {
+		return err
+	}
+	creds, err := a.PKI.ReissuePlatform(ctx)
+	for _, c := range creds {
+		fmt.Fprintf(stdout, "issued %s %s certificate, serial %x, CRL %v\n", c.Purpose, c.Algorithm, c.Certificate.SerialNumber, c.Certificate.CRLDistributionPoints)
+	}
+	if err != nil {
+		return fmt.Errorf("admin reissue-platform-certs: %w", err)
+	}
+	fmt.Fprintln(stdout, "restart the server to sign time-stamps with the new certificate; the old ones stay valid for what they signed")
 	return nil
 }
 
@@ -199,7 +233,7 @@ func evidenceCheck(ctx context.Context, target string, args []string, getenv fun
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	a, err := app.NewReadOnly(ctx, cfg, app.NewLogger(cfg, io.Discard))
 	if err != nil {
 		return err
 	}
@@ -238,7 +272,7 @@ func verifyCmd(ctx context.Context, file string, args []string, getenv func(stri
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	a, err := app.NewVerifier(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	a, err := app.NewReadOnly(ctx, cfg, app.NewLogger(cfg, io.Discard))
 	if err != nil {
 		return err
 	}

@@ -120,6 +120,7 @@ func TestVerifyCommand(t *testing.T) {
 	env := map[string]string{"SIGNET_DATA_DIR": dir, "SIGNET_LOG_LEVEL": "error"}
 	getenv := func(k string) string { return env[k] }
 	ctx := context.Background()
+	newServer(t, getenv) // verifying reads a platform; it makes none
 	unsigned := filepath.Join(dir, "unsigned.pdf")
 	pdf := "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
 	xref := len(pdf)

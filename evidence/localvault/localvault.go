@@ -105,6 +105,9 @@ func checkConfig(cfg Config) error {
 
 // Close releases the directory lock. The Vault must not be used afterwards.
 func (v *Vault) Close() error {
+	if v == nil {
+		return nil // a Vault that never opened holds nothing
+	}
 	v.closeOnce.Do(func() {
 		v.closeErr = v.lock.Close() // closing the descriptor drops the flock
 	})

@@ -14,11 +14,43 @@ import (
 )
 
 // DefaultPolicy is the policy an Authority issues tokens under unless
-// configured otherwise: "Signet time-stamping policy, version 1". The arc
-// 2.25 holds identifiers made from UUIDs (ITU-T X.667), so this OID is
-// Signet's own without a registration. An operator with a registered arc
-// sets AuthorityConfig.Policy instead.
-var DefaultPolicy = mustParseOID("2.25.279361232092366526585440199991379080475.1")
+// configured otherwise: "Signet time-stamping policy, version 1".
+//
+// Every arc fits in 31 bits, so verifiers built on Go's encoding/asn1 (whose
+// ObjectIdentifier holds ints) and others with fixed-size arcs can read the
+// token. The enterprise number 999999 under 1.3.6.1.4.1 is far above any
+// IANA has assigned; it is Signet's placeholder, not a registration. An
+// operator with a registered arc sets AuthorityConfig.Policy
+// (SIGNET_TSA_POLICY) instead.
+var DefaultPolicy = mustParseOID("1.3.6.1.4.1.999999.1.1")
+
+// LegacyPolicy is the policy tokens were issued under before DefaultPolicy:
+// a UUID arc (2.25, ITU-T X.667) with a 128-bit arc that encoding/asn1
+// cannot parse. Tokens under it still verify: Verify reads policies of any
+// size and does not require a particular one.
+var LegacyPolicy = mustParseOID("2.25.279361232092366526585440199991379080475.1")
+
+// ShortArcs reports whether every arc of oid fits in 31 bits, as
+// encoding/asn1 and many other verifiers need.
+func ShortArcs(oid x509.OID) bool {
+	der, err := oid.MarshalBinary()
+	if err != nil {
+		return false
+	}
+	// Each arc is base-128; five groups of seven bits hold at most 35 bits,
+	// so an arc of four or fewer bytes, or five starting below 0x88, fits.
+	n := 0
+	for i, b := range der {
+		n++
+		if b&0x80 == 0 {
+			if n > 5 || n == 5 && der[i-4]&0x7f > 0x07 {
+				return false
+			}
+			n = 0
+		}
+	}
+	return n == 0
+}
 
 // DefaultAccuracy is the accuracy tokens claim unless configured otherwise.
 // The host's clock must be kept (by NTP) within it of UTC.
@@ -191,7 +223,7 @@ func (a *Authority) accept(der []byte) (*rfc3161.Request, *refusal) {
 		return nil, &refusal{FailBadAlg, "unsupported hash algorithm: use SHA-256, SHA-384, SHA-512 or SM3"}
 	case len(req.HashedMessage) != h.Size():
 		return nil, &refusal{FailBadDataFormat, fmt.Sprintf("hashed message is not a %s digest", h)}
-	case req.Policy != nil && !req.Policy.Equal(a.policy):
+	case req.Policy != nil && !req.Policy.Equal(a.policy) && !(a.policy.Equal(DefaultPolicy) && req.Policy.Equal(LegacyPolicy)):
 		return nil, &refusal{FailUnacceptedPolicy, "unsupported policy: this authority issues under " + a.policy.String()}
 	case req.Extensions != nil:
 		return nil, &refusal{FailUnacceptedExtension, "extensions are not supported"}
@@ -206,8 +238,14 @@ func (a *Authority) issue(req *rfc3161.Request) ([]byte, error) {
 	if now.Before(a.cert.NotBefore) || now.After(a.cert.NotAfter) {
 		return nil, fmt.Errorf("issue token: time %v is outside the tsa certificate's validity", now)
 	}
+	policy := a.policy
+	if req.Policy != nil {
+		// A client set up for LegacyPolicy names it and gets it: it reads
+		// what it asked for, and the token says what it was issued under.
+		policy = *req.Policy
+	}
 	tst := &rfc3161.TSTInfo{
-		Policy:        a.policy,
+		Policy:        policy,
 		HashAlgorithm: req.HashAlgorithm, // echoed as sent, as RFC 3161 §2.4.2 requires
 		HashedMessage: req.HashedMessage,
 		SerialNumber:  randomSerial(),

@@ -46,8 +46,10 @@
 //
 // Tokens are issued under DefaultPolicy unless configured otherwise, with
 // DefaultAccuracy, genTime in milliseconds, no ordering, and the TSA named
-// in the tsa field. The policy identifier lives under 2.25 (a UUID-based
-// arc), so it needs no registration.
+// in the tsa field. Every arc of the policy identifier fits in 31 bits,
+// so verifiers built on Go's encoding/asn1 read the token; tokens under
+// the earlier UUID-arc LegacyPolicy still verify, and a client that asks
+// for LegacyPolicy by name still gets it.
 //
 // The ASN.1 is written with golang.org/x/crypto/cryptobyte in
 // internal/rfc3161 and internal/cms, not with a third-party time-stamp

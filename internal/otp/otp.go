@@ -10,7 +10,11 @@
 //     never holds a code or a mobile number (numbers are stored as a keyed
 //     digest). Comparisons are constant-time (hmac.Equal).
 //   - Asking again within 60 s for the same number and intent sends nothing
-//     new; a number gets at most 10 codes and an IP address at most
+//     new. Codes for other intents of the same purpose (another contract)
+//     are neither blocked nor voided by it: the wait is per intent.
+//   - After a code is voided by 5 wrong entries, the number gets no new
+//     code for the purpose, whatever the intent, for [ExhaustedWait].
+//   - A number gets at most 10 codes and an IP address at most
 //     Options.PerIPPerDay codes in any 24 hours.
 package otp
 
@@ -28,6 +32,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"signet/internal/ids"
 	"signet/notify"
@@ -67,6 +72,10 @@ const (
 	ResendAfter = 60 * time.Second
 	// PerNumberPerDay is the most codes one number gets in 24 hours.
 	PerNumberPerDay = 10
+	// ExhaustedWait is how long a number waits for a new code of a purpose
+	// after MaxAttempts wrong entries voided one, so that guessing goes on
+	// at no more than MaxAttempts guesses per ExhaustedWait.
+	ExhaustedWait = 5 * time.Minute
 )
 
 const (
@@ -162,7 +171,9 @@ type Request struct {
 // Ticket describes the code that was sent, or the one still live.
 type Ticket struct {
 	// Sent is false when a code for the same intent was sent less than
-	// [ResendAfter] ago: nothing new went out.
+	// [ResendAfter] ago, or a code of the purpose was voided by wrong
+	// entries less than [ExhaustedWait] ago: nothing new went out, and
+	// RetryAfter says when to ask again.
 	Sent       bool
 	ExpiresAt  time.Time
 	RetryAfter time.Time
@@ -174,9 +185,10 @@ func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Micro
 func (s *Service) TTL() time.Duration { return s.opt.TTL }
 
 // Issue sends a fresh code for r's intent, unless one went out less than
-// [ResendAfter] ago. A new code voids the number's earlier codes for the
-// same purpose. It returns [ErrNumberLimit] or [ErrIPLimit] when a quota
-// is used up.
+// [ResendAfter] ago or wrong entries voided one of the purpose less than
+// [ExhaustedWait] ago. A new code voids the number's earlier codes for the
+// same intent. It returns [ErrNumberLimit] or [ErrIPLimit] when a quota is
+// used up.
 func (s *Service) Issue(ctx context.Context, r Request) (Ticket, error) {
 	if r.Mobile == "" || r.Intent.Purpose == "" || len(r.Intent.Purpose) > 40 {
 		return Ticket{}, errors.New("otp: issue: mobile and a purpose of at most 40 characters are required")
@@ -184,14 +196,26 @@ func (s *Service) Issue(ctx context.Context, r Request) (Ticket, error) {
 	now := s.now()
 	subject := s.subject(r.Mobile)
 	db := s.db.WithContext(ctx)
+	// Guessing: a code voided by wrong entries holds back every intent of
+	// the purpose for a while, or a guesser would just switch contracts.
+	var exhausted code
+	err := db.Where("subject = ? AND purpose = ? AND attempts >= ? AND voided_at > ?", subject, r.Intent.Purpose, MaxAttempts, now.Add(-ExhaustedWait)).
+		Order("voided_at DESC").Limit(1).Find(&exhausted).Error
+	if err != nil {
+		return Ticket{}, fmt.Errorf("otp: issue: %w", err)
+	}
+	if exhausted.ID != "" {
+		return Ticket{Sent: false, ExpiresAt: *exhausted.VoidedAt, RetryAfter: exhausted.VoidedAt.Add(ExhaustedWait)}, nil
+	}
 	var last code
-	err := db.Where("subject = ? AND purpose = ? AND used_at IS NULL AND voided_at IS NULL", subject, r.Intent.Purpose).
+	err = db.Where("subject = ? AND purpose = ? AND intent_digest = ? AND used_at IS NULL AND voided_at IS NULL", subject, r.Intent.Purpose, r.Intent.Digest).
 		Order("created_at DESC").Limit(1).Find(&last).Error
 	if err != nil {
 		return Ticket{}, fmt.Errorf("otp: issue: %w", err)
 	}
-	// The resend guard holds per number and purpose whatever the intent, so
-	// nobody can void a person's live code more than once a minute.
+	// The resend guard holds per number and intent, so nobody can void a
+	// person's live code more than once a minute, and a code pending for
+	// one contract does not hold back the code for another.
 	if last.ID != "" && now.Before(last.CreatedAt.Add(ResendAfter)) && now.Before(last.ExpiresAt) {
 		return Ticket{Sent: false, ExpiresAt: last.ExpiresAt, RetryAfter: last.CreatedAt.Add(ResendAfter)}, nil
 	}
@@ -222,7 +246,7 @@ func (s *Service) Issue(ctx context.Context, r Request) (Ticket, error) {
 	params.Code, params.TTL = digits, s.opt.TTL
 	var msgID string
 	err = db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&code{}).Where("subject = ? AND purpose = ? AND used_at IS NULL AND voided_at IS NULL", subject, r.Intent.Purpose).
+		if err := tx.Model(&code{}).Where("subject = ? AND purpose = ? AND intent_digest = ? AND used_at IS NULL AND voided_at IS NULL", subject, r.Intent.Purpose, r.Intent.Digest).
 			Update("voided_at", now).Error; err != nil {
 			return err
 		}
@@ -264,16 +288,19 @@ func (e *MismatchError) Error() string { return ErrMismatch.Error() }
 // Unwrap makes errors.Is(e, ErrMismatch) true.
 func (e *MismatchError) Unwrap() error { return ErrMismatch }
 
-// Verify consumes the number's live code for c.Intent.Purpose if c.Code
-// matches it and it was issued for c.Intent. A wrong code (or intent)
-// counts as a wrong entry: it returns [ErrMismatch], and the fifth voids the
-// code ([ErrExhausted]). It returns [ErrNoCode] when nothing is live.
+// Verify consumes the number's live code for c.Intent if c.Code matches
+// it. Without a live code for c.Intent, the latest live code of the
+// purpose is checked instead, and fails: a wrong code (or intent) counts
+// as a wrong entry of that code. It returns [ErrMismatch], and the fifth
+// wrong entry voids the code ([ErrExhausted]). It returns [ErrNoCode] when
+// nothing is live.
 func (s *Service) Verify(ctx context.Context, c Check) error {
 	now := s.now()
 	db := s.db.WithContext(ctx)
 	var live code
 	err := db.Where("subject = ? AND purpose = ? AND used_at IS NULL AND voided_at IS NULL", s.subject(c.Mobile), c.Intent.Purpose).
-		Order("created_at DESC").Limit(1).Find(&live).Error
+		Order(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN intent_digest = ? THEN 0 ELSE 1 END, created_at DESC", Vars: []any{c.Intent.Digest}}}).
+		Limit(1).Find(&live).Error
 	if err != nil {
 		return fmt.Errorf("otp: verify: %w", err)
 	}

@@ -250,6 +250,52 @@ func TestOTP(t *testing.T) {
 			}
 		})
 	})
+	t.Run("OtherIntentNotBlocked", func(t *testing.T) {
+		// A pending code for contract X neither blocks nor voids the code
+		// for contract Y: the resend wait is per intent.
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatal(err)
+			}
+			codeX := box.last(t)
+			clk.advance(10 * time.Second)
+			tk, err := svc.Issue(ctx, req(mobile, "Y"))
+			if err != nil || !tk.Sent || box.count() != 2 {
+				t.Fatalf("code for Y while X's is pending: %v %+v, %d messages", err, tk, box.count())
+			}
+			codeY := box.last(t)
+			if err := svc.Verify(ctx, chk(mobile, "X", codeX)); err != nil {
+				t.Fatalf("X's code after Y's was sent: %v", err)
+			}
+			if err := svc.Verify(ctx, chk(mobile, "Y", codeY)); err != nil {
+				t.Fatalf("Y's code: %v", err)
+			}
+		})
+	})
+	t.Run("WaitAfterExhausted", func(t *testing.T) {
+		// Five wrong entries void the code and no new one is sent, for any
+		// intent of the purpose, until ExhaustedWait has passed.
+		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
+			if _, err := svc.Issue(ctx, req(mobile, "X")); err != nil {
+				t.Fatal(err)
+			}
+			c := box.last(t)
+			for i := 0; i < otp.MaxAttempts; i++ {
+				_ = svc.Verify(ctx, chk(mobile, "X", wrong(c)))
+			}
+			clk.advance(otp.ResendAfter + time.Second)
+			for _, in := range []string{"X", "Y"} {
+				tk, err := svc.Issue(ctx, req(mobile, in))
+				if err != nil || tk.Sent || box.count() != 1 || !tk.RetryAfter.After(clk.now()) {
+					t.Fatalf("code for %s right after five wrong entries: %v %+v, %d messages", in, err, tk, box.count())
+				}
+			}
+			clk.advance(otp.ExhaustedWait)
+			if tk, err := svc.Issue(ctx, req(mobile, "X")); err != nil || !tk.Sent {
+				t.Fatalf("code after the wait: %v %+v", err, tk)
+			}
+		})
+	})
 	t.Run("RefusedSendCostsNothing", func(t *testing.T) {
 		forEachDB(t, func(t *testing.T, svc *otp.Service, box *inbox, clk *clock) {
 			box.fail = fmt.Errorf("send: %w: 21211 invalid number", messages.ErrRefused)

@@ -3,7 +3,11 @@
 // RFC 7807 problem.
 package valid
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // FieldError says what is wrong with one input field. Code is stable and
 // machine-readable ("required", "too_long", "checksum", ...); Message is for people.
@@ -68,4 +72,40 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// PlainText reports whether s is text that shows as it reads: valid UTF-8
+// with no control characters (C0 and C1, so no NUL, ESC, CR, LF or tab),
+// no format characters (Unicode Cf: the bidirectional embeddings,
+// overrides and isolates such as U+202E, marks such as U+200E, zero-width
+// spaces, the byte order mark, soft hyphens) and no line or paragraph
+// separators. The zero-width joiner (U+200D) is kept: emoji sequences and
+// some scripts need it, and it cannot reorder text.
+//
+// Names reach pages, PDFs, certificates and log lines; a right-to-left
+// override turns "invoice‮fdp.exe" into something else on screen, and a
+// newline forges a log line.
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\u200d':
+		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Zl, r), unicode.Is(unicode.Zp, r):
+			return false
+		}
+	}
+	return true
+}
+
+// Text adds a "control_characters" error when v is not [PlainText]. Every
+// human-readable name a domain accepts (titles, party, seal, tenant,
+// person, file and template names) passes through it.
+func (e *Errors) Text(field, v string) bool {
+	if PlainText(v) {
+		return true
+	}
+	e.Add(field, "control_characters", "must not contain control, formatting or text-direction characters")
+	return false
 }

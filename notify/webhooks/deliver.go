@@ -85,7 +85,7 @@ func (s *Service) deliverOne(ctx context.Context, id string) (bool, error) {
 		return false, q.Release(context.WithoutCancel(ctx), s.db, id, token)
 	}
 	if err != nil {
-		a.Error = truncate(err.Error(), 500)
+		a.Error = deliveryError(err)
 	} else {
 		a.StatusCode = resp.StatusCode
 		a.Response = readCapped(resp.Body, 1024)
@@ -125,12 +125,4 @@ func (s *Service) record(ctx context.Context, d Delivery, token string, a Attemp
 // [lease.Backoff]).
 func (s *Service) Backoff(n int) time.Duration {
 	return lease.Backoff(n, s.opt.BaseDelay, s.opt.MaxDelay)
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }

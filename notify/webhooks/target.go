@@ -2,6 +2,8 @@ package webhooks
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -31,12 +33,14 @@ func checkURL(raw string, allowLoopback bool) (string, string) {
 	}
 	host := strings.ToLower(u.Hostname())
 	loopback := host == "localhost" || strings.HasSuffix(host, ".localhost")
-	if ip, err := netip.ParseAddr(host); err == nil {
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		if ip.Unmap().IsLoopback() {
 			loopback = true
 		} else if !publicAddr(ip) {
 			return "", "must not point to a private, link-local or reserved address"
 		}
+	} else if numericHost(host) {
+		return "", "must use a host name or a dotted-decimal IPv4 address (no 2130706433, 0x7f.1 or 017700000001)"
 	}
 	switch {
 	case loopback && !allowLoopback:
@@ -48,6 +52,21 @@ func checkURL(raw string, allowLoopback bool) (string, string) {
 	}
 	u.Fragment = ""
 	return u.String(), ""
+}
+
+// numericHost reports whether host, which is not a plain IP address, would
+// still be read as one by resolvers that follow inet_aton: one number
+// (2130706433), hex or octal parts (0x7f.1, 0177.0.0.1), fewer than four
+// parts (127.1). No top-level domain is all digits or starts with 0x, so
+// a host whose last label is one is a number, never a name.
+func numericHost(host string) bool {
+	host = strings.TrimSuffix(host, ".")
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if strings.HasPrefix(last, "0x") {
+		last = last[2:]
+		return strings.Trim(last, "0123456789abcdef") == ""
+	}
+	return last == "" || strings.Trim(last, "0123456789") == ""
 }
 
 // publicAddr reports whether ip is a globally routable unicast address.
@@ -132,6 +151,47 @@ func newClient(timeout time.Duration, allowLoopback bool) *http.Client {
 			return nil
 		},
 	}
+}
+
+// deliveryError says why a request failed, for the delivery log the tenant
+// reads, in words that name the endpoint's host and nothing of the
+// platform's network: not the resolver it asked (Go's DNS errors say "on
+// 10.0.0.2:53"), nor the internal address a name resolved to.
+func deliveryError(err error) string {
+	var (
+		dnsErr  *net.DNSError
+		blocked errBlockedAddress
+		tlsErr  *tls.CertificateVerificationError
+		netErr  net.Error
+	)
+	switch {
+	case errors.As(err, &blocked):
+		return "refused to connect to a non-public address"
+	case errors.As(err, &dnsErr):
+		switch {
+		case dnsErr.IsNotFound:
+			return "could not resolve " + dnsErr.Name + ": no such host"
+		case dnsErr.IsTimeout:
+			return "could not resolve " + dnsErr.Name + ": timeout"
+		}
+		return "could not resolve " + dnsErr.Name
+	case errors.As(err, &tlsErr):
+		return "the receiver's TLS certificate was not accepted: " + tlsErr.Err.Error()
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout waiting for the receiver"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before the receiver answered"
+	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
+		return "the receiver is unreachable"
+	}
+	var tlsAlert tls.AlertError
+	var recErr tls.RecordHeaderError
+	if errors.As(err, &tlsAlert) || errors.As(err, &recErr) || strings.Contains(err.Error(), "tls: ") {
+		return "the TLS handshake with the receiver failed"
+	}
+	return "the request to the receiver failed"
 }
 
 // readCapped reads at most n bytes of r as text for the delivery log.
