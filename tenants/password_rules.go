@@ -7,8 +7,6 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/trustelem/zxcvbn/frequency"
-
 	"signet/internal/valid"
 )
 
@@ -17,24 +15,29 @@ import (
 // person's email or its name part. Each failure is a field error with a
 // stable code: too_short, too_long, common, contains_email.
 
+// commonList is zxcvbn's list of the 30,000 most frequent passwords in
+// leaked sets (Burnett's 10 million), taken once from the zxcvbn module's
+// frequency lists (github.com/trustelem/zxcvbn v1.0.1, MIT). It is a file
+// rather than that module because the module builds all its word lists at
+// init, some 15–60 ms in every process, commands included.
+//
+//go:embed common_passwords.txt
+var commonList string
+
 // commonZH adds passwords common in China that the general list misses.
 //
 //go:embed common_passwords_zh.txt
 var commonZH string
 
-// commonPasswords is the set checked against, lower case: zxcvbn's list of
-// the 30,000 most frequent passwords in leaked sets (Burnett's 10 million,
-// through the zxcvbn module's frequency lists) and commonZH. Built on first
-// use: most processes never check a new password.
+// commonPasswords is the set checked against, lower case: commonList and
+// commonZH. Built on first use: most processes never check a new password.
 var commonPasswords = sync.OnceValue(func() map[string]struct{} {
-	list := frequency.FrequencyLists["passwords"]
-	set := make(map[string]struct{}, len(list)+200)
-	for _, p := range list {
-		set[strings.ToLower(p)] = struct{}{}
-	}
-	for _, line := range strings.Split(commonZH, "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			set[strings.ToLower(line)] = struct{}{}
+	set := make(map[string]struct{}, 30400)
+	for _, list := range []string{commonList, commonZH} {
+		for _, line := range strings.Split(list, "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				set[strings.ToLower(line)] = struct{}{}
+			}
 		}
 	}
 	return set
