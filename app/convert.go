@@ -20,6 +20,8 @@ func convertDocument(ctx context.Context, name string, data []byte) ([]byte, err
 		return nil, fmt.Errorf("convert %s: %w", name, contracts.ErrUnsupportedFormat)
 	case errors.Is(err, convert.ErrFailed):
 		return nil, fmt.Errorf("convert %s: %w: %v", name, contracts.ErrConversionFailed, err)
+	case errors.Is(err, convert.ErrTooComplex), errors.Is(err, convert.ErrBusy):
+		return nil, err // answered as they are (problem.go): a zip bomb, or too many at once
 	case err != nil:
 		return nil, err
 	}

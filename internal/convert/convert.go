@@ -22,6 +22,14 @@ var (
 	ErrUnavailable = errors.New("document conversion unavailable: LibreOffice is not installed")
 	ErrUnsupported = errors.New("unsupported document")
 	ErrFailed      = errors.New("document conversion failed")
+	// ErrTooComplex means the zip unpacks to more than [MaxUnpackedRatio]
+	// times its size or [MaxUnpackedSize], or holds more than [MaxEntries]
+	// entries: a zip bomb is refused before LibreOffice sees it.
+	ErrTooComplex = errors.New("document unpacks to too much")
+	// ErrBusy means [MaxConcurrent] conversions run and [MaxQueued] wait
+	// already, or this one waited [MaxQueueWait] without its turn. Trying
+	// again later may succeed.
+	ErrBusy = errors.New("too many document conversions at once")
 )
 
 // Limits of [ToPDF].
@@ -34,6 +42,27 @@ const (
 	maxOutputSize = 500 << 20
 	// stderrClip is how much of soffice's output an error carries.
 	stderrClip = 2000
+	// MaxEntries bounds the zip's entries: a long document with many
+	// pictures has a few hundred.
+	MaxEntries = 1000
+	// MaxUnpackedRatio and MaxUnpackedSize bound what the zip's entries
+	// unpack to, declared and actual: document XML compresses 5 to 20
+	// times, pictures not at all, and LibreOffice takes some ten times
+	// the XML's size in memory.
+	MaxUnpackedRatio = 100
+	MaxUnpackedSize  = 128 << 20
+	// minUnpacked lets a small document unpack to this much whatever its ratio.
+	minUnpacked = 32 << 20
+	// MemoryLimit bounds the address space of the LibreOffice process
+	// (RLIMIT_AS); a one-page document needs about 300 MiB of it.
+	MemoryLimit = 1536 << 20
+	// MaxConcurrent is how many conversions run at once, each a process
+	// taking up to a core and MemoryLimit.
+	MaxConcurrent = 2
+	// MaxQueued is how many more conversions may wait for their turn, and
+	// MaxQueueWait how long each waits at most.
+	MaxQueued    = 8
+	MaxQueueWait = time.Minute
 )
 
 // format is a document format ToPDF accepts.
@@ -56,6 +85,12 @@ var (
 // DOCX nor ODT, or over [MaxInputSize]), [ErrUnavailable] (no LibreOffice)
 // or [ErrFailed] (with the end of LibreOffice's output, and ctx's error on
 // cancellation or timeout).
+//
+// Before LibreOffice sees it, the zip's entries are counted and unpacked
+// (and thrown away) to check their declared and actual sizes: a zip bomb
+// fails with [ErrTooComplex]. At most [MaxConcurrent] conversions run at
+// once, each under [MemoryLimit]; the next [MaxQueued] wait their turn and
+// any more fail at once with [ErrBusy].
 func ToPDF(ctx context.Context, filename string, data []byte) ([]byte, error) {
 	if len(data) > MaxInputSize {
 		return nil, fmt.Errorf("convert %q: %w: %d bytes (want at most %d)", filename, ErrUnsupported, len(data), MaxInputSize)
@@ -68,6 +103,11 @@ func ToPDF(ctx context.Context, filename string, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("convert %q: %w", filename, err)
 	}
+	release, err := turns.enter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("convert %q: %w", filename, err)
+	}
+	defer release()
 
 	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
 	defer cancel()
@@ -87,10 +127,11 @@ func ToPDF(ctx context.Context, filename string, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("convert %q: %w", filename, err)
 	}
 
-	cmd := exec.CommandContext(ctx, bin,
-		"-env:UserInstallation="+(&url.URL{Scheme: "file", Path: profile}).String(),
+	name, args := withLimits(bin, []string{
+		"-env:UserInstallation=" + (&url.URL{Scheme: "file", Path: profile}).String(),
 		"--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-		"--convert-to", "pdf", "--outdir", out, in)
+		"--convert-to", "pdf", "--outdir", out, in}, memoryLimit, DefaultTimeout)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	// HOME and TMPDIR point into dir too, so that nothing LibreOffice or
 	// fontconfig writes escapes the cleanup, even when the process is
@@ -131,11 +172,18 @@ func office() (string, error) {
 	return "", ErrUnavailable
 }
 
-// sniff tells DOCX from ODT by content.
+// sniff tells DOCX from ODT by content, after checking that the zip is
+// not a bomb.
 func sniff(data []byte) (format, error) {
+	if n, ok := zipEntries(data); ok && n > MaxEntries {
+		return format{}, fmt.Errorf("%w: %d zip entries (want at most %d)", ErrTooComplex, n, MaxEntries)
+	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return format{}, fmt.Errorf("%w: not a DOCX or ODT (not a zip)", ErrUnsupported)
+	}
+	if err := checkUnpacked(zr, len(data)); err != nil {
+		return format{}, err
 	}
 	files := make(map[string]*zip.File, len(zr.File))
 	for _, f := range zr.File {

@@ -16,4 +16,11 @@
 //   - Without LibreOffice, a DOCX or ODT fails with [ErrUnavailable];
 //     anything else fails with [ErrUnsupported] whether or not it is
 //     installed.
+//   - LibreOffice never sees a zip bomb: the entries are counted and
+//     unpacked into nothing first, and a zip over [MaxEntries] or one that
+//     unpacks (by its headers or in fact) past its limit fails with
+//     [ErrTooComplex], whether or not LibreOffice is installed.
+//   - At most [MaxConcurrent] conversions run, each under [MemoryLimit] of
+//     address space; [MaxQueued] more wait, and any more fail at once with
+//     [ErrBusy].
 package convert

@@ -10,6 +10,7 @@ import (
 	"io"
 
 	"github.com/emmansun/gmsm/pkcs7"
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -32,6 +33,10 @@ var (
 	oidSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
 )
 
+// The signers hash the signed bytes as they read them, once, and sign the
+// digest: the document is neither copied nor encoded into the CMS to be
+// taken out again.
+
 // ECDSASigner returns a SignerFunc that makes a detached CMS SignedData
 // (content type id-data, digest SHA-256) for PDF readers of
 // adbe.pkcs7.detached. The signed attributes are contentType,
@@ -51,11 +56,11 @@ func ECDSASigner(cert *x509.Certificate, chain []*x509.Certificate, key crypto.S
 				return nil, fmt.Errorf("cms: chain certificate: %w", err)
 			}
 		}
-		data, err := io.ReadAll(signed)
-		if err != nil {
+		h := sha256.New()
+		if _, err := io.Copy(h, signed); err != nil {
 			return nil, err
 		}
-		sd, err := pkcs7.NewSignedData(data)
+		sd, err := pkcs7.NewSignedDataWithDigest(h.Sum(nil))
 		if err != nil {
 			return nil, fmt.Errorf("cms: %w", err)
 		}
@@ -71,11 +76,11 @@ func ECDSASigner(cert *x509.Certificate, chain []*x509.Certificate, key crypto.S
 // *sm2.PrivateKey or a crypto.Signer that computes ZA and SM3 itself.
 func SM2Signer(cert *smx509.Certificate, chain []*smx509.Certificate, key crypto.Signer, ts Timestamper) SignerFunc {
 	return func(ctx context.Context, signed io.Reader) ([]byte, error) {
-		data, err := io.ReadAll(signed)
-		if err != nil {
+		h := sm3.New()
+		if _, err := io.Copy(h, signed); err != nil {
 			return nil, err
 		}
-		sd, err := pkcs7.NewSMSignedData(data)
+		sd, err := pkcs7.NewSMSignedDataWithDigest(h.Sum(nil))
 		if err != nil {
 			return nil, fmt.Errorf("cms: %w", err)
 		}

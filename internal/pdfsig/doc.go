@@ -69,6 +69,10 @@
 // inside the ByteRange, so the CMS covers them, and the CMS is what binds
 // the SES to this signature and its widget; readers that do not know the
 // entries ignore them (poppler's pdfsig still validates, tested here).
+// When the widget's picture is an ink picture ([inkpng]) that the SES
+// embeds, the picture is written once: the widget's soft mask is the PNG's
+// own pixel data, and the /Signet.SES stream leaves those bytes out and
+// names them with /Signet.SESPicture [mask offset]; Verify puts them back.
 // Verify reports the DER (SignatureReport.SES, after checking it is one
 // DER SEQUENCE and that n is where this update begins), RevisionStart and
 // the widget's picture (WidgetImage, decoded only from the one layout
@@ -84,6 +88,15 @@
 // appending anyway, and comparing one revision with the next needs access
 // to each cross-reference section, which such libraries merge away. Not
 // supported: encrypted documents, and repairing broken cross-references.
+//
+// Reading is bounded, against decompression bombs: every filter streams
+// with its output cut off at DecodeRatio times the encoded size, and the
+// whole parse of a document has a budget ([MinBudget] to [MaxBudget]) for
+// what it decodes and builds; past either, reading fails with
+// [ErrTooComplex], even where a lookup on the way swallowed the error.
+// Verify, Inspect and FindText hold their budget in a process-wide gate
+// sized from the memory the process may use; one that cannot get in
+// within [MaxQueueWait] (or its context) fails with [ErrBusy].
 //
 // # What Verify reports
 //

@@ -46,7 +46,7 @@ func Flatten(pdf []byte, stamps []Placement) ([]byte, error) {
 	}
 	for _, n := range order {
 		pg := pages[n-1]
-		if _, err := pageContent(doc, pg.dict); err != nil {
+		if err := checkContent(doc, pg.dict); err != nil {
 			return nil, fmt.Errorf("flatten pdf: page %d: %w", n, err)
 		}
 		res := pg.resources.clone()
@@ -74,6 +74,9 @@ func Flatten(pdf []byte, stamps []Placement) ([]byte, error) {
 		page["Contents"] = append(contents, u.add(&stream{dict: dict{"Filter": name("FlateDecode")}, raw: deflate(draw)}))
 		page["Resources"] = res // made explicit, as inherited resources cannot grow for one page
 		u.set(pg.ref.num, page)
+	}
+	if err := doc.budget.exceeded(); err != nil {
+		return nil, fmt.Errorf("flatten pdf: %w", err)
 	}
 	return append(slices.Clip(pdf), u.bytes()...), nil
 }
@@ -124,6 +127,9 @@ func AppendPage(pdf []byte, box [4]float64, stamps []Placement) ([]byte, error) 
 	// /Count counts the leaves under the root, which is all of them.
 	root["Count"] = int64(len(pages) + 1)
 	u.set(rootRef.num, root)
+	if err := doc.budget.exceeded(); err != nil {
+		return nil, fmt.Errorf("append page: %w", err)
+	}
 	return append(slices.Clip(pdf), u.bytes()...), nil
 }
 
@@ -136,7 +142,7 @@ func drawImages(u *update, xobjs dict, stamps []Placement) ([]byte, error) {
 		if !(r[2] > r[0] && r[3] > r[1]) {
 			return nil, fmt.Errorf("placement %d: %w: empty rectangle", i+1, ErrBadPlacement)
 		}
-		img, err := imageXObject(u, pl.PNG)
+		img, _, err := imageXObject(u, pl.PNG)
 		if err != nil {
 			return nil, fmt.Errorf("placement %d: %w: %w", i+1, ErrBadPlacement, err)
 		}

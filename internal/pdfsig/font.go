@@ -51,7 +51,7 @@ func loadFont(doc *document, fd dict) *font {
 	subtype, _ := fd["Subtype"].(name)
 	base, _ := doc.resolve(fd["BaseFont"]).(name)
 	if cm, ok := doc.resolve(fd["ToUnicode"]).(*stream); ok {
-		if data, err := decodeContent(cm); err == nil {
+		if data, err := doc.decode(cm); err == nil {
 			f.toUnicode, _ = parseCMap(data)
 		}
 	}
@@ -244,7 +244,7 @@ func (f *font) loadComposite(doc *document, fd dict) {
 			f.unicode = 32
 		}
 	case *stream:
-		if data, err := decodeContent(enc); err == nil {
+		if data, err := doc.decode(enc); err == nil {
 			f.encoding, _ = parseCMap(data)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"signet/internal/inkpng"
 )
 
 // MaxPlacementPixels bounds a placement image (a 42 mm seal at 600 dpi is
@@ -23,26 +25,51 @@ const MaxPlacementPixels = 16 << 20
 // PDF cannot hold. The compressed samples come from [encodeImage], which
 // does the work once per picture: a seal stamps the same picture again and
 // again.
-func imageXObject(u *update, pngData []byte) (ref, error) {
-	img, err := encodeImage(pngData)
+//
+// An ink picture ([inkpng]) is written as it is: a one-colour indexed image
+// whose soft mask is the PNG's own pixel data, PNG predictors and all. The
+// mask's reference and bytes are returned then, so that a seal signature
+// embedding the same PNG can point to them instead of repeating them.
+func imageXObject(u *update, pngData []byte) (img ref, mask placedMask, err error) {
+	e, err := encodeImage(pngData)
 	if err != nil {
-		return ref{}, err
+		return ref{}, placedMask{}, err
 	}
 	d := dict{
 		"Type": name("XObject"), "Subtype": name("Image"),
-		"Width": int64(img.w), "Height": int64(img.h),
+		"Width": int64(e.w), "Height": int64(e.h),
 		"ColorSpace": name("DeviceRGB"), "BitsPerComponent": int64(8),
 		"Filter": name("FlateDecode"),
 	}
-	if img.alpha != nil {
-		d["SMask"] = u.add(&stream{raw: img.alpha, dict: dict{
+	if ink := e.ink; ink != nil {
+		d["ColorSpace"] = array{name("Indexed"), name("DeviceRGB"), int64(0), ink.Ink[:]}
+		d["BitsPerComponent"] = int64(1)
+		mask.data = ink.Data
+		mask.ref = u.add(&stream{raw: ink.Data, dict: dict{
 			"Type": name("XObject"), "Subtype": name("Image"),
-			"Width": int64(img.w), "Height": int64(img.h),
+			"Width": int64(e.w), "Height": int64(e.h),
+			"ColorSpace": name("DeviceGray"), "BitsPerComponent": int64(ink.BitsPerComponent),
+			"Filter": name("FlateDecode"),
+			"DecodeParms": dict{"Predictor": int64(15), "Colors": int64(1),
+				"BitsPerComponent": int64(ink.BitsPerComponent), "Columns": int64(e.w)},
+		}})
+		d["SMask"] = mask.ref
+	} else if e.alpha != nil {
+		d["SMask"] = u.add(&stream{raw: e.alpha, dict: dict{
+			"Type": name("XObject"), "Subtype": name("Image"),
+			"Width": int64(e.w), "Height": int64(e.h),
 			"ColorSpace": name("DeviceGray"), "BitsPerComponent": int64(8),
 			"Filter": name("FlateDecode"),
 		}})
 	}
-	return u.add(&stream{dict: d, raw: img.rgb}), nil
+	return u.add(&stream{dict: d, raw: e.rgb}), mask, nil
+}
+
+// placedMask is the soft mask imageXObject wrote for an ink picture: its
+// object and its stream's bytes, the PNG's pixel data.
+type placedMask struct {
+	ref  ref
+	data []byte
 }
 
 // encodedImage is a placement picture as PDF wants it: its size and its
@@ -51,9 +78,18 @@ func imageXObject(u *update, pngData []byte) (ref, error) {
 type encodedImage struct {
 	w, h       int
 	rgb, alpha []byte
+	// ink is set for an ink picture: rgb is then its one-colour base
+	// image and ink.Data its soft mask.
+	ink *inkpng.Picture
 }
 
-func (e *encodedImage) size() int { return len(e.rgb) + len(e.alpha) }
+func (e *encodedImage) size() int {
+	n := len(e.rgb) + len(e.alpha)
+	if e.ink != nil {
+		n += len(e.ink.Data)
+	}
+	return n
+}
 
 // imageCache keeps the encoded pictures of recent placements, keyed by the
 // PNG's SHA-256, up to imageCacheBytes of compressed samples; the oldest
@@ -114,7 +150,8 @@ func encodeImage(pngData []byte) (*encodedImage, error) {
 	return call.e, nil
 }
 
-// encodeImageNow decodes and compresses a PNG.
+// encodeImageNow decodes and compresses a PNG. An ink picture is decoded
+// only to check it, and its pixel data kept as it is.
 func encodeImageNow(pngData []byte) (*encodedImage, error) {
 	cfg, err := png.DecodeConfig(bytes.NewReader(pngData))
 	if err != nil {
@@ -126,6 +163,13 @@ func encodeImageNow(pngData []byte) (*encodedImage, error) {
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
 		return nil, fmt.Errorf("decode placement png: %w", err)
+	}
+	if ink, ok := inkpng.Parse(pngData); ok {
+		ink.Data = bytes.Clone(ink.Data) // kept in the cache; the caller's PNG may change
+		// The base image is all index 0, the ink: one bit a pixel, rows
+		// padded to a byte, which deflates to almost nothing.
+		zeros := make([]byte, (ink.Width+7)/8*ink.Height)
+		return &encodedImage{w: ink.Width, h: ink.Height, rgb: deflate(zeros), ink: &ink}, nil
 	}
 	bounds := img.Bounds()
 	w, h := bounds.Dx(), bounds.Dy()
@@ -209,7 +253,7 @@ func widgetImage(doc *document, widget dict) *image.NRGBA {
 	for k, v := range xobjs {
 		imgName, imgRef = k, v
 	}
-	content, err := flateExact(form, -1)
+	content, err := flateExact(doc, form, -1)
 	if err != nil {
 		return nil
 	}
@@ -226,6 +270,17 @@ func widgetImage(doc *document, widget dict) *image.NRGBA {
 	}
 
 	img, _ := doc.resolve(imgRef).(*stream)
+	if img == nil {
+		return nil
+	}
+	// Whatever its encoding, the picture becomes w×h NRGBA pixels, held
+	// in the report: they are charged to the budget before any is read.
+	if w, h, ok := imageSize(doc, img); !ok || doc.budget.take(4*w*h) != nil {
+		return nil
+	}
+	if out, ok := inkImage(doc, img); ok {
+		return out
+	}
 	w, h, rgb := imageSamples(doc, img, "DeviceRGB", 3)
 	if rgb == nil {
 		return nil
@@ -264,7 +319,7 @@ func imageSamples(doc *document, img *stream, cs name, n int) (w, h int, samples
 		return 0, 0, nil
 	}
 	w, h = int(wv), int(hv)
-	data, err := flateExact(img, w*h*n)
+	data, err := flateExact(doc, img, w*h*n)
 	if err != nil {
 		return 0, 0, nil
 	}
@@ -287,8 +342,12 @@ func onlyKeys(d dict, keys ...string) bool {
 
 // flateExact returns the data of a stream that is uncompressed or
 // FlateDecode without parameters. With size ≥ 0 the data must be exactly
-// that long, and no more is ever inflated.
-func flateExact(s *stream, size int) ([]byte, error) {
+// that long, and no more is ever inflated; the size is charged to the
+// document's budget before anything is.
+func flateExact(doc *document, s *stream, size int) ([]byte, error) {
+	if err := doc.budget.take(max(size, maxFormContent)); err != nil {
+		return nil, err
+	}
 	filter := s.dict["Filter"]
 	if a, ok := filter.(array); ok && len(a) == 1 {
 		filter = a[0]

@@ -2,10 +2,10 @@ package pdfsig
 
 import (
 	"bytes"
-	"encoding/ascii85"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 )
@@ -43,20 +43,48 @@ const (
 // page count and geometry. It reads the header, every cross-reference
 // section, the trailer, the catalog and the whole page tree, and decodes
 // every page's content streams. It fails with [ErrNotPDF], [ErrEncrypted]
-// or [ErrCorrupt]; it does not panic on any input.
+// or [ErrCorrupt], or with [ErrTooComplex] or [ErrBusy] (see
+// [InspectContext]); it does not panic on any input.
 func Inspect(pdf []byte) (Info, error) {
-	doc, catalog, err := openPDF(pdf)
+	return InspectContext(context.Background(), pdf)
+}
+
+// InspectContext is Inspect waiting for its turn at most until ctx is
+// done: documents read at once share a bounded amount of memory, and one
+// that cannot get its share within [MaxQueueWait] fails with [ErrBusy].
+func InspectContext(ctx context.Context, pdf []byte) (Info, error) {
+	release, err := admit(ctx, len(pdf))
 	if err != nil {
 		return Info{}, fmt.Errorf("inspect pdf: %w", err)
+	}
+	defer release()
+	info, err := inspect(pdf)
+	if err != nil {
+		return Info{}, fmt.Errorf("inspect pdf: %w", err)
+	}
+	return info, nil
+}
+
+func inspect(pdf []byte) (info Info, err error) {
+	doc, catalog, err := openPDF(pdf)
+	if doc != nil {
+		defer func() {
+			if b := doc.budget.exceeded(); b != nil {
+				info, err = Info{}, b
+			}
+		}()
+	}
+	if err != nil {
+		return Info{}, err
 	}
 	pages, err := pageTree(doc, catalog)
 	if err != nil {
-		return Info{}, fmt.Errorf("inspect pdf: %w", err)
+		return Info{}, err
 	}
-	info := Info{Pages: len(pages)}
+	info = Info{Pages: len(pages)}
 	for i, pg := range pages {
-		if _, err := pageContent(doc, pg.dict); err != nil {
-			return Info{}, fmt.Errorf("inspect pdf: page %d: %w", i+1, err)
+		if err := checkContent(doc, pg.dict); err != nil {
+			return Info{}, fmt.Errorf("page %d: %w", i+1, err)
 		}
 		info.Boxes = append(info.Boxes, pg.box)
 		info.Rotate = append(info.Rotate, pg.rotate)
@@ -64,8 +92,13 @@ func Inspect(pdf []byte) (Info, error) {
 	return info, nil
 }
 
-// corrupt wraps err, usually an ErrMalformed from the parser, as ErrCorrupt.
+// corrupt wraps err, usually an ErrMalformed from the parser, as
+// ErrCorrupt. ErrTooComplex stays itself: the file may be fine, only too
+// much to read.
 func corrupt(err error) error {
+	if errors.Is(err, ErrTooComplex) {
+		return err
+	}
 	msg := strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": ")
 	return fmt.Errorf("%w: %s", ErrCorrupt, msg)
 }
@@ -238,15 +271,31 @@ func number(v any) (float64, bool) {
 // streams of a /Contents array are one content stream split anywhere
 // between tokens.
 func pageContent(doc *document, pg dict) ([]byte, error) {
+	var out bytes.Buffer
+	if err := readContent(doc, pg, &out); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// checkContent decodes a page's content streams as pageContent does, but
+// keeps nothing: checking a page need not hold what it draws.
+func checkContent(doc *document, pg dict) error {
+	return readContent(doc, pg, io.Discard)
+}
+
+// readContent writes a page's content streams, decoded, to w, each
+// followed by a line end.
+func readContent(doc *document, pg dict, w io.Writer) error {
 	v := pg["Contents"]
 	if v == nil {
-		return nil, nil
+		return nil
 	}
 	items := array{v}
 	if r, ok := v.(ref); ok {
 		o, err := doc.object(r.num)
 		if err != nil {
-			return nil, corrupt(err)
+			return corrupt(err)
 		}
 		if a, ok := o.(array); ok {
 			items = a
@@ -254,88 +303,35 @@ func pageContent(doc *document, pg dict) ([]byte, error) {
 	} else if a, ok := v.(array); ok {
 		items = a
 	}
-	var out []byte
+	var total int64
 	for _, it := range items {
 		r, ok := it.(ref)
 		if !ok {
-			return nil, corruptf("content is not a stream reference")
+			return corruptf("content is not a stream reference")
 		}
 		o, err := doc.object(r.num)
 		if err != nil {
-			return nil, corrupt(err)
+			return corrupt(err)
 		}
 		st, ok := o.(*stream)
 		if !ok {
-			return nil, corruptf("content object %d is not a stream", r.num)
+			return corruptf("content object %d is not a stream", r.num)
 		}
-		data, err := decodeContent(st)
+		data, err := doc.decoder(st)
 		if err != nil {
-			return nil, fmt.Errorf("content object %d: %w", r.num, err)
+			return fmt.Errorf("content object %d: %w", r.num, corrupt(err))
 		}
-		if len(out)+len(data) > maxContentSize {
-			return nil, corruptf("content larger than %d bytes", maxContentSize)
+		n, err := io.Copy(w, io.LimitReader(data, maxContentSize-total+1))
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTooComplex) {
+				err = malformed("%v", err)
+			}
+			return fmt.Errorf("content object %d: %w", r.num, corrupt(err))
 		}
-		out = append(append(out, data...), '\n')
-	}
-	return out, nil
-}
-
-// decodeContent undoes the filters content streams and forms use:
-// FlateDecode (with predictors), ASCIIHexDecode and ASCII85Decode, chained.
-func decodeContent(st *stream) ([]byte, error) {
-	filters := array{st.dict["Filter"]}
-	if a, ok := st.dict["Filter"].(array); ok {
-		filters = a
-	}
-	parms := array{st.dict["DecodeParms"]}
-	if a, ok := st.dict["DecodeParms"].(array); ok {
-		parms = a
-	}
-	data := st.raw
-	for i, f := range filters {
-		var err error
-		switch f {
-		case nil:
-		case name("FlateDecode"), name("Fl"):
-			var p any
-			if i < len(parms) {
-				p = parms[i]
-			}
-			data, err = decodeStream(&stream{dict: dict{"Filter": name("FlateDecode"), "DecodeParms": p}, raw: data})
-			if err != nil {
-				return nil, corrupt(err)
-			}
-		case name("ASCIIHexDecode"), name("AHx"):
-			var digits []byte
-			for _, c := range data {
-				if c == '>' {
-					break
-				}
-				if !isSpace(c) {
-					digits = append(digits, c)
-				}
-			}
-			if len(digits)%2 == 1 {
-				digits = append(digits, '0')
-			}
-			if data, err = hex.DecodeString(string(digits)); err != nil {
-				return nil, corruptf("ASCIIHexDecode: %v", err)
-			}
-		case name("ASCII85Decode"), name("A85"):
-			src := bytes.TrimSpace(data)
-			src = bytes.TrimPrefix(src, []byte("<~"))
-			if e := bytes.Index(src, []byte("~>")); e >= 0 {
-				src = src[:e]
-			}
-			out := make([]byte, 4*len(src)+4) // "z" makes four bytes of one
-			n, _, err := ascii85.Decode(out, src, true)
-			if err != nil {
-				return nil, corruptf("ASCII85Decode: %v", err)
-			}
-			data = out[:n]
-		default:
-			return nil, corruptf("unsupported content filter %v", f)
+		if total += n + 1; total > maxContentSize {
+			return corruptf("content larger than %d bytes", maxContentSize)
 		}
+		io.WriteString(w, "\n")
 	}
-	return data, nil
+	return nil
 }

@@ -151,10 +151,10 @@ func FuzzInspect(f *testing.F) {
 		if err == nil && (info.Pages != len(info.Boxes) || info.Pages != len(info.Rotate) || info.Pages == 0) {
 			t.Fatalf("inconsistent info %+v", info)
 		}
-		if err != nil && !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrCorrupt) {
+		if err != nil && !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrTooComplex) {
 			t.Fatalf("error outside the sentinels: %v", err)
 		}
-		if _, err := FindText(pdf, "甲方"); err != nil && !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrCorrupt) {
+		if _, err := FindText(pdf, "甲方"); err != nil && !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrTooComplex) {
 			t.Fatalf("FindText error outside the sentinels: %v", err)
 		}
 	})

@@ -21,6 +21,17 @@ type parser struct {
 	pos  int
 	doc  *document
 	nest int // open arrays and dictionaries, bounded against crafted input
+	// budget is charged for what the parser builds; nil means doc's, if any.
+	budget *budget
+}
+
+// charge takes n bytes from the parse's budget.
+func (p *parser) charge(n int) error {
+	b := p.budget
+	if b == nil && p.doc != nil {
+		b = p.doc.budget
+	}
+	return b.take(n)
 }
 
 // maxNesting bounds nested arrays and dictionaries; real files stay far below it.
@@ -117,6 +128,9 @@ func (p *parser) object() (any, error) {
 			if p.pos < len(p.data) && p.data[p.pos] == ']' {
 				p.pos++
 				return a, nil
+			}
+			if err := p.charge(elementCost); err != nil {
+				return nil, err
 			}
 			v, err := p.object()
 			if err != nil {
@@ -290,6 +304,9 @@ func (p *parser) dict() (any, error) {
 		}
 		if p.pos >= len(p.data) || p.data[p.pos] != '/' {
 			return nil, malformed("dictionary key expected at %d", p.pos)
+		}
+		if err := p.charge(elementCost); err != nil {
+			return nil, err
 		}
 		k := p.name()
 		v, err := p.object()

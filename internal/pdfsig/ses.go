@@ -22,7 +22,59 @@ const (
 	// alone cannot tell whether the line end before the update was the
 	// previous revision's or one Sign added.
 	sesRangeKey name = "Signet.SESByteRange"
+	// sesPictureKey, in the SES stream's dictionary, is [mask at]: the
+	// stream holds the SES_Signature without the bytes of its seal's
+	// picture from offset at on, which are the raw stream data of the
+	// image object mask, the widget's soft mask (an [inkpng] picture's
+	// pixel data). The seal picture is then stored once, not twice.
+	sesPictureKey name = "Signet.SESPicture"
 )
+
+// sesStream returns the stream that holds ses. When the widget's picture is
+// an ink picture whose pixel data ses embeds (once), those bytes are left
+// out and pointed to.
+func sesStream(ses []byte, widget placedMask) *stream {
+	st := &stream{raw: bytes.Clone(ses), dict: dict{"Type": name(sesKey)}}
+	if len(widget.data) == 0 {
+		return st
+	}
+	at := bytes.Index(ses, widget.data)
+	if at < 0 || bytes.Index(ses[at+1:], widget.data) >= 0 {
+		return st
+	}
+	st.raw = append(bytes.Clone(ses[:at]), ses[at+len(widget.data):]...)
+	st.dict[sesPictureKey] = array{widget.ref, int64(at)}
+	return st
+}
+
+// sesFromStream returns the SES_Signature a /Signet.SES stream of the
+// update starting at start holds, putting back the picture bytes that
+// sesStream left out. Only objects that update wrote are read.
+func sesFromStream(doc *document, st *stream, start int64) ([]byte, error) {
+	if st.dict["Filter"] != nil || st.dict["Type"] != name(sesKey) || st.dict["DecodeParms"] != nil {
+		return nil, errors.New("/Signet.SES is not an unfiltered /Signet.SES stream in the signature's update")
+	}
+	pic, ok := st.dict[sesPictureKey]
+	if !ok {
+		return st.raw, nil
+	}
+	a, _ := pic.(array)
+	if len(a) != 2 {
+		return nil, errors.New("/Signet.SESPicture is not [image offset]")
+	}
+	r, ok1 := a[0].(ref)
+	at, ok2 := a[1].(int64)
+	if !ok1 || !ok2 || at < 0 || at > int64(len(st.raw)) {
+		return nil, fmt.Errorf("/Signet.SESPicture %v is not [image offset] within the stream", a)
+	}
+	mask, ok := doc.objectInUpdate(r.num, start).(*stream)
+	if !ok || mask.dict["Subtype"] != name("Image") {
+		return nil, errors.New("/Signet.SESPicture does not name an image of the signature's update")
+	}
+	der := make([]byte, 0, len(st.raw)+len(mask.raw))
+	der = append(append(append(der, st.raw[:at]...), mask.raw...), st.raw[at:]...)
+	return der, nil
+}
 
 // checkSES rejects anything but one DER SEQUENCE, so that a caller cannot
 // embed something a verifier would have to guess at.
@@ -125,10 +177,13 @@ func readSES(doc *document, sig dict, eof, start int64, r *SignatureReport) erro
 		// signature covers, will do: it is read from that update, never
 		// from a later one that may redefine the object.
 		st, ok := doc.objectInUpdate(v.num, start).(*stream)
-		if !ok || st.dict["Filter"] != nil || st.dict["Type"] != name(sesKey) {
+		if !ok {
 			return errors.New("/Signet.SES is not an unfiltered /Signet.SES stream in the signature's update")
 		}
-		der = st.raw
+		var err error
+		if der, err = sesFromStream(doc, st, start); err != nil {
+			return err
+		}
 	default:
 		return errors.New("/Signet.SES is neither a string nor a stream")
 	}

@@ -8,21 +8,48 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync/atomic"
 	"time"
 	"unicode/utf16"
 )
 
-// DefaultContentsSize is the room, in bytes of DER, first reserved for the
-// CMS signature when Request.ContentsSize is zero: enough for a signature
-// with a two-certificate chain and a time-stamp token with its own (about
-// 4 KiB in Signet's). A CMS that does not fit is made again, once, in room
-// of its own size, so a longer chain costs a second signature rather than
-// every file carrying kilobytes of zeros.
+// DefaultContentsSize is the room, in bytes of DER, reserved for the CMS
+// of the process's first signature when Request.ContentsSize is zero:
+// enough for a signature with a two-certificate chain and a time-stamp
+// token with its own (about 4 KiB in Signet's). Later ones get the largest
+// CMS made so far plus a little. A CMS that does not fit is made again,
+// once, in room of its own size, so a longer chain costs a second
+// signature rather than every file carrying kilobytes of zeros.
 const DefaultContentsSize = 8 << 10
 
 // contentsSlack is added to a measured CMS size when signing again: a
 // time-stamp token and a DER signature vary by a few bytes between tries.
 const contentsSlack = 512
+
+// largestCMS is the largest CMS this process has made: the room the next
+// signature gets is that plus contentsSlack, so files carry a few hundred
+// bytes of zeros rather than kilobytes. A deployment's signatures differ
+// little in size (the same CA chain depth and time-stamp authority); one
+// that is larger is made again in room of its size, and raises the mark.
+var largestCMS atomic.Int64
+
+// contentsRoom is the room to reserve for a CMS when the caller names none.
+func contentsRoom() int {
+	if n := largestCMS.Load(); n > 0 {
+		return int(n) + contentsSlack
+	}
+	return DefaultContentsSize
+}
+
+// noteCMS records the size of a CMS made, for contentsRoom.
+func noteCMS(n int) {
+	for {
+		old := largestCMS.Load()
+		if int64(n) <= old || largestCMS.CompareAndSwap(old, int64(n)) {
+			return
+		}
+	}
+}
 
 // legacySESString makes Sign write the SES as a hex string, as Signet did
 // before; only tests set it, to check that such files still verify.
@@ -121,10 +148,15 @@ func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
 		fieldName = fmt.Sprintf("Signature%d", n)
 	}
 
+	// What could not be read within the budget read as missing, and an
+	// update written from it would drop it.
+	if err := doc.budget.exceeded(); err != nil {
+		return nil, fmt.Errorf("sign pdf: %w", err)
+	}
 	size := req.ContentsSize
 	retry := size <= 0
 	if retry {
-		size = DefaultContentsSize
+		size = contentsRoom()
 	}
 	out, err := signInRoom(ctx, pdf, doc, catalog, pages, fieldName, fields, acroForm, req, size)
 	var big *contentsTooLarge
@@ -165,6 +197,27 @@ func signInRoom(ctx context.Context, pdf []byte, doc *document, catalog dict, pa
 			sig[k] = textString(v)
 		}
 	}
+	placements := req.Placements
+	if len(placements) == 0 {
+		placements = []Placement{{Page: 1}}
+	}
+	// The pictures come first: a seal signature can point to the first
+	// one's pixels instead of holding them twice.
+	images := make([]ref, len(req.Placements))
+	var widgetMask placedMask
+	for i, pl := range req.Placements {
+		if pl.Rect[2] <= pl.Rect[0] || pl.Rect[3] <= pl.Rect[1] {
+			return nil, fmt.Errorf("sign pdf: placement %d: empty rectangle", i+1)
+		}
+		img, mask, err := imageXObject(u, pl.PNG)
+		if err != nil {
+			return nil, fmt.Errorf("sign pdf: placement %d: %w", i+1, err)
+		}
+		images[i] = img
+		if i == 0 {
+			widgetMask = mask
+		}
+	}
 	if req.SES != nil {
 		if err := checkSES(req.SES); err != nil {
 			return nil, fmt.Errorf("sign pdf: %w", err)
@@ -174,16 +227,12 @@ func signInRoom(ctx context.Context, pdf []byte, doc *document, catalog dict, pa
 		if legacySESString {
 			sig[sesKey] = bytes.Clone(req.SES)
 		} else {
-			sig[sesKey] = u.add(&stream{raw: bytes.Clone(req.SES), dict: dict{"Type": name(sesKey)}})
+			sig[sesKey] = u.add(sesStream(req.SES, widgetMask))
 		}
 		sig[sesRangeKey] = array{int64(0), int64(len(pdf))}
 	}
 	sigRef := u.add(sig)
 
-	placements := req.Placements
-	if len(placements) == 0 {
-		placements = []Placement{{Page: 1}}
-	}
 	newAnnots := map[int][]any{} // page object number → annotations to add
 	var field ref
 	for i, pl := range placements {
@@ -196,14 +245,7 @@ func signInRoom(ctx context.Context, pdf []byte, doc *document, catalog dict, pa
 			"Rect": array{pl.Rect[0], pl.Rect[1], pl.Rect[2], pl.Rect[3]},
 		}
 		if len(req.Placements) > 0 {
-			if pl.Rect[2] <= pl.Rect[0] || pl.Rect[3] <= pl.Rect[1] {
-				return nil, fmt.Errorf("sign pdf: placement %d: empty rectangle", i+1)
-			}
-			img, err := imageXObject(u, pl.PNG)
-			if err != nil {
-				return nil, fmt.Errorf("sign pdf: placement %d: %w", i+1, err)
-			}
-			annot["AP"] = dict{"N": appearance(u, img, pl.Rect)}
+			annot["AP"] = dict{"N": appearance(u, images[i], pl.Rect)}
 		}
 		if i == 0 {
 			annot["Subtype"] = name("Widget")
@@ -235,8 +277,10 @@ func signInRoom(ctx context.Context, pdf []byte, doc *document, catalog dict, pa
 	u.set(doc.trailer()["Root"].(ref).num, catalog)
 
 	appended := u.bytes()
-	out := make([]byte, 0, len(pdf)+len(appended))
-	out = append(append(out, pdf...), appended...)
+	// append to a full slice of pdf copies it into a new array and clears
+	// only the spare capacity; make would clear all of it first, which for
+	// a large document costs as much as hashing it.
+	out := append(pdf[:len(pdf):len(pdf)], appended...)
 
 	// The placeholders are located by their offsets in the appended bytes,
 	// never by searching: an earlier signature's padding looks the same.
@@ -252,6 +296,7 @@ func signInRoom(ctx context.Context, pdf []byte, doc *document, catalog dict, pa
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
+	noteCMS(len(der))
 	if 2*len(der) > contents.width {
 		return nil, &contentsTooLarge{need: len(der), room: size}
 	}

@@ -1,6 +1,7 @@
 package pdfsig
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,24 +49,42 @@ func FindText(pdf []byte, keyword string) ([]TextHit, error) {
 	if len(want) == 0 {
 		return nil, fmt.Errorf("find text: %w", ErrNoKeyword)
 	}
+	release, err := admit(context.Background(), len(pdf))
+	if err != nil {
+		return nil, fmt.Errorf("find text: %w", err)
+	}
+	defer release()
+	hits, err := findText(pdf, want)
+	if err != nil {
+		return nil, fmt.Errorf("find text: %w", err)
+	}
+	return hits, nil
+}
+
+func findText(pdf []byte, want []rune) (hits []TextHit, err error) {
 	doc, catalog, err := openPDF(pdf)
 	if err != nil {
-		return nil, fmt.Errorf("find text: %w", err)
+		return nil, err
 	}
+	defer func() {
+		if b := doc.budget.exceeded(); b != nil {
+			hits, err = nil, b
+		}
+	}()
 	pages, err := pageTree(doc, catalog)
 	if err != nil {
-		return nil, fmt.Errorf("find text: %w", err)
+		return nil, err
 	}
-	var hits []TextHit
 	fonts := map[int]*font{}
+	forms := map[int][]byte{}
 	for i, pg := range pages {
 		content, err := pageContent(doc, pg.dict)
 		if err != nil {
-			return nil, fmt.Errorf("find text: page %d: %w", i+1, err)
+			return nil, fmt.Errorf("page %d: %w", i+1, err)
 		}
-		in := &interpreter{doc: doc, fonts: fonts, gs: graphicsState{ctm: identityMatrix, th: 1}}
+		in := &interpreter{doc: doc, fonts: fonts, forms: forms, gs: graphicsState{ctm: identityMatrix, th: 1}}
 		if err := in.run(content, pg.resources, 0); err != nil {
-			return nil, fmt.Errorf("find text: page %d: %w", i+1, err)
+			return nil, fmt.Errorf("page %d: %w", i+1, err)
 		}
 		for _, l := range lines(in.glyphs) {
 			for _, r := range l.find(want) {
@@ -113,7 +132,8 @@ type glyph struct {
 
 type interpreter struct {
 	doc      *document
-	fonts    map[int]*font // by object number
+	fonts    map[int]*font  // by object number
+	forms    map[int][]byte // decoded form content by object number: a form drawn on every page is decoded once
 	gs       graphicsState
 	stack    []graphicsState
 	tm, tlm  matrix
@@ -125,6 +145,7 @@ type interpreter struct {
 // run interprets content with the given resources.
 func (in *interpreter) run(content []byte, res dict, depth int) error {
 	l := newLexer(content)
+	l.p.budget = in.doc.budget
 	var args []any
 	for {
 		v, op, err := l.next()
@@ -335,9 +356,13 @@ func (in *interpreter) form(res dict, xn name, depth int) error {
 	if !ok || st.dict["Subtype"] != name("Form") {
 		return nil
 	}
-	data, err := decodeContent(st)
-	if err != nil {
-		return fmt.Errorf("form %d: %w", r.num, err)
+	data, ok := in.forms[r.num]
+	if !ok {
+		var err error
+		if data, err = in.doc.decode(st); err != nil {
+			return fmt.Errorf("form %d: %w", r.num, corrupt(err))
+		}
+		in.forms[r.num] = data
 	}
 	formRes, ok := in.doc.resolve(st.dict["Resources"]).(dict)
 	if !ok {
@@ -357,7 +382,7 @@ func (in *interpreter) form(res dict, xn name, depth int) error {
 	}
 	in.stack = nil
 	in.formPath = append(in.formPath, r.num)
-	err = in.run(data, formRes, depth+1)
+	err := in.run(data, formRes, depth+1)
 	in.formPath = in.formPath[:len(in.formPath)-1]
 	in.gs, in.stack, in.tm, in.tlm = saved, savedStack, tm, tlm
 	return err

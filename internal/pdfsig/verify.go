@@ -2,6 +2,7 @@ package pdfsig
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -103,11 +104,33 @@ type SignatureReport struct {
 var ErrSignature = errors.New("pdfsig: signature does not verify")
 
 // Verify checks every signature field of pdf. It returns an error only when
-// the file cannot be read; each signature's own outcome is in its report.
+// the file cannot be read (wrapping [ErrMalformed], or [ErrTooComplex] or
+// [ErrBusy]; see [VerifyContext]); each signature's own outcome is in its
+// report.
 func Verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
-	doc, err := readDocument(pdf)
+	return VerifyContext(context.Background(), pdf, opts)
+}
+
+// VerifyContext is Verify waiting for its turn at most until ctx is done:
+// documents read at once share a bounded amount of memory, and one that
+// cannot get its share within [MaxQueueWait] fails with [ErrBusy].
+func VerifyContext(ctx context.Context, pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
+	release, err := admit(ctx, len(pdf))
 	if err != nil {
 		return nil, fmt.Errorf("verify pdf: %w", err)
+	}
+	defer release()
+	reports, err := verify(pdf, opts)
+	if err != nil {
+		return nil, fmt.Errorf("verify pdf: %w", err)
+	}
+	return reports, nil
+}
+
+func verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
+	doc, err := readDocument(pdf)
+	if err != nil {
+		return nil, err
 	}
 	// Fields are gathered from every revision, oldest first, so that a
 	// signature a later update removed from the form is still reported.
@@ -133,6 +156,11 @@ func Verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
 			}
 			reports = append(reports, r)
 		}
+	}
+	// Objects that could not be read within the budget read as missing on
+	// the way; the verdict would be wrong, so there is none.
+	if err := doc.budget.exceeded(); err != nil {
+		return nil, err
 	}
 	return reports, nil
 }

@@ -2,7 +2,7 @@ package pdfsig
 
 import (
 	"bytes"
-	"compress/zlib"
+	"fmt"
 	"io"
 	"strconv"
 )
@@ -27,9 +27,13 @@ type section struct {
 type document struct {
 	data     []byte
 	sections []*section
+	// objStms holds the decoded object streams by the offset of their
+	// object, which every revision that has that object shares.
 	objStms  map[int]*objStm
-	depth    int  // nested object loads, bounded against reference cycles
-	inHybrid bool // reading the stream section of a hybrid file
+	budget   *budget // shared by every revision
+	entries  int     // cross-reference entries read, bounded by the file's size
+	depth    int     // nested object loads, bounded against reference cycles
+	inHybrid bool    // reading the stream section of a hybrid file
 }
 
 // readDocument reads the cross-reference chain that starts at the last startxref.
@@ -44,7 +48,7 @@ func readDocument(data []byte) (*document, error) {
 	if err != nil {
 		return nil, malformed("bad startxref")
 	}
-	d := &document{data: data, objStms: map[int]*objStm{}}
+	d := &document{data: data, objStms: map[int]*objStm{}, budget: newBudget(len(data))}
 	seen := map[int]bool{}
 	for off >= 0 && !seen[off] {
 		seen[off] = true
@@ -72,7 +76,7 @@ func (d *document) trailer() dict { return d.sections[0].trailer }
 
 // revision returns the document as it was with only the sections from i on.
 func (d *document) revision(i int) *document {
-	return &document{data: d.data, sections: d.sections[i:], objStms: map[int]*objStm{}}
+	return &document{data: d.data, sections: d.sections[i:], objStms: d.objStms, budget: d.budget}
 }
 
 func (d *document) readSection(off int) (*section, error) {
@@ -94,6 +98,9 @@ func (d *document) readSection(off int) (*section, error) {
 				break
 			}
 			for n := first; n < first+count; n++ {
+				if err := d.addEntry(); err != nil {
+					return nil, err
+				}
 				o, _ := strconv.Atoi(p.token())
 				g, _ := strconv.Atoi(p.token())
 				switch p.token() {
@@ -138,10 +145,6 @@ func (d *document) readSection(off int) (*section, error) {
 		return nil, malformed("no xref at %d", off)
 	}
 	s := &section{offset: off, isStream: true, trailer: st.dict, entries: map[int]xrefEntry{}}
-	raw, err := decodeStream(st)
-	if err != nil {
-		return nil, err
-	}
 	w, _ := st.dict["W"].(array)
 	if len(w) != 3 {
 		return nil, malformed("xref stream /W")
@@ -170,15 +173,29 @@ func (d *document) readSection(off int) (*section, error) {
 	if rowLen == 0 {
 		return nil, malformed("xref stream /W")
 	}
+	// The rows are read as they are decoded, never held all at once.
+	rows, err := d.decoder(st)
+	if err != nil {
+		return nil, err
+	}
+	rows = io.LimitReader(rows, streamLimit(len(st.raw)))
+	row := make([]byte, rowLen)
 	for i := 0; i+1 < len(index); i += 2 {
 		first, _ := index[i].(int64)
 		count, _ := index[i+1].(int64)
 		for n := int(first); n < int(first+count); n++ {
-			if len(raw) < rowLen {
-				return nil, malformed("xref stream too short")
+			if _, err := io.ReadFull(rows, row); err != nil {
+				if err := d.budget.exceeded(); err != nil {
+					return nil, err
+				}
+				if err == io.EOF || err == io.ErrUnexpectedEOF {
+					return nil, malformed("xref stream too short")
+				}
+				return nil, err
 			}
-			row := raw[:rowLen]
-			raw = raw[rowLen:]
+			if err := d.addEntry(); err != nil {
+				return nil, err
+			}
 			kind := 1
 			if widths[0] > 0 {
 				kind = field(row[:widths[0]])
@@ -187,6 +204,16 @@ func (d *document) readSection(off int) (*section, error) {
 		}
 	}
 	return s, nil
+}
+
+// addEntry counts one more cross-reference entry against the budget and
+// the file's size: an entry costs a map slot, and a file cannot hold
+// more objects than bytes.
+func (d *document) addEntry() error {
+	if d.entries++; d.entries > len(d.data) {
+		return d.budget.fail(fmt.Errorf("%w: more cross-reference entries than the file has bytes", ErrTooComplex))
+	}
+	return d.budget.take(entryCost)
 }
 
 // lookup returns the newest entry for object num.
@@ -263,9 +290,14 @@ func (o *objStm) object(i int, d *document) (any, error) {
 	return v, nil
 }
 
-// objectStream returns object stream num, decoded, its header read.
+// objectStream returns object stream num, decoded, its header read. It
+// must be an object of its own: object streams hold no streams.
 func (d *document) objectStream(num int) (*objStm, error) {
-	if o, ok := d.objStms[num]; ok {
+	e, ok := d.lookup(num)
+	if !ok || e.kind != 1 {
+		return nil, malformed("object stream %d is not an object of its own", num)
+	}
+	if o, ok := d.objStms[e.a]; ok {
 		return o, nil
 	}
 	v, err := d.object(num)
@@ -276,7 +308,7 @@ func (d *document) objectStream(num int) (*objStm, error) {
 	if !ok {
 		return nil, malformed("object stream %d is not a stream", num)
 	}
-	raw, err := decodeStream(st)
+	raw, err := d.decode(st)
 	if err != nil {
 		return nil, err
 	}
@@ -285,8 +317,11 @@ func (d *document) objectStream(num int) (*objStm, error) {
 	if first < 0 || first > int64(len(raw)) {
 		return nil, malformed("object stream %d /First", num)
 	}
-	if n < 0 || n > first { // each object takes at least two header bytes
+	if n < 0 || n > first/2 { // each object takes at least two header bytes
 		return nil, malformed("object stream %d /N", num)
+	}
+	if err := d.budget.take(int(n) * slotCost); err != nil {
+		return nil, err
 	}
 	hdr := &parser{data: raw[:first]}
 	o := &objStm{num: num, raw: raw, first: int(first), offsets: make([]int, n), parsed: make([]any, n), done: make([]bool, n)}
@@ -298,7 +333,7 @@ func (d *document) objectStream(num int) (*objStm, error) {
 		}
 		o.offsets[i] = off
 	}
-	d.objStms[num] = o
+	d.objStms[e.a] = o
 	return o, nil
 }
 
@@ -312,92 +347,4 @@ func (d *document) resolve(v any) any {
 		return o
 	}
 	return v
-}
-
-// decodeStream undoes FlateDecode with an optional PNG predictor, the only
-// filter cross-reference and object streams use in practice.
-func decodeStream(s *stream) ([]byte, error) {
-	filter := s.dict["Filter"]
-	if a, ok := filter.(array); ok && len(a) == 1 {
-		filter = a[0]
-	}
-	switch filter {
-	case nil:
-		return s.raw, nil
-	case name("FlateDecode"):
-	default:
-		return nil, malformed("unsupported filter %v", filter)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(s.raw))
-	if err != nil {
-		return nil, malformed("flate: %v", err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil && len(out) == 0 {
-		return nil, malformed("flate: %v", err)
-	}
-	parms, _ := s.dict["DecodeParms"].(dict)
-	if a, ok := s.dict["DecodeParms"].(array); ok && len(a) == 1 {
-		parms, _ = a[0].(dict)
-	}
-	if pred, _ := parms["Predictor"].(int64); pred >= 10 {
-		cols, _ := parms["Columns"].(int64)
-		if cols > int64(len(out)) {
-			return nil, malformed("png predictor /Columns %d", cols)
-		}
-		return unpredictPNG(out, max(int(cols), 1))
-	}
-	return out, nil
-}
-
-// unpredictPNG reverses PNG row filters for one-byte-per-pixel data.
-func unpredictPNG(data []byte, cols int) ([]byte, error) {
-	var out []byte
-	prev := make([]byte, cols)
-	for len(data) >= cols+1 {
-		ft, row := data[0], append([]byte(nil), data[1:cols+1]...)
-		data = data[cols+1:]
-		for i := range row {
-			var left, upLeft byte
-			if i > 0 {
-				left, upLeft = row[i-1], prev[i-1]
-			}
-			up := prev[i]
-			switch ft {
-			case 0:
-			case 1:
-				row[i] += left
-			case 2:
-				row[i] += up
-			case 3:
-				row[i] += byte((int(left) + int(up)) / 2)
-			case 4:
-				row[i] += paeth(left, up, upLeft)
-			default:
-				return nil, malformed("png predictor %d", ft)
-			}
-		}
-		out = append(out, row...)
-		prev = row
-	}
-	return out, nil
-}
-
-func paeth(a, b, c byte) byte {
-	p := int(a) + int(b) - int(c)
-	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
-	switch {
-	case pa <= pb && pa <= pc:
-		return a
-	case pb <= pc:
-		return b
-	}
-	return c
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
