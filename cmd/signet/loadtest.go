@@ -82,6 +82,7 @@ type ltOptions struct {
 	warmup      time.Duration
 	asJSON      bool
 	login       bool
+	padMB       int
 }
 
 // loadtestCmd parses the flags, runs every scenario asked for and prints
@@ -97,6 +98,7 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&o.n, "n", 0, "signings per scenario instead of -duration (with -duration too: whichever ends first)")
 	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "unmeasured signing before each scenario; with -duration its rate sizes how many contracts to prepare")
 	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
+	fs.IntVar(&o.padMB, "pad-mb", 0, "grow each contract's PDF by this many MB of incompressible data, to measure large documents")
 	fs.BoolVar(&o.login, "login", false, "link: sign in through each link (login-code, login) in the measured phase instead of reusing the signer's session")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -126,7 +128,11 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case o.n == 0 && o.warmup <= 0:
 		return errors.New("loadtest: -duration needs a -warmup to size the run; give -n instead")
 	}
-	lt := &loadtest{opt: o, log: stderr, mobiles: map[string]bool{}, runID: strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
+	doc, err := ltDocument(o.padMB)
+	if err != nil {
+		return err
+	}
+	lt := &loadtest{opt: o, log: stderr, pdf: doc, mobiles: map[string]bool{}, runID: strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
 		hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency + 16}}}
 	rep, err := lt.run(ctx)
 	if err != nil {
@@ -148,6 +154,7 @@ type loadtest struct {
 	hc    *http.Client
 	runID string
 	sms   *smsBroker
+	pdf   []byte // the document every contract carries
 
 	owner, operator string // access tokens
 	apiKey          string // for auto-stamping
@@ -652,7 +659,7 @@ func (lt *loadtest) makeContract(ctx context.Context, c *ltContract) error {
 	// holding the document: try again with a new upload.
 	for try := 0; ; try++ {
 		var f struct{ ID string }
-		if err := lt.retry(ctx, "POST", "/api/files", lt.owner, multipartOf(nil, "load.pdf", app.DemoContractPDF(ltPages)), &f); err != nil {
+		if err := lt.retry(ctx, "POST", "/api/files", lt.owner, multipartOf(nil, "load.pdf", lt.pdf), &f); err != nil {
 			return err
 		}
 		err := lt.must(ctx, "POST", "/api/contracts", lt.owner, map[string]any{"title": "压测合同 " + lt.runID, "document_ids": []string{f.ID},
