@@ -10,11 +10,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"signet/contracts"
+	"signet/evidence"
 	"signet/evidence/exports"
 	"signet/evidence/tsa"
 	"signet/identity"
+	"signet/internal/convert"
 	"signet/internal/otp"
 	"signet/internal/page"
+	"signet/internal/pdfsig"
 	"signet/internal/valid"
 	"signet/notify/messages"
 	"signet/notify/webhooks"
@@ -134,6 +137,8 @@ var sentinels = []sentinel{
 	{imageproc.ErrTooSmall, http.StatusUnprocessableEntity, "image_too_small", "the image is too small to make a seal from"},
 	{imageproc.ErrEmpty, http.StatusUnprocessableEntity, "image_empty", "no seal was found in the image"},
 	{imageproc.ErrInvalid, http.StatusUnprocessableEntity, "image_invalid", "the image cannot be used as a seal"},
+	{pdfsig.ErrTooComplex, http.StatusUnprocessableEntity, "pdf_too_complex", "the PDF's streams decompress to far more than its size; it cannot be read here"},
+	{convert.ErrTooComplex, http.StatusUnprocessableEntity, "document_too_complex", "the document unpacks to far more than its size or has too many parts; it cannot be converted"},
 }
 
 // statusCodes names the codes of errors Fiber raises itself.
@@ -166,9 +171,16 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		case errors.As(err, &ae):
 			p.Status, p.Code, p.Detail = ae.status, ae.code, ae.detail
 		case errors.As(err, &locked):
-			p.Status, p.Code = http.StatusTooManyRequests, "account_locked"
-			p.Detail = "too many failed logins; try again after " + locked.Until.UTC().Format(time.RFC3339)
+			// The same for every email, with or without an account.
+			p.Status, p.Code = http.StatusTooManyRequests, "login_locked"
+			p.Detail = "too many failed logins for this email; try again after " + locked.Until.UTC().Format(time.RFC3339)
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(locked.Until).Seconds()+0.999))))
+		case errors.Is(err, pdfsig.ErrBusy), errors.Is(err, convert.ErrBusy):
+			// Reading PDFs and converting documents are bounded per
+			// process; nothing was done, and the request may be repeated.
+			p.Status, p.Code = http.StatusServiceUnavailable, "server_busy"
+			p.Detail = "too many documents are being processed right now; try again shortly"
+			c.Set(fiber.HeaderRetryAfter, "10")
 		case errors.As(err, &tsaOut):
 			// Signing never goes ahead without a time-stamp: the request
 			// failed whole, and may simply be repeated.
@@ -176,6 +188,17 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			p.Detail = "the time-stamping authority did not answer, so nothing was signed; try again shortly"
 			c.Set(fiber.HeaderRetryAfter, "30")
 			log.WarnContext(c.UserContext(), "time-stamping unavailable", "request_id", p.RequestID, "err", err)
+		case errors.Is(err, evidence.ErrFull):
+			// Storage errors are mapped here and nowhere else. Every artefact
+			// is stored before a row points at it, so nothing was recorded.
+			p.Status, p.Code = http.StatusInsufficientStorage, "storage_full"
+			p.Detail = "the document store is full, so nothing was saved; try again later"
+			log.ErrorContext(c.UserContext(), "vault full", "request_id", p.RequestID, "err", err)
+		case errors.Is(err, evidence.ErrUnavailable):
+			p.Status, p.Code = http.StatusServiceUnavailable, "storage_unavailable"
+			p.Detail = "the document store did not answer, so nothing was saved; try again shortly"
+			c.Set(fiber.HeaderRetryAfter, "30")
+			log.WarnContext(c.UserContext(), "vault unavailable", "request_id", p.RequestID, "err", err)
 		case errors.As(err, &fe):
 			p.Status, p.Detail = fe.Code, fe.Message
 			p.Code = statusCodes[fe.Code]

@@ -19,6 +19,13 @@ var (
 	ErrRetained = errors.New("object is under retention")
 	// ErrInvalidKey is returned for a key that ObjectKey would never build.
 	ErrInvalidKey = errors.New("invalid object key")
+	// ErrUnavailable is returned, wrapping the cause, when the vault cannot
+	// be reached or says it cannot serve now (network failure, 5xx, an I/O
+	// error of the disk). Nothing was stored; the operation may be repeated.
+	ErrUnavailable = errors.New("vault unavailable")
+	// ErrFull is returned, wrapping the cause, when the vault has no space
+	// left for an object. Nothing was stored.
+	ErrFull = errors.New("vault is full")
 )
 
 // RetentionMode says how strictly a retention period holds.
@@ -66,10 +73,12 @@ type PutOptions struct {
 // Implementations must be safe for concurrent use.
 type Vault interface {
 	// Put stores size bytes from r under key. It returns [ErrObjectExists] when
-	// the key is taken (it never overwrites) and [ErrInvalidKey] for a bad key.
+	// the key is taken (it never overwrites), [ErrInvalidKey] for a bad key,
+	// and [ErrUnavailable] or [ErrFull] when the storage cannot take it now.
 	// A failed Put leaves nothing readable under key.
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error)
-	// Get opens the object. The caller closes the reader. Returns [ErrObjectNotFound].
+	// Get opens the object. The caller closes the reader. Returns
+	// [ErrObjectNotFound], or [ErrUnavailable] when the storage cannot be reached.
 	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
 	// Stat describes the object without reading it. Returns [ErrObjectNotFound].
 	Stat(ctx context.Context, key string) (ObjectInfo, error)

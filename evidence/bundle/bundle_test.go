@@ -23,7 +23,7 @@ var (
 	packageZip  []byte
 )
 
-func mustFixture(t *testing.T) (*bundletest.Fixture, []byte) {
+func mustFixture(t testing.TB) (*bundletest.Fixture, []byte) {
 	t.Helper()
 	fixtureOnce.Do(func() {
 		fixture = bundletest.New(t)

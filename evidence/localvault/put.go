@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"signet/evidence"
@@ -34,7 +35,7 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, evidence.ErrObjectExists)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, classify(err))
 	}
 
 	tmpData, err := writeTempData(ctx, dir, r, size)
@@ -42,7 +43,7 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		defer os.Remove(tmpData)
 	}
 	if err != nil {
-		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, classify(err))
 	}
 	contentType := opts.ContentType
 	if contentType == "" {
@@ -57,14 +58,26 @@ func (v *Vault) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	}
 	tmpMeta, err := writeTempSidecar(dir, info)
 	if err != nil {
-		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, classify(err))
 	}
 	defer os.Remove(tmpMeta)
 
 	if err := v.commit(key, dir, tmpData, data, tmpMeta, meta); err != nil {
-		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+		return evidence.ObjectInfo{}, fmt.Errorf("put %s: %w", key, classify(err))
 	}
 	return info, nil
+}
+
+// classify marks the file system errors that mean the disk cannot take an
+// object now: full ([evidence.ErrFull]) or failing ([evidence.ErrUnavailable]).
+func classify(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("%w: %w", evidence.ErrFull, err)
+	case errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EIO):
+		return fmt.Errorf("%w: %w", evidence.ErrUnavailable, err)
+	}
+	return err
 }
 
 // commit links the sidecar and then the data into place and makes both

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -128,7 +132,7 @@ func (v *Vault) ensureBucket(ctx context.Context) error {
 func (v *Vault) Ping(ctx context.Context) error {
 	exists, err := v.client.BucketExists(ctx, v.bucket)
 	if err != nil {
-		return fmt.Errorf("ping minio vault: %w", err)
+		return fmt.Errorf("ping minio vault: %w", translate(err))
 	}
 	if !exists {
 		return fmt.Errorf("ping minio vault: bucket %s does not exist", v.bucket)
@@ -146,13 +150,22 @@ func errorCode(err error) string {
 }
 
 // translate maps the S3 errors that mean a vault sentinel to that sentinel
-// and returns other errors unchanged.
+// and returns other errors unchanged. A server that cannot be reached, or
+// that answers it cannot serve now, is [evidence.ErrUnavailable] (a full one
+// [evidence.ErrFull]), wrapping the cause.
 func translate(err error) error {
 	var resp minio.ErrorResponse
 	if !errors.As(err, &resp) {
+		if unreachable(err) {
+			return fmt.Errorf("%w: %w", evidence.ErrUnavailable, err)
+		}
 		return err
 	}
 	switch {
+	case resp.Code == "XMinioStorageFull" || resp.StatusCode == http.StatusInsufficientStorage:
+		return fmt.Errorf("%w: %w", evidence.ErrFull, err)
+	case resp.StatusCode >= 500 || resp.Code == "SlowDown" || resp.Code == "XMinioServerNotInitialized":
+		return fmt.Errorf("%w: %w", evidence.ErrUnavailable, err)
 	case resp.Code == "NoSuchKey" || resp.Code == "NoSuchVersion":
 		return evidence.ErrObjectNotFound
 	case resp.Code == "PreconditionFailed":
@@ -165,6 +178,19 @@ func translate(err error) error {
 		return evidence.ErrRetained
 	}
 	return err
+}
+
+// unreachable reports whether err is the transport failing: the server is
+// down, the connection was cut or a deadline passed waiting for it. A
+// canceled context is the caller giving up, not the server failing.
+func unreachable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // Headers and list-metadata keys that carry an object's lock.

@@ -31,8 +31,9 @@ type Response struct {
 	Token []byte
 }
 
-// ParseResponse parses a DER TimeStampResp. Failure-info bits beyond 31 are
-// dropped: none is defined.
+// ParseResponse parses a DER TimeStampResp. It rejects failure-info bits
+// beyond 31 (none is defined) and anything that is not DER, such as an empty
+// status string or a failure-info with trailing zero bits.
 func ParseResponse(der []byte) (*Response, error) {
 	input := cryptobyte.String(der)
 	var resp, statusInfo cryptobyte.String
@@ -49,7 +50,8 @@ func ParseResponse(der []byte) (*Response, error) {
 	r.Status = int(status)
 	if statusInfo.PeekASN1Tag(cbasn1.SEQUENCE) {
 		var text cryptobyte.String
-		if !statusInfo.ReadASN1(&text, cbasn1.SEQUENCE) {
+		// PKIFreeText is SIZE (1..MAX): an empty one has no DER.
+		if !statusInfo.ReadASN1(&text, cbasn1.SEQUENCE) || text.Empty() {
 			return nil, fmt.Errorf("%w: status string", ErrMalformed)
 		}
 		for !text.Empty() {
@@ -62,10 +64,13 @@ func ParseResponse(der []byte) (*Response, error) {
 	}
 	if statusInfo.PeekASN1Tag(cbasn1.BIT_STRING) {
 		var failInfo asn1.BitString
-		if !statusInfo.ReadASN1BitString(&failInfo) {
+		// DER drops the trailing zero bits of a named bit list (X.690
+		// §11.2.2), so the last bit is set; and no bit beyond 31 is defined.
+		if !statusInfo.ReadASN1BitString(&failInfo) || failInfo.BitLength == 0 ||
+			failInfo.At(failInfo.BitLength-1) != 1 || failInfo.BitLength > 32 {
 			return nil, fmt.Errorf("%w: failure info", ErrMalformed)
 		}
-		for n := 0; n < failInfo.BitLength && n < 32; n++ {
+		for n := 0; n < failInfo.BitLength; n++ {
 			if failInfo.At(n) == 1 {
 				r.FailInfo |= 1 << n
 			}

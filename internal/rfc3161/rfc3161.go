@@ -87,11 +87,13 @@ func readOptionalInteger(s *cryptobyte.String, out **big.Int) bool {
 	return true
 }
 
-// readOptionalBoolean reads a BOOLEAN DEFAULT FALSE.
+// readOptionalBoolean reads a BOOLEAN DEFAULT FALSE. DER never encodes a
+// default value (X.690 §11.5), so a present FALSE is rejected: accepting it
+// would let two encodings of one request or token through.
 func readOptionalBoolean(s *cryptobyte.String, out *bool) bool {
 	*out = false
 	if !s.PeekASN1Tag(cbasn1.BOOLEAN) {
 		return true
 	}
-	return s.ReadASN1Boolean(out)
+	return s.ReadASN1Boolean(out) && *out
 }

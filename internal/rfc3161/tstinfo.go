@@ -110,7 +110,9 @@ func readAccuracy(s *cryptobyte.String) (time.Duration, error) {
 		!readOptionalInt64(&acc, &micros, tagMicros) || !acc.Empty() {
 		return 0, fmt.Errorf("%w: tst info: accuracy", ErrMalformed)
 	}
-	if seconds < 0 || seconds > int64(maxAccuracy/time.Second) || millis < 0 || millis > 999 || micros < 0 || micros > 999 {
+	// An empty Accuracy says nothing; Marshal omits it, so DER has no such encoding.
+	if seconds < 0 || seconds > int64(maxAccuracy/time.Second) || millis < 0 || millis > 999 || micros < 0 || micros > 999 ||
+		seconds == 0 && millis == 0 && micros == 0 {
 		return 0, fmt.Errorf("%w: tst info: accuracy out of range", ErrMalformed)
 	}
 	return time.Duration(seconds)*time.Second + time.Duration(millis)*time.Millisecond + time.Duration(micros)*time.Microsecond, nil
@@ -218,8 +220,10 @@ func HasCriticalExtension(ext []byte) (bool, error) {
 		var id asn1.ObjectIdentifier
 		var critical bool
 		var value []byte
+		// An explicit FALSE is tolerated here: the extensions are kept as
+		// received, and only a TRUE matters.
 		if !exts.ReadASN1(&e, cbasn1.SEQUENCE) || !e.ReadASN1ObjectIdentifier(&id) ||
-			!readOptionalBoolean(&e, &critical) ||
+			(e.PeekASN1Tag(cbasn1.BOOLEAN) && !e.ReadASN1Boolean(&critical)) ||
 			!e.ReadASN1Bytes(&value, cbasn1.OCTET_STRING) || !e.Empty() {
 			return false, fmt.Errorf("%w: extension", ErrMalformed)
 		}
