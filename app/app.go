@@ -344,9 +344,8 @@ func (r smsRelay) Find(ctx context.Context, to string, since time.Time, body str
 	return notify.Receipt{}, false, nil
 }
 
-// OpenDatabase opens the configured database, registers tenant scoping and
-// applies pending migrations. `signet migrate` calls it too.
-func OpenDatabase(ctx context.Context, cfg Config) (*database.DB, error) {
+// openScoped opens the configured database with tenant scoping registered.
+func openScoped(cfg Config) (*database.DB, error) {
 	db, err := database.Open(cfg.DBDSN)
 	if err != nil {
 		return nil, err
@@ -354,6 +353,16 @@ func OpenDatabase(ctx context.Context, cfg Config) (*database.DB, error) {
 	if err := db.Use(tenants.Plugin{}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+// OpenDatabase opens the configured database, registers tenant scoping and
+// applies pending migrations. `signet migrate` calls it too.
+func OpenDatabase(ctx context.Context, cfg Config) (*database.DB, error) {
+	db, err := openScoped(cfg)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := migrate.Run(ctx, db, migrate.All); err != nil {
 		db.Close()

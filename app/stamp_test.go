@@ -97,6 +97,12 @@ func TestStampBatches(t *testing.T) {
 		if vr := verifyBody(t, ta, r.Body); vr.Verdict != "valid" {
 			t.Fatalf("document %d: %+v", n, vr)
 		}
+		// The seal's picture is stored once (the SES points to the page
+		// image's pixels), and the CMS has room for what it needs: a
+		// stamp with its seal signature adds at most 40 KB.
+		if added := len(r.Body) - len(doc(n)); added > 40<<10 {
+			t.Errorf("document %d: the stamp added %d bytes, over 40 KiB", n, added)
+		}
 	}
 	r = ta.call("GET", "/api/stamp-batches/"+refused, other, nil)
 	if m := r.JSON(t); m["failed"] != float64(1) || !strings.Contains(string(r.Body), "not authorised") {

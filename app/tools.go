@@ -75,13 +75,9 @@ func (a *App) OpenPKI(ctx context.Context) error {
 // must not change the schema under a running server, and a schema older
 // than this binary's is one it cannot read.
 func openCurrentDatabase(ctx context.Context, cfg Config) (*database.DB, error) {
-	db, err := database.Open(cfg.DBDSN)
+	db, err := openScoped(cfg)
 	if err != nil {
 		return nil, err
-	}
-	if err := db.Use(tenants.Plugin{}); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database: %w", err)
 	}
 	v, err := migrate.Current(ctx, db)
 	if err != nil {
