@@ -249,4 +249,3 @@ func findParty(tx *gorm.DB, contractID, id string) (Party, error) {
 	}
 	return p, nil
 }
-
