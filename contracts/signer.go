@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -389,19 +390,21 @@ func (s *Service) Plan(acc Access) (Job, error) {
 }
 
 func (s *Service) job(acc Access, withPDF bool) (Job, error) {
-	d, err := s.Detail(acc.ctx, acc.Contract.ID)
+	// The contract as the access read it moments ago: what signing may do
+	// is decided again under the contract's lock when it commits.
+	d, err := s.detail(acc.ctx, tenants.DB(acc.ctx, s.db), acc.Contract)
 	if err != nil {
 		return Job{}, err
 	}
-	p, err := findParty(tenants.DB(acc.ctx, s.db), d.Contract.ID, acc.Party.ID)
-	if err != nil {
-		return Job{}, err
+	i := slices.IndexFunc(d.Parties, func(p Party) bool { return p.ID == acc.Party.ID })
+	if i < 0 {
+		return Job{}, fmt.Errorf("find party %s: %w", acc.Party.ID, ErrNotFound)
 	}
-	job := Job{Contract: d.Contract, Party: p}
+	job := Job{Contract: d.Contract, Party: d.Parties[i]}
 	for _, doc := range d.Documents {
 		jd := JobDocument{Document: doc}
 		for _, f := range d.Fields {
-			if f.PartyID == p.ID && f.DocumentID == doc.ID {
+			if f.PartyID == job.Party.ID && f.DocumentID == doc.ID {
 				jd.Fields = append(jd.Fields, f)
 			}
 		}
@@ -433,6 +436,18 @@ var errRaced = errors.New("contracts: another signing committed first")
 // Nothing is sent inside the transaction: messages wait in the outbox
 // until it commits.
 func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
+	job, err := s.Plan(acc)
+	if err != nil {
+		return Party{}, err
+	}
+	return s.SignPlanned(acc, a, job, fn)
+}
+
+// SignPlanned is [Service.Sign] for a job [Service.Plan] returned moments
+// ago (the one a willingness check approved): its first attempt signs the
+// documents that job names without reading the contract again; the commit
+// checks, under the contract's lock, that they are still current.
+func (s *Service) SignPlanned(acc Access, a Actor, job Job, fn SignFunc) (Party, error) {
 	ctx := acc.ctx
 	var (
 		out       Party
@@ -440,7 +455,11 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 		err       error
 	)
 	for attempt := 1; ; attempt++ {
-		out, completed, err = s.signOnce(acc, a, fn)
+		planned := &job
+		if attempt > 1 {
+			planned = nil // somebody else signed: read the documents again
+		}
+		out, completed, err = s.signOnce(acc, a, planned, fn)
 		if !errors.Is(err, errRaced) {
 			break
 		}
@@ -462,13 +481,27 @@ func (s *Service) Sign(acc Access, a Actor, fn SignFunc) (Party, error) {
 	return out, nil
 }
 
-// signOnce is one attempt of [Service.Sign]; it returns errRaced when the
+// signOnce is one attempt of [Service.Sign]: on planned's documents when
+// given, else on the documents read now. It returns errRaced when the
 // documents moved on while fn worked.
-func (s *Service) signOnce(acc Access, a Actor, fn SignFunc) (Party, bool, error) {
+func (s *Service) signOnce(acc Access, a Actor, planned *Job, fn SignFunc) (Party, bool, error) {
 	ctx := acc.ctx
-	job, err := s.job(acc, true)
-	if err != nil {
-		return Party{}, false, err
+	var job Job
+	if planned != nil {
+		job = *planned
+		job.Documents = slices.Clone(job.Documents)
+		for i, jd := range job.Documents {
+			pdf, err := s.read(ctx, jd.Document.CurrentKey)
+			if err != nil {
+				return Party{}, false, err
+			}
+			job.Documents[i].PDF = pdf
+		}
+	} else {
+		var err error
+		if job, err = s.job(acc, true); err != nil {
+			return Party{}, false, err
+		}
 	}
 	if err := s.canAct(job.Contract, job.Party); err != nil {
 		return Party{}, false, err

@@ -350,7 +350,7 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 	if err != nil {
 		return contracts.Party{}, err
 	}
-	return s.d.Contracts.Sign(acc, who.Actor, func(ctx context.Context, job contracts.Job) ([]contracts.Signed, error) {
+	return s.d.Contracts.SignPlanned(acc, who.Actor, job, func(ctx context.Context, job contracts.Job) ([]contracts.Signed, error) {
 		now := s.now()
 		out := make([]contracts.Signed, 0, len(job.Documents))
 		for _, jd := range job.Documents {
