@@ -375,6 +375,14 @@ func TestFaultMariaDBRestartUnderLoad(t *testing.T) {
 	close(stop)
 	cutter.Wait()
 	t.Logf("failed attempts before success, per contract: %q", failures)
+	// A cut connection is 503 database_unavailable, never a bare 500.
+	for _, f := range failures {
+		for _, code := range f {
+			if strings.HasPrefix(code, "500") {
+				t.Errorf("a signing cut off from the database answered %s", code)
+			}
+		}
+	}
 	for _, p := range pending {
 		ta.mustBeSignedOnce(owner, p.kid)
 	}

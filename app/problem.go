@@ -15,6 +15,7 @@ import (
 	"signet/evidence/tsa"
 	"signet/identity"
 	"signet/internal/convert"
+	"signet/internal/database"
 	"signet/internal/otp"
 	"signet/internal/page"
 	"signet/internal/pdfsig"
@@ -199,6 +200,12 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			p.Detail = "the document store did not answer, so nothing was saved; try again shortly"
 			c.Set(fiber.HeaderRetryAfter, "30")
 			log.WarnContext(c.UserContext(), "vault unavailable", "request_id", p.RequestID, "err", err)
+		case database.Unavailable(err):
+			// A restart or failover: what the request wrote did not commit.
+			p.Status, p.Code = http.StatusServiceUnavailable, "database_unavailable"
+			p.Detail = "the database did not answer, so nothing was saved; try again shortly"
+			c.Set(fiber.HeaderRetryAfter, "5")
+			log.WarnContext(c.UserContext(), "database unavailable", "request_id", p.RequestID, "err", err)
 		case errors.As(err, &fe):
 			p.Status, p.Detail = fe.Code, fe.Message
 			p.Code = statusCodes[fe.Code]
