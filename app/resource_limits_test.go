@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
+	"runtime/debug"
 	rtmetrics "runtime/metrics"
 	"strings"
 	"sync"
@@ -36,7 +38,8 @@ func heapBound(size int, decodes bool) uint64 {
 }
 
 // TestResourceBombs posts each bomb through the real routes and checks the
-// answer and the heap's peak growth while it is read. The tests are not
+// answer, the heap's peak growth while it is read, and the peak growth of
+// the process's resident set (from /proc). The tests are not
 // parallel, so that nothing else in the process allocates meanwhile.
 func TestResourceBombs(t *testing.T) {
 	ta := newTestApp(t)
@@ -68,10 +71,14 @@ func TestResourceBombs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var r response
 			start := time.Now()
-			grew := peakHeapGrowth(func() { r = tc.send(tc.body) })
+			var grew uint64
+			rss := peakRSSGrowth(t, func() { grew = peakHeapGrowth(func() { r = tc.send(tc.body) }) })
 			bound := heapBound(len(tc.body), tc.code == "pdf_too_complex")
-			t.Logf("%d-byte bomb: status %d in %v, heap grew by at most %d MiB (bound %d MiB)",
-				len(tc.body), r.Status, time.Since(start), grew>>20, bound>>20)
+			t.Logf("%d-byte bomb: status %d in %v, heap grew by at most %d MiB (bound %d MiB), peak RSS by %d MiB (bound %d MiB)",
+				len(tc.body), r.Status, time.Since(start), grew>>20, bound>>20, rss>>20, rssBound(bound)>>20)
+			if rss > rssBound(bound) {
+				t.Errorf("peak RSS grew by %d MiB, want at most %d MiB", rss>>20, rssBound(bound)>>20)
+			}
 			if r.Status != http.StatusUnprocessableEntity || r.JSON(t)["code"] != tc.code {
 				t.Errorf("status %d, want 422 %s; body: %s", r.Status, tc.code, r.Body)
 			}
@@ -80,6 +87,52 @@ func TestResourceBombs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rssBound is how far the process's peak resident set may grow for a heap
+// bound: the heap's own growth, the garbage collector's headroom over it
+// (GOGC=100 lets the heap reach twice what is live) and 64 MiB for stacks,
+// buffers and the runtime.
+func rssBound(heap uint64) uint64 { return 2*heap + 64<<20 }
+
+// peakRSSGrowth runs f and returns how far the process's peak resident set
+// (VmHWM in /proc/self/status, reset first through /proc/self/clear_refs)
+// rose above its resident set before f: what the server process, which is
+// this test process, took from the machine.
+func peakRSSGrowth(t *testing.T, f func()) uint64 {
+	t.Helper()
+	runtime.GC()
+	debug.FreeOSMemory()
+	before := procStatusKB(t, "VmRSS")
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		t.Fatalf("reset the peak RSS: %v", err)
+	}
+	f()
+	peak := procStatusKB(t, "VmHWM")
+	if peak < before {
+		return 0
+	}
+	return (peak - before) << 10
+}
+
+// procStatusKB reads a kB field of /proc/self/status.
+func procStatusKB(t *testing.T, field string) uint64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			var kb uint64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return kb
+		}
+	}
+	t.Fatalf("no %s in /proc/self/status", field)
+	return 0
 }
 
 // peakHeapGrowth runs f and returns how far the heap's objects (live and
