@@ -38,7 +38,7 @@ func TestStampBatchOutlivesRunnerBudget(t *testing.T) {
 		ta.Signing.RunBatches(ctx)
 		cancel()
 		// Two minutes later the lease has run out (simulated).
-		ta.DB.DB.Exec("UPDATE stamp_batches SET lease_until = ? WHERE id = ?", time.Now().UTC().Add(-time.Minute), id)
+		ta.DB.DB.Exec("UPDATE stamp_batches SET locked_until = ? WHERE id = ?", time.Now().UTC().Add(-time.Minute), id)
 	}
 	r = ta.call("GET", "/api/stamp-batches/"+id, key, nil)
 	body := string(r.Body)

@@ -37,7 +37,7 @@ type stampBatchDTO struct {
 }
 
 func toStampBatch(b signing.Batch, items []signing.BatchItem) stampBatchDTO {
-	out := stampBatchDTO{ID: b.ID, SealID: b.SealID, Algorithm: b.Algorithm, State: b.State, Total: b.Total, Done: b.Done, Failed: b.Failed, CreatedAt: b.CreatedAt}
+	out := stampBatchDTO{ID: b.ID, SealID: b.SealID, Algorithm: b.Algorithm, State: b.Status(time.Now()), Total: b.Total, Done: b.Done, Failed: b.Failed, CreatedAt: b.CreatedAt}
 	for _, it := range items {
 		out.Items = append(out.Items, stampItemDTO{N: it.N, Name: it.Name, State: it.State, InputSM3: it.InputSM3, OutputSM3: it.OutputSM3, Error: it.Error, UpdatedAt: it.UpdatedAt})
 	}

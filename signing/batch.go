@@ -11,6 +11,7 @@ import (
 
 	"signet/evidence"
 	"signet/internal/ids"
+	"signet/internal/lease"
 	"signet/internal/pdfsig"
 	"signet/internal/valid"
 	"signet/pki"
@@ -18,7 +19,9 @@ import (
 	"signet/tenants"
 )
 
-// Batch states.
+// Batch states. A batch being stamped stays queued under a live lease
+// (internal/lease), so that the queue finds it again if its runner dies;
+// [Batch.Status] shows it as running.
 const (
 	BatchQueued  = "queued"
 	BatchRunning = "running"
@@ -47,7 +50,6 @@ type Batch struct {
 	Page  int     `gorm:"not null"`
 	X     float64 `gorm:"not null"`
 	Y     float64 `gorm:"not null"`
-	State string  `gorm:"size:16;not null"`
 	Total int     `gorm:"not null"`
 	Done  int     `gorm:"not null;default:0"`
 	// Failed counts items that could not be stamped.
@@ -58,15 +60,24 @@ type Batch struct {
 	ActorRole     string `gorm:"size:16;not null;default:''"`
 	IP            string `gorm:"size:45;not null;default:''"`
 	UserAgent     string `gorm:"size:255;not null;default:''"`
-	LeaseUntil    *time.Time
-	// Lease is the token of the runner that holds the batch.
-	Lease     string `gorm:"size:36;not null;default:''"`
+	// State is BatchQueued or BatchDone; Lease is the token of the runner
+	// that holds the batch.
+	lease.Columns
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
 // TableName pins the table to its migration.
 func (Batch) TableName() string { return "stamp_batches" }
+
+// Status is the batch's state at now as users see it: a queued batch that
+// a live lease holds is running.
+func (b Batch) Status(now time.Time) string {
+	if b.State == BatchQueued && b.LockedUntil != nil && b.LockedUntil.After(now) {
+		return BatchRunning
+	}
+	return b.State
+}
 
 // BatchItem is one document of a batch.
 type BatchItem struct {
@@ -159,8 +170,8 @@ func (s *Service) CreateBatch(ctx context.Context, a Signer, in NewBatch) (Batch
 	}
 	tenantID, _ := tenants.FromContext(ctx)
 	p := a.Actor.Principal
-	b := Batch{ID: ids.New(), SealID: in.SealID, Algorithm: in.Algorithm, Page: in.Page, X: in.X, Y: in.Y, State: BatchQueued,
-		Total: len(in.Documents), ActorPersonID: p.PersonID, ActorAPIKeyID: p.APIKeyID, ActorRole: string(p.Role),
+	b := Batch{ID: ids.New(), SealID: in.SealID, Algorithm: in.Algorithm, Page: in.Page, X: in.X, Y: in.Y,
+		Columns: lease.Columns{State: BatchQueued, NextAttemptAt: s.now()}, Total: len(in.Documents), ActorPersonID: p.PersonID, ActorAPIKeyID: p.APIKeyID, ActorRole: string(p.Role),
 		IP: clip(a.Actor.IP, 45), UserAgent: clip(a.Actor.UserAgent, 255)}
 	items := make([]BatchItem, len(in.Documents))
 	for i, d := range in.Documents {
@@ -222,59 +233,63 @@ func (s *Service) BatchOutput(ctx context.Context, id string, n int) (BatchItem,
 // another may resume it; it is renewed after every item.
 const batchLease = 2 * time.Minute
 
-// RunBatches stamps the pending documents of one claimable batch (queued,
-// or running with an expired lease, as after a crash), item by item. It
+// batchQueue is the leased queue of batches (internal/lease).
+func (s *Service) batchQueue() lease.Queue {
+	return lease.Queue{Table: Batch{}.TableName(), Pending: BatchQueued, Now: s.now}
+}
+
+// RunBatches stamps the pending documents of one due batch (queued, or
+// queued under a lease that ran out, as after a crash), item by item. It
 // is a job; it reads across tenants to find work and then acts in the
 // batch's tenant. It reports whether it found a batch.
 func (s *Service) RunBatches(ctx context.Context) (bool, error) {
-	now := s.now()
-	var b Batch
-	err := s.d.DB.WithContext(tenants.Unscoped(ctx)).Where("state = ? OR (state = ? AND lease_until < ?)", BatchQueued, BatchRunning, now).
-		Order("id").First(&b).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return false, nil
-	}
-	if err != nil {
+	q, uctx := s.batchQueue(), tenants.Unscoped(ctx)
+	due, err := q.Due(uctx, s.d.DB, 1, nil)
+	if err != nil || len(due) == 0 {
 		return false, err
 	}
-	// Claim it: only one runner's conditional update succeeds, and only
-	// the holder of this lease token may renew, hand back or finish it.
-	lease := ids.New()
-	res := s.d.DB.WithContext(tenants.Unscoped(ctx)).Model(&Batch{}).
-		Where("id = ? AND (state = ? OR (state = ? AND lease_until < ?))", b.ID, BatchQueued, BatchRunning, now).
-		Updates(map[string]any{"state": BatchRunning, "lease_until": now.Add(batchLease), "lease": lease})
-	if res.Error != nil || res.RowsAffected != 1 {
-		return true, res.Error
+	// Only one runner's claim succeeds, and only the holder of its token
+	// may renew, hand back or finish the batch.
+	token, err := q.Claim(uctx, s.d.DB, due[0], batchLease, nil)
+	if err != nil || token == "" {
+		return true, err
+	}
+	var b Batch
+	if err := s.d.DB.WithContext(uctx).Where("id = ?", due[0]).First(&b).Error; err != nil {
+		return true, errors.Join(err, q.Release(uctx, s.d.DB, due[0], token))
 	}
 	// The work outlives the runner's budget for one tick: an item once
 	// started is finished and recorded (within itemTimeout), so a seal use
 	// is never logged for a stamp that was then thrown away.
 	work := tenants.WithTenant(context.WithoutCancel(ctx), b.TenantID)
-	mine := func() *gorm.DB {
-		return tenants.DB(work, s.d.DB).Model(&Batch{}).Where("id = ? AND lease = ?", b.ID, lease)
-	}
 	var items []BatchItem
 	if err := tenants.DB(work, s.d.DB).Where("batch_id = ? AND state = ?", b.ID, ItemPending).Order("n").Find(&items).Error; err != nil {
-		return true, err
+		return true, errors.Join(err, q.Release(work, s.d.DB, b.ID, token))
 	}
 	for _, it := range items {
 		if ctx.Err() != nil {
 			// Out of time: hand the batch back at once, so the next run
 			// resumes it instead of waiting for the lease to run out.
-			return true, mine().Update("lease_until", s.now()).Error
+			return true, q.Release(work, s.d.DB, b.ID, token)
 		}
 		ictx, cancel := context.WithTimeout(work, itemTimeout)
 		s.stampItem(ictx, b, it)
 		cancel()
-		renewed := mine().Update("lease_until", s.now().Add(batchLease))
-		if renewed.Error != nil || renewed.RowsAffected != 1 {
-			return true, renewed.Error // another runner took over
+		if err := q.Renew(work, s.d.DB, b.ID, token, batchLease); err != nil {
+			if errors.Is(err, lease.ErrLost) {
+				return true, nil // another runner took over
+			}
+			return true, err
 		}
 	}
 	var done, failed int64
 	tenants.DB(work, s.d.DB).Model(&BatchItem{}).Where("batch_id = ? AND state = ?", b.ID, ItemDone).Count(&done)
 	tenants.DB(work, s.d.DB).Model(&BatchItem{}).Where("batch_id = ? AND state = ?", b.ID, ItemFailed).Count(&failed)
-	return true, mine().Updates(map[string]any{"state": BatchDone, "done": done, "failed": failed, "lease_until": nil}).Error
+	err = q.Finish(work, tenants.DB(work, s.d.DB), b.ID, token, map[string]any{"state": BatchDone, "done": done, "failed": failed})
+	if errors.Is(err, lease.ErrLost) {
+		return true, nil
+	}
+	return true, err
 }
 
 // itemTimeout bounds the stamping of one document.

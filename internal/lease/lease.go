@@ -1,7 +1,7 @@
 // Package lease is Signet's one mechanism for background work kept in
-// database rows: outboxes (webhooks, messages) and any later queue. A row
-// is due when its state is pending, its next_attempt_at has come and no
-// live lease holds it. A worker claims a row by a conditional UPDATE that
+// database rows: outboxes (webhooks, messages), bulk evidence exports, stamp
+// batches and any later queue. A row is due when its state is pending, its
+// next_attempt_at has come and no live lease holds it. A worker claims a row by a conditional UPDATE that
 // writes a fresh lease token and a locked_until; only the worker whose
 // UPDATE changed the row may send it, and only the holder of the token may
 // record the outcome. Several replicas can therefore poll the same table and
@@ -117,6 +117,20 @@ func (q Queue) Finish(ctx context.Context, tx *gorm.DB, id, token string, change
 	}
 	if res.RowsAffected != 1 {
 		return fmt.Errorf("finish %s %s: %w", q.Table, id, ErrLost)
+	}
+	return nil
+}
+
+// Renew extends the holder's lease to hold from now, for work that goes on
+// longer than one hold (a batch renews after each item). It returns
+// [ErrLost] when the lease is no longer the holder's.
+func (q Queue) Renew(ctx context.Context, db *gorm.DB, id, token string, hold time.Duration) error {
+	res := db.WithContext(ctx).Table(q.Table).Where("id = ? AND lease = ?", id, token).Update("locked_until", q.now().Add(hold))
+	if res.Error != nil {
+		return fmt.Errorf("renew %s %s: %w", q.Table, id, res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("renew %s %s: %w", q.Table, id, ErrLost)
 	}
 	return nil
 }

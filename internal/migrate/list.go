@@ -17,4 +17,5 @@ var All = []Migration{
 	{Version: 10, Name: "messages", Up: v0010Messages},
 	{Version: 11, Name: "evidence export lease", Up: v0011EvidenceExportLease},
 	{Version: 12, Name: "sessions and login throttles", Up: v0012SessionsLoginThrottles},
+	{Version: 13, Name: "stamp batch lease", Up: v0013StampBatchLease},
 }

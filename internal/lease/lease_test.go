@@ -1,0 +1,74 @@
+package lease_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"signet/internal/dbtest"
+	"signet/internal/lease"
+)
+
+type job struct {
+	ID string `gorm:"primaryKey;size:36"`
+	lease.Columns
+}
+
+func (job) TableName() string { return "lease_jobs" }
+
+// TestQueue: one claim wins, only its holder renews and finishes, a lease
+// that runs out is taken over, and the old holder then learns it lost.
+func TestQueue(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			db := dbtest.MustOpen(t, dialect)
+			if err := db.DB.AutoMigrate(&job{}); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+			q := lease.Queue{Table: "lease_jobs", Pending: "pending", Now: func() time.Time { return now }}
+			ctx := context.Background()
+			if err := db.DB.Create(&job{ID: "a", Columns: lease.Columns{State: "pending", NextAttemptAt: now}}).Error; err != nil {
+				t.Fatal(err)
+			}
+			due, err := q.Due(ctx, db.DB, 10, nil)
+			if err != nil || len(due) != 1 {
+				t.Fatalf("Due = %v, %v", due, err)
+			}
+			tok, err := q.Claim(ctx, db.DB, "a", time.Minute, nil)
+			if err != nil || tok == "" {
+				t.Fatalf("first claim: %q, %v", tok, err)
+			}
+			if again, _ := q.Claim(ctx, db.DB, "a", time.Minute, nil); again != "" {
+				t.Fatal("a held row was claimed twice")
+			}
+			now = now.Add(50 * time.Second)
+			if err := q.Renew(ctx, db.DB, "a", tok, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(50 * time.Second) // past the first hold, within the renewed one
+			if again, _ := q.Claim(ctx, db.DB, "a", time.Minute, nil); again != "" {
+				t.Fatal("a renewed lease was taken over")
+			}
+			now = now.Add(time.Minute) // the holder died: the lease runs out
+			other, err := q.Claim(ctx, db.DB, "a", time.Minute, nil)
+			if err != nil || other == "" || other == tok {
+				t.Fatalf("take-over claim: %q, %v", other, err)
+			}
+			if err := q.Renew(ctx, db.DB, "a", tok, time.Minute); !errors.Is(err, lease.ErrLost) {
+				t.Fatalf("the old holder renewed: %v", err)
+			}
+			if err := q.Finish(ctx, db.DB, "a", tok, map[string]any{"state": "done"}); !errors.Is(err, lease.ErrLost) {
+				t.Fatalf("the old holder finished: %v", err)
+			}
+			if err := q.Finish(ctx, db.DB, "a", other, map[string]any{"state": "done"}); err != nil {
+				t.Fatal(err)
+			}
+			var j job
+			if err := db.DB.First(&j, "id = ?", "a").Error; err != nil || j.State != "done" || j.Attempts != 2 || j.LockedUntil != nil {
+				t.Fatalf("after finishing: %+v, %v", j, err)
+			}
+		})
+	}
+}
