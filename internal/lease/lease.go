@@ -1,11 +1,12 @@
 // Package lease is Signet's one mechanism for background work kept in
 // database rows: outboxes (webhooks, messages), bulk evidence exports, stamp
 // batches and any later queue. A row is due when its state is pending, its
-// next_attempt_at has come and no live lease holds it. A worker claims a row by a conditional UPDATE that
-// writes a fresh lease token and a locked_until; only the worker whose
-// UPDATE changed the row may send it, and only the holder of the token may
-// record the outcome. Several replicas can therefore poll the same table and
-// each row is worked on by one of them at a time.
+// next_attempt_at has come and no live lease holds it. A worker claims a row
+// by a conditional UPDATE that writes a fresh lease token and a
+// locked_until; only the worker whose UPDATE changed the row may send it,
+// and only the holder of the token may record the outcome. Several replicas
+// can therefore poll the same table and each row is worked on by one of them
+// at a time.
 //
 // A worker that dies holding a lease loses it when locked_until passes; the
 // row is then due again. What that means for work that reached the outside
