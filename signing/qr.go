@@ -23,6 +23,7 @@ import (
 
 	"github.com/boombuler/barcode/qr"
 
+	"signet/internal/inkpng"
 	"signet/seals/render"
 )
 
@@ -67,7 +68,9 @@ func QR(link string) ([]byte, error) {
 // VerificationBlock returns a PNG, at [StampDPI], for the last page of a
 // completed contract: a QR code of link (as [QR] draws it), and under it
 // shortCode and the caption "扫码验证 / Scan to verify", centred, in black.
-// Outside the QR code the background is transparent. Its size in points is
+// Everything that is not black ink is transparent, the QR code's light
+// modules and quiet zone included: it is an ink picture (internal/inkpng)
+// for a white page. Its size in points is
 // the PNG's pixel size × 72 / StampDPI; about 25 mm wide for a typical URL.
 //
 // The errors wrap [ErrURL], [ErrShortCode], or [render.ErrInvalid] when the
@@ -115,7 +118,18 @@ func VerificationBlock(r *render.Renderer, link, shortCode string) ([]byte, erro
 		draw.Draw(block, at, part, b.Min, draw.Over)
 		y += b.Dy() + gap
 	}
-	return encodePNG(block)
+	// An ink picture of black: a pixel's coverage is how much darker than
+	// the paper it is, so the QR code's light modules and quiet zone are
+	// the page's own white (the block goes on a blank page of its own).
+	// PDFs carry such a picture without compressing it again, which for a
+	// block unique to every contract is most of what placing it cost.
+	alpha := make([]byte, w*h)
+	for i := range alpha {
+		px := block.Pix[4*i : 4*i+4]
+		lum := (299*int(px[0]) + 587*int(px[1]) + 114*int(px[2])) / 1000
+		alpha[i] = uint8(int(px[3]) * (255 - lum) / 255)
+	}
+	return inkpng.Encode(color.NRGBA{A: 0xff}, alpha, w, h)
 }
 
 // qrImage draws the QR code of u with its quiet zone, qrModulePx a module.
