@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"signet/identity"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/pdfsig"
 	"signet/internal/valid"
@@ -131,7 +132,8 @@ func (s *Service) Create(ctx context.Context, a Actor, d Draft) (Contract, error
 		return Contract{}, err
 	}
 	c.VerifyCode = code
-	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	// MariaDB breaks deadlocks of concurrent sends by rolling one back: run it again.
+	err = database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		if err := tx.Create(&c).Error; err != nil {
 			return fmt.Errorf("save contract: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/valid"
 	"signet/notify"
@@ -117,7 +118,8 @@ func (s *Service) Send(ctx context.Context, a Actor, id string) (Contract, error
 			return c, err
 		}
 	}
-	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	// MariaDB breaks deadlocks of concurrent sends by rolling one back: run it again.
+	err = database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		c, err = lockContract(tx, id)
 		if err != nil {
 			return err

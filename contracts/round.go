@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/notify"
 	"signet/notify/messages"
@@ -202,7 +203,8 @@ func hashToken(token string) string {
 // old one, so the initiator can pass it on another way. It returns the URL.
 func (s *Service) NewLink(ctx context.Context, a Actor, contractID, partyID string) (string, error) {
 	var url string
-	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	// MariaDB breaks deadlocks of concurrent sends by rolling one back: run it again.
+	err := database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		c, err := lockContract(tx, contractID)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/otp"
 	"signet/internal/valid"
@@ -81,7 +82,8 @@ func (s *Service) SavePerson(ctx context.Context, personID string, in PersonAppl
 		return PersonVerification{}, err
 	}
 	var out PersonVerification
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// MariaDB may break a deadlock of concurrent requests by rolling this back: run it again.
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var row PersonVerification
 		isNew := false
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("person_id = ?", personID).First(&row).Error

@@ -11,6 +11,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"signet/internal/database"
 )
 
 // Lockout bounds password guessing as OWASP ASVS 2.2.1 asks, without
@@ -82,7 +84,7 @@ func (s *Service) claim(ctx context.Context, key string, limit int, window time.
 	)
 	for attempt := 0; attempt < 3; attempt++ {
 		until, err = s.claimOnce(ctx, key, limit, window)
-		if !isDeadlock(err) {
+		if !database.Deadlock(err) {
 			break
 		}
 	}

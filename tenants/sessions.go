@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 )
 
@@ -111,7 +111,7 @@ func (s *Service) Refresh(ctx context.Context, token string, meta ClientMeta) (s
 	)
 	for attempt := 0; attempt < 3; attempt++ {
 		next, sess, err = s.spend(ctx, digest, meta)
-		if !isDeadlock(err) {
+		if !database.Deadlock(err) {
 			break
 		}
 	}
@@ -211,13 +211,6 @@ func (s *Service) whyNotSpendable(ctx context.Context, digest string) error {
 		return fmt.Errorf("refresh: %w", ErrTokenReused)
 	}
 	return fmt.Errorf("refresh: %w", ErrTokenInvalid)
-}
-
-// isDeadlock reports a MySQL/MariaDB deadlock or lock-wait timeout, after
-// which the whole transaction may simply run again.
-func isDeadlock(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
 // Logout revokes the session the refresh token belongs to, its access tokens

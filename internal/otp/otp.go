@@ -34,6 +34,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/notify"
 	"signet/notify/messages"
@@ -245,7 +246,8 @@ func (s *Service) Issue(ctx context.Context, r Request) (Ticket, error) {
 	params := r.Params
 	params.Code, params.TTL = digits, s.opt.TTL
 	var msgID string
-	err = db.Transaction(func(tx *gorm.DB) error {
+	// MariaDB may break a deadlock of concurrent requests by rolling this back: run it again.
+	err = database.Transaction(db, func(tx *gorm.DB) error {
 		if err := tx.Model(&code{}).Where("subject = ? AND purpose = ? AND intent_digest = ? AND used_at IS NULL AND voided_at IS NULL", subject, r.Intent.Purpose, r.Intent.Digest).
 			Update("voided_at", now).Error; err != nil {
 			return err

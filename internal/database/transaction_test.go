@@ -1,0 +1,50 @@
+package database_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+
+	"signet/internal/database"
+	"signet/internal/dbtest"
+)
+
+// TestTransactionRetriesDeadlocks: a transaction the server rolled back to
+// break a deadlock runs again (what it wrote the first time is gone), up
+// to three times; any other error is returned at once.
+func TestTransactionRetriesDeadlocks(t *testing.T) {
+	db := dbtest.MustOpenSQLite(t)
+	if err := db.Exec("CREATE TABLE tx_probe (n INTEGER)").Error; err != nil {
+		t.Fatal(err)
+	}
+	deadlock := &mysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock"}
+	runs := 0
+	err := database.Transaction(db.DB, func(tx *gorm.DB) error {
+		runs++
+		if err := tx.Exec("INSERT INTO tx_probe (n) VALUES (?)", runs).Error; err != nil {
+			return err
+		}
+		if runs < 3 {
+			return deadlock
+		}
+		return nil
+	})
+	var rows []int
+	db.Raw("SELECT n FROM tx_probe").Scan(&rows)
+	if err != nil || runs != 3 || len(rows) != 1 || rows[0] != 3 {
+		t.Fatalf("err %v after %d runs, rows %v; want the third run committed alone", err, runs, rows)
+	}
+
+	runs = 0
+	err = database.Transaction(db.DB, func(*gorm.DB) error { runs++; return deadlock })
+	if !database.Deadlock(err) || runs != 3 {
+		t.Fatalf("always deadlocked: %v after %d runs, want the deadlock after 3", err, runs)
+	}
+	runs = 0
+	other := errors.New("not a deadlock")
+	if err := database.Transaction(db.DB, func(*gorm.DB) error { runs++; return other }); err != other || runs != 1 {
+		t.Fatalf("other error: %v after %d runs", err, runs)
+	}
+}
