@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/valid"
 	"signet/notify"
@@ -78,7 +79,8 @@ func (s *Service) SaveOrg(ctx context.Context, applicantID string, in OrgApplica
 		return OrgVerification{}, err
 	}
 	var out OrgVerification
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// MariaDB may break a deadlock of concurrent requests by rolling this back: run it again.
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var row OrgVerification
 		isNew := false
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&row).Error
