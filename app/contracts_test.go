@@ -94,14 +94,16 @@ func (ta *testApp) verifiedOrgWithSeal(ops string, sms *smsInbox, company, email
 }
 
 var (
-	linkRE = regexp.MustCompile(`/s/([A-Za-z0-9_-]{43})`)
-	// orgLinkRE finds the links sent to organisations' contacts, which
-	// lead to sign-up rather than to signing.
-	orgLinkRE = regexp.MustCompile(`请认证后盖章[^"]*/s/([A-Za-z0-9_-]{43})`)
+	// signLinkRE finds the links that ask an individual to sign: an
+	// invitation, a reminder or a deadline warning. Organisations'
+	// contacts get links to sign-up ("请认证后盖章"), and ended contracts
+	// send links to view them to every party, the CC included; the outbox
+	// may send those after a later contract's invitation.
+	signLinkRE = regexp.MustCompile(`(?:邀请您签署|待您签署|截止签署|Please sign|Reminder: sign)[^"]*/s/([A-Za-z0-9_-]{43})`)
 )
 
 // lastLink sends what waits in the outbox and returns the last link the
-// console sender printed to an individual.
+// console sender printed asking an individual to sign.
 func (b *smsInbox) lastLink(t *testing.T) string {
 	t.Helper()
 	if _, err := b.app.Messages.Dispatch(context.Background()); err != nil {
@@ -109,8 +111,7 @@ func (b *smsInbox) lastLink(t *testing.T) string {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	log := orgLinkRE.ReplaceAllString(b.buf.String(), "")
-	m := linkRE.FindAllStringSubmatch(log, -1)
+	m := signLinkRE.FindAllStringSubmatch(b.buf.String(), -1)
 	if len(m) == 0 {
 		t.Fatalf("no signing link in the console log:\n%s", b.buf.String())
 	}
