@@ -125,20 +125,29 @@ var System = Actor{}
 // one of the event types of events.go or a map; the contract's id is added
 // to it.
 func (s *Service) event(ctx context.Context, tx *gorm.DB, c Contract, a Actor, typ, hook string, payload any) error {
-	fields, err := eventFields(payload)
-	if err != nil {
-		return fmt.Errorf("record %s: %w", typ, err)
+	// The typed payloads of events.go carry the contract's id; a map gets it
+	// here. Either is stored as it is: converting a typed one to a map is
+	// only worth it when a webhook adds to it.
+	if m, ok := payload.(map[string]any); ok || payload == nil {
+		if m == nil {
+			m = map[string]any{}
+		}
+		m["contract_id"] = c.ID
+		payload = m
 	}
-	fields["contract_id"] = c.ID
 	ev, err := evidence.Append(ctx, tx, evidence.Record{
 		Chain: evidence.ContractChain(c.ID), Type: typ, Actor: a.Who(),
-		IP: a.IP, UserAgent: a.UserAgent, Payload: fields,
+		IP: a.IP, UserAgent: a.UserAgent, Payload: payload,
 	}, s.now())
 	if err != nil {
 		return fmt.Errorf("record %s: %w", typ, err)
 	}
 	if hook == "" || s.hooks == nil {
 		return nil
+	}
+	fields, err := eventFields(payload)
+	if err != nil {
+		return fmt.Errorf("queue webhook %s: %w", hook, err)
 	}
 	data := map[string]any{"title": c.Title, "state": c.State, "at": ev.At}
 	for k, v := range fields {
@@ -154,10 +163,7 @@ func (s *Service) event(ctx context.Context, tx *gorm.DB, c Contract, a Actor, t
 // eventFields returns an event's payload as the JSON object it is stored
 // as, so that webhooks can add the contract's title and state to it.
 func eventFields(payload any) (map[string]any, error) {
-	if m, ok := payload.(map[string]any); ok || payload == nil {
-		if m == nil {
-			m = map[string]any{}
-		}
+	if m, ok := payload.(map[string]any); ok {
 		return m, nil
 	}
 	data, err := json.Marshal(payload)
