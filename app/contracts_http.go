@@ -243,11 +243,19 @@ func (a *App) contractRoutes(r *router) {
 	r.add(route{Method: "GET", Path: "/api/files/:fileID", Tag: tag, Summary: "One uploaded document",
 		Access: member, Scope: read, Response: contractFileDTO{}, Handler: a.getFile})
 	r.add(route{Method: "GET", Path: "/api/files/:fileID/pdf", Tag: tag, Summary: "A document's PDF: ?version=original, or current (the latest signed revision)",
-		Access: member, Scope: read, Raw: "application/pdf", Handler: a.getFilePDF})
+		Access: member, Scope: read, Raw: "application/pdf", Handler: a.getFilePDF,
+		Query: []queryParam{{Name: "version", Desc: "original, or current (default)", Enum: []string{"original", "current"}}}})
 	r.add(route{Method: "POST", Path: "/api/contracts", Tag: tag, Summary: "Draft a contract from uploaded documents, with its signers, CC recipients and fields; send=true sends it",
 		Access: member, Scope: write, Request: createContractRequest{}, Response: contractDetailDTO{}, Status: fiber.StatusCreated, Idempotent: true, Handler: a.createContract})
 	r.add(route{Method: "GET", Path: "/api/contracts", Tag: tag, Summary: "The tenant's contracts, newest first: ?status=, ?party= (exact name, credit code or mobile), ?q= (keyword), ?from=, ?to= (RFC 3339)",
-		Access: member, Scope: read, Response: listDTO[contractDTO]{}, Paged: true, Handler: a.listContracts})
+		Access: member, Scope: read, Response: listDTO[contractDTO]{}, Paged: true, Handler: a.listContracts,
+		Query: []queryParam{
+			{Name: "status", Desc: "states, comma-separated (draft, in_progress, completed, rejected, revoked, expired)"},
+			{Name: "party", Desc: "a party's exact name, credit code or mobile"},
+			{Name: "q", Desc: "a keyword of the title"},
+			{Name: "from", Desc: "created at or after (RFC 3339)"},
+			{Name: "to", Desc: "created before (RFC 3339)"},
+		}})
 	r.add(route{Method: "GET", Path: "/api/contracts/:contractID", Tag: tag, Summary: "A contract with its documents, parties and fields",
 		Access: member, Scope: read, Response: contractDetailDTO{}, Handler: a.getContract})
 	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/events", Tag: tag, Summary: "The contract's hash-chained event log",

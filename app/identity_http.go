@@ -130,7 +130,7 @@ func (a *App) identityRoutes(r *router) {
 	r.add(route{Method: "POST", Path: "/api/identity/person/submit", Tag: "identity", Summary: "Submit (or resubmit) the person's application",
 		Access: person, Response: personVerificationDTO{}, Handler: a.submitPerson})
 	r.add(route{Method: "GET", Path: "/api/identity/person/certificate", Tag: "identity", Summary: "The verified person's signing certificate in PEM; ?alg=sm2 (default) or ecdsa",
-		Access: person, Raw: "application/x-pem-file", Handler: a.personCertificate})
+		Access: person, Raw: "application/x-pem-file", Query: algQuery, Handler: a.personCertificate})
 
 	r.add(route{Method: "PUT", Path: "/api/identity/organisation", Tag: "identity", Summary: "Create or edit the tenant's organisation verification (draft)",
 		Access: manager, Request: saveOrgRequest{}, Response: orgVerificationDTO{}, Handler: a.saveOrg})
@@ -143,7 +143,7 @@ func (a *App) identityRoutes(r *router) {
 	r.add(route{Method: "POST", Path: "/api/identity/organisation/deposit", Tag: "identity", Summary: "Confirm the micro-deposit amount received (3 attempts, 7 days)",
 		Access: manager, Request: confirmDepositRequest{}, Response: orgVerificationDTO{}, Handler: a.confirmDeposit})
 	r.add(route{Method: "GET", Path: "/api/identity/organisation/certificate", Tag: "identity", Summary: "The verified organisation's signing certificate in PEM; ?alg=sm2 (default) or ecdsa",
-		Access: member, Scope: "identity:read", Raw: "application/x-pem-file", Handler: a.orgCertificate})
+		Access: member, Scope: "identity:read", Raw: "application/x-pem-file", Query: algQuery, Handler: a.orgCertificate})
 
 	a.operatorIdentityRoutes(r)
 }

@@ -96,6 +96,16 @@ func (s *schemaSet) operation(rt *route) map[string]any {
 			map[string]any{"name": "cursor", "in": "query", "schema": map[string]any{"type": "string"}, "description": "next_cursor of the previous page"},
 			map[string]any{"name": "limit", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": page.MaxLimit, "default": page.DefaultLimit}})
 	}
+	for _, q := range rt.Query {
+		schema := map[string]any{"type": "string"}
+		if q.Integer {
+			schema["type"] = "integer"
+		}
+		if len(q.Enum) > 0 {
+			schema["enum"] = q.Enum
+		}
+		params = append(params, map[string]any{"name": q.Name, "in": "query", "schema": schema, "description": q.Desc})
+	}
 	if rt.Idempotent {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string", "maxLength": 200},
 			"description": "Retrying with the same key and body returns the first response without repeating the action."})

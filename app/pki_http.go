@@ -10,9 +10,9 @@ import (
 
 func (a *App) pkiRoutes(r *router) {
 	r.add(route{Method: "GET", Path: "/pki/ca", Tag: "pki", Summary: "The platform CA chain in PEM (issuing CA, then root); ?alg=sm2 (default) or ecdsa",
-		Access: public, Raw: "application/x-pem-file", Handler: a.caChain})
+		Access: public, Raw: "application/x-pem-file", Query: algQuery, Handler: a.caChain})
 	r.add(route{Method: "GET", Path: "/pki/crl", Tag: "pki", Summary: "The issuing CA's current CRL in DER; ?alg=sm2 (default) or ecdsa",
-		Access: public, Raw: "application/pkix-crl", Handler: a.crl})
+		Access: public, Raw: "application/pkix-crl", Query: algQuery, Handler: a.crl})
 }
 
 func pkiAlg(c *fiber.Ctx) (pki.Algorithm, error) {
@@ -52,3 +52,6 @@ func (a *App) crl(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
 	return c.Send(der)
 }
+
+// algQuery is the ?alg= of the routes that serve one algorithm's certificates.
+var algQuery = []queryParam{{Name: "alg", Desc: "sm2 (default) or ecdsa", Enum: []string{"sm2", "ecdsa"}}}

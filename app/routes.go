@@ -45,6 +45,9 @@ type route struct {
 	Idempotent bool
 	// Paged routes take ?cursor= and ?limit=.
 	Paged bool
+	// Query lists the other query parameters the handler reads, for the
+	// OpenAPI document (and so the web app's typed client accepts them).
+	Query []queryParam
 	// Raw routes answer something other than JSON (e.g. metrics, a PDF).
 	Raw string
 	// RawRequest is the content type of a non-JSON request body.
@@ -52,6 +55,13 @@ type route struct {
 	// Before runs ahead of the access check, e.g. a rate limiter.
 	Before  fiber.Handler
 	Handler fiber.Handler
+}
+
+// queryParam is one optional query parameter of a route.
+type queryParam struct {
+	Name, Desc string
+	Enum       []string // allowed values, if a closed set
+	Integer    bool
 }
 
 // router registers routes on Fiber and remembers them.

@@ -61,7 +61,8 @@ func (a *App) templateRoutes(r *router) {
 	r.add(route{Method: "POST", Path: "/api/templates/:templateID/contracts", Tag: tag, Summary: "Make a contract from a template: values are flattened into the PDF, parties fill the roles",
 		Access: member, Scope: write, Request: fromTemplateRequest{}, Response: contractDetailDTO{}, Status: fiber.StatusCreated, Idempotent: true, Handler: a.contractFromTemplate})
 	r.add(route{Method: "POST", Path: "/api/templates/:templateID/bulk-send", Tag: tag, Summary: "Send one contract per CSV row (text/csv body; ?deadline_days=); errors are reported row by row",
-		Access: member, Scope: write, RawRequest: "text/csv", Response: bulkSendDTO{}, Idempotent: true, Handler: a.bulkSend})
+		Access: member, Scope: write, RawRequest: "text/csv", Response: bulkSendDTO{}, Idempotent: true, Query: []queryParam{{Name: "deadline_days", Desc: "days each contract stays open", Integer: true}},
+		Handler: a.bulkSend})
 }
 
 func (a *App) createTemplate(c *fiber.Ctx) error {

@@ -31,7 +31,7 @@ const appCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-
 
 // appPrefixes are the paths the app routes itself; anything else that is
 // not a file of dist/ falls through to the API's JSON 404.
-var appPrefixes = []string{"/s/", "/v/", "/app/", "/app"}
+var appPrefixes = []string{"/s/", "/v/", "/app/", "/app", "/ops/", "/ops"}
 
 // appPaths are whole paths the app routes.
 var appPaths = map[string]bool{"/": true, "/verify": true, "/login": true, "/signup": true}

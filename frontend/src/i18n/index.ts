@@ -4,18 +4,36 @@ import zhSigner from './zh-CN/signer'
 import zhVerify from './zh-CN/verify'
 import zhInbox from './zh-CN/inbox'
 import zhOnboarding from './zh-CN/onboarding'
+import zhConsole from './zh-CN/console'
+import zhContracts from './zh-CN/contracts'
+import zhSeals from './zh-CN/seals'
+import zhAccount from './zh-CN/account'
+import zhOps from './zh-CN/ops'
+import zhEvidence from './zh-CN/evidence'
 import enCommon from './en/common'
 import enSigner from './en/signer'
 import enVerify from './en/verify'
 import enInbox from './en/inbox'
 import enOnboarding from './en/onboarding'
+import enConsole from './en/console'
+import enContracts from './en/contracts'
+import enSeals from './en/seals'
+import enAccount from './en/account'
+import enOps from './en/ops'
+import enEvidence from './en/evidence'
 
 // Messages are split by screen group so each group's keys live in one file
 // per language; zh-CN is the source and en must have the same keys (a unit
 // test compares them).
 export const messages = {
-  'zh-CN': { ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox, ...zhOnboarding },
-  en: { ...enCommon, ...enSigner, ...enVerify, ...enInbox, ...enOnboarding },
+  'zh-CN': {
+    ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox, ...zhOnboarding,
+    ...zhConsole, ...zhContracts, ...zhSeals, ...zhAccount, ...zhOps, ...zhEvidence,
+  },
+  en: {
+    ...enCommon, ...enSigner, ...enVerify, ...enInbox, ...enOnboarding,
+    ...enConsole, ...enContracts, ...enSeals, ...enAccount, ...enOps, ...enEvidence,
+  },
 }
 
 export type Locale = keyof typeof messages

@@ -1,0 +1,4 @@
+// The console's contracts screens (under /app).
+import type { RouteRecordRaw } from 'vue-router'
+
+export const routes: RouteRecordRaw[] = []

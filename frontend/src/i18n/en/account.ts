@@ -1,0 +1,4 @@
+// Texts of the console's account screens (en).
+export default {
+  account: {},
+}

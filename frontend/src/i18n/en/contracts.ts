@@ -1,0 +1,4 @@
+// Texts of the console's contracts screens (en).
+export default {
+  contracts: {},
+}

@@ -1,0 +1,4 @@
+// Texts of the console's evidence screens (en).
+export default {
+  evidence: {},
+}

@@ -1,0 +1,4 @@
+// Texts of the console's ops screens (en).
+export default {
+  ops: {},
+}

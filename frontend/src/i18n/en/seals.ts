@@ -1,0 +1,4 @@
+// Texts of the console's seals screens (en).
+export default {
+  seals: {},
+}

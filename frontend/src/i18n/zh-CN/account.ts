@@ -1,0 +1,4 @@
+// Texts of the console's account screens (zh-CN).
+export default {
+  account: {},
+}

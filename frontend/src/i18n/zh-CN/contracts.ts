@@ -1,0 +1,4 @@
+// Texts of the console's contracts screens (zh-CN).
+export default {
+  contracts: {},
+}

@@ -1,0 +1,4 @@
+// Texts of the console's evidence screens (zh-CN).
+export default {
+  evidence: {},
+}

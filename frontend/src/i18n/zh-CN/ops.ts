@@ -1,0 +1,4 @@
+// Texts of the console's ops screens (zh-CN).
+export default {
+  ops: {},
+}

@@ -1,0 +1,4 @@
+// Texts of the console's seals screens (zh-CN).
+export default {
+  seals: {},
+}
