@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -76,6 +77,9 @@ type Config struct {
 	PlatformUSCC string
 	TSAURLs      []string
 	TSARootsFile string
+	// WebDir, when set, is a built web app (a Vite dist/ directory) served
+	// instead of the one embedded in the binary.
+	WebDir string
 	// TSAPolicy is the policy the built-in TSA issues tokens under; empty
 	// means tsa.DefaultPolicy.
 	TSAPolicy string
@@ -146,6 +150,17 @@ var settings = []setting{
 				c.TSAURLs = append(c.TSAURLs, u)
 			}
 		}
+		return nil
+	}},
+	{"SIGNET_WEB_DIR", "web-dir", "", "serve the web app from this built directory (a Vite dist/) instead of the one in the binary", false, func(c *Config, v string) error {
+		if v == "" {
+			c.WebDir = ""
+			return nil
+		}
+		if _, err := os.Stat(filepath.Join(v, "index.html")); err != nil {
+			return fmt.Errorf("%s has no index.html: build the app into it (npm run build -- --outDir DIR)", v)
+		}
+		c.WebDir = v
 		return nil
 	}},
 	{"SIGNET_TSA_POLICY", "tsa-policy", "", "policy OID of the built-in TSA's tokens, e.g. one under your own enterprise arc; every arc must fit in 31 bits (empty: Signet's default, see docs/security.md)", false, func(c *Config, v string) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -64,7 +65,11 @@ func (a *App) newHTTP() *fiber.App {
 	a.routes = r.routes
 
 	// The web app answers its own routes and files; the rest is a JSON 404.
-	f.Use(newWebApp(frontend.Dist()).handler)
+	web, built := frontend.Dist()
+	if a.Config.WebDir != "" {
+		web, built = os.DirFS(a.Config.WebDir), true
+	}
+	f.Use(newWebApp(web, built).handler)
 	f.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
 	})

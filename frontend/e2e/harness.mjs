@@ -9,6 +9,8 @@
 //   E2E_HEADED=1     show the browser (needs a display)
 //   E2E_TIMING=1     print how long each screenshot and axe check took
 //   E2E_AXE=report   print axe violations without failing (never in CI)
+//   E2E_WEB_DIR      serve this built app (vite build --outDir DIR) instead
+//                    of the one in the binary (SIGNET_WEB_DIR)
 import { spawn, execFile } from 'node:child_process'
 import { createWriteStream, existsSync } from 'node:fs'
 import { access, mkdir, mkdtemp, rm, writeFile, constants } from 'node:fs/promises'
@@ -91,6 +93,7 @@ export async function startServer(name) {
     SIGNET_ARGON2_TIME: '1',
     SIGNET_AUTH_RATE_PER_MIN: '100000',
     SIGNET_LOG_FORMAT: 'text',
+    ...(process.env.E2E_WEB_DIR ? { SIGNET_WEB_DIR: resolve(process.env.E2E_WEB_DIR) } : {}),
   }
   const logPath = join(ARTIFACTS, `server-${name}.log`)
   const log = createWriteStream(logPath)
