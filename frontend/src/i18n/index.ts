@@ -10,6 +10,7 @@ import zhSeals from './zh-CN/seals'
 import zhAccount from './zh-CN/account'
 import zhOps from './zh-CN/ops'
 import zhEvidence from './zh-CN/evidence'
+import zhEditor from './zh-CN/editor'
 import enCommon from './en/common'
 import enSigner from './en/signer'
 import enVerify from './en/verify'
@@ -21,6 +22,7 @@ import enSeals from './en/seals'
 import enAccount from './en/account'
 import enOps from './en/ops'
 import enEvidence from './en/evidence'
+import enEditor from './en/editor'
 
 // Messages are split by screen group so each group's keys live in one file
 // per language; zh-CN is the source and en must have the same keys (a unit
@@ -28,11 +30,11 @@ import enEvidence from './en/evidence'
 export const messages = {
   'zh-CN': {
     ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox, ...zhOnboarding,
-    ...zhConsole, ...zhContracts, ...zhSeals, ...zhAccount, ...zhOps, ...zhEvidence,
+    ...zhConsole, ...zhContracts, ...zhSeals, ...zhAccount, ...zhOps, ...zhEvidence, ...zhEditor,
   },
   en: {
     ...enCommon, ...enSigner, ...enVerify, ...enInbox, ...enOnboarding,
-    ...enConsole, ...enContracts, ...enSeals, ...enAccount, ...enOps, ...enEvidence,
+    ...enConsole, ...enContracts, ...enSeals, ...enAccount, ...enOps, ...enEvidence, ...enEditor,
   },
 }
 
