@@ -3,6 +3,7 @@ import { routes as contractRoutes } from './console/contracts/routes'
 import { routes as sealRoutes } from './console/seals/routes'
 import { routes as accountRoutes } from './console/account/routes'
 import { routes as evidenceRoutes } from './console/evidence/routes'
+import { routes as integrationRoutes } from './console/integrations/routes'
 import { routes as opsRoutes } from './ops/routes'
 
 // Every screen is its own chunk, so the signing link loads only what the
@@ -25,6 +26,7 @@ const routes: RouteRecordRaw[] = [
   ...sealRoutes,
   ...accountRoutes,
   ...evidenceRoutes,
+  ...integrationRoutes,
   { path: '/ops', redirect: '/ops/reviews' },
   ...opsRoutes,
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./home/NotFoundPage.vue') },

@@ -11,6 +11,7 @@ import zhAccount from './zh-CN/account'
 import zhOps from './zh-CN/ops'
 import zhEvidence from './zh-CN/evidence'
 import zhEditor from './zh-CN/editor'
+import zhIntegrations from './zh-CN/integrations'
 import enCommon from './en/common'
 import enSigner from './en/signer'
 import enVerify from './en/verify'
@@ -23,6 +24,7 @@ import enAccount from './en/account'
 import enOps from './en/ops'
 import enEvidence from './en/evidence'
 import enEditor from './en/editor'
+import enIntegrations from './en/integrations'
 
 // Messages are split by screen group so each group's keys live in one file
 // per language; zh-CN is the source and en must have the same keys (a unit
@@ -30,11 +32,11 @@ import enEditor from './en/editor'
 export const messages = {
   'zh-CN': {
     ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox, ...zhOnboarding,
-    ...zhConsole, ...zhContracts, ...zhSeals, ...zhAccount, ...zhOps, ...zhEvidence, ...zhEditor,
+    ...zhConsole, ...zhContracts, ...zhSeals, ...zhAccount, ...zhOps, ...zhEvidence, ...zhEditor, ...zhIntegrations,
   },
   en: {
     ...enCommon, ...enSigner, ...enVerify, ...enInbox, ...enOnboarding,
-    ...enConsole, ...enContracts, ...enSeals, ...enAccount, ...enOps, ...enEvidence, ...enEditor,
+    ...enConsole, ...enContracts, ...enSeals, ...enAccount, ...enOps, ...enEvidence, ...enEditor, ...enIntegrations,
   },
 }
 
