@@ -260,6 +260,8 @@ func (a *App) contractRoutes(r *router) {
 		Access: member, Scope: read, Response: contractDetailDTO{}, Handler: a.getContract})
 	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/events", Tag: tag, Summary: "The contract's hash-chained event log",
 		Access: member, Scope: read, Response: []eventDTO{}, Handler: a.contractEvents})
+	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/webhook-deliveries", Tag: tag, Summary: "The webhook deliveries of the contract's events to every endpoint, with their attempts, newest first",
+		Access: member, Scope: read, Response: []webhookDeliveryDTO{}, Handler: a.contractWebhookDeliveries})
 	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/send", Tag: tag, Summary: "Send a draft: start the deadline and notify the first signers",
 		Access: member, Scope: write, Response: contractDTO{}, Handler: a.sendContract})
 	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/extend", Tag: tag, Summary: "Extend the deadline by days (at most 90 days from now)",
@@ -464,6 +466,45 @@ func (a *App) contractEvents(c *fiber.Ctx) error {
 	out := make([]eventDTO, len(evs))
 	for i, e := range evs {
 		out[i] = toEvent(e)
+	}
+	return c.JSON(out)
+}
+
+// contractWebhookDeliveries answers what the tenant's endpoints were told
+// about one contract: the deliveries of its events (a webhook event's id is
+// the contract event's, see contracts.Service.event).
+func (a *App) contractWebhookDeliveries(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if _, err := a.Contracts.Contract(ctx, id); err != nil {
+		return err
+	}
+	evs, err := evidence.Events(ctx, a.DB.DB, evidence.ContractChain(id))
+	if err != nil {
+		return err
+	}
+	eids := make([]string, len(evs))
+	for i, e := range evs {
+		eids[i] = e.ID
+	}
+	ds, err := a.Webhooks.EventDeliveries(ctx, eids)
+	if err != nil {
+		return err
+	}
+	dids := make([]string, len(ds))
+	for i, d := range ds {
+		dids[i] = d.ID
+	}
+	attempts, err := a.Webhooks.Attempts(ctx, dids)
+	if err != nil {
+		return err
+	}
+	out := make([]webhookDeliveryDTO, len(ds))
+	for i, d := range ds {
+		out[i] = toWebhookDelivery(d, attempts[d.ID])
 	}
 	return c.JSON(out)
 }

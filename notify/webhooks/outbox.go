@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -125,6 +127,28 @@ func (s *Service) Deliveries(ctx context.Context, endpointID string, r page.Requ
 		return p, fmt.Errorf("list webhook deliveries: %w", err)
 	}
 	return p, nil
+}
+
+// EventDeliveries lists the tenant's deliveries of the events eventIDs (a
+// contract's events, say) to every endpoint, newest first. It reads the
+// (tenant, event, endpoint) index in chunks, so a long event list costs a
+// few queries, not a scan.
+func (s *Service) EventDeliveries(ctx context.Context, eventIDs []string) ([]Delivery, error) {
+	var out []Delivery
+	for chunk := range slices.Chunk(eventIDs, 500) {
+		var rows []Delivery
+		if err := s.db.WithContext(ctx).Where("event_id IN ?", chunk).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("list webhook deliveries of events: %w", err)
+		}
+		out = append(out, rows...)
+	}
+	slices.SortFunc(out, func(a, b Delivery) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, nil
 }
 
 // Attempts returns the attempts of the deliveries dids, oldest first, keyed
