@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -260,6 +261,10 @@ func (a *App) contractRoutes(r *router) {
 		Access: member, Scope: read, Response: contractDetailDTO{}, Handler: a.getContract})
 	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/events", Tag: tag, Summary: "The contract's hash-chained event log",
 		Access: member, Scope: read, Response: []eventDTO{}, Handler: a.contractEvents})
+	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/revisions", Tag: tag, Summary: "Every stored revision of the contract's documents: 0 is the prepared document, each later one adds a signature",
+		Access: member, Scope: read, Response: []revisionDTO{}, Handler: a.contractRevisions})
+	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/revisions/:revisionID/pdf", Tag: tag, Summary: "One revision's PDF, as it was after that signature",
+		Access: member, Scope: read, Raw: "application/pdf", Handler: a.contractRevisionPDF})
 	r.add(route{Method: "GET", Path: "/api/contracts/:contractID/webhook-deliveries", Tag: tag, Summary: "The webhook deliveries of the contract's events to every endpoint, with their attempts, newest first",
 		Access: member, Scope: read, Response: []webhookDeliveryDTO{}, Handler: a.contractWebhookDeliveries})
 	r.add(route{Method: "POST", Path: "/api/contracts/:contractID/send", Tag: tag, Summary: "Send a draft: start the deadline and notify the first signers",
@@ -468,6 +473,55 @@ func (a *App) contractEvents(c *fiber.Ctx) error {
 		out[i] = toEvent(e)
 	}
 	return c.JSON(out)
+}
+
+// revisionDTO is one stored version of a document.
+type revisionDTO struct {
+	ID         string    `json:"id"`
+	DocumentID string    `json:"document_id"`
+	N          int       `json:"n"`
+	PartyID    string    `json:"party_id,omitempty"`
+	SM3        string    `json:"sm3"`
+	SHA256     string    `json:"sha256"`
+	Size       int64     `json:"size"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func (a *App) contractRevisions(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	rs, err := a.Contracts.Revisions(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]revisionDTO, len(rs))
+	for i, r := range rs {
+		out[i] = revisionDTO{ID: r.ID, DocumentID: r.DocumentID, N: r.N, PartyID: r.PartyID, SM3: r.SM3, SHA256: r.SHA256, Size: r.Size, CreatedAt: r.CreatedAt}
+	}
+	return c.JSON(out)
+}
+
+func (a *App) contractRevisionPDF(c *fiber.Ctx) error {
+	id, err := idParam(c, "contractID")
+	if err != nil {
+		return err
+	}
+	rid, err := idParam(c, "revisionID")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	r, data, err := a.Contracts.Revision(ctx, id, rid)
+	if err != nil {
+		return err
+	}
+	d, err := a.Contracts.Document(ctx, r.DocumentID)
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, fmt.Sprintf("%s-r%d", strings.TrimSuffix(d.Name, ".pdf"), r.N), data)
 }
 
 // contractWebhookDeliveries answers what the tenant's endpoints were told

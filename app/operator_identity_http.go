@@ -24,18 +24,22 @@ type queueItemDTO struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
+// historyDTO is one event of an application's history. ActorName is the
+// person behind Actor ("person:<id>"), so a reviewer sees who decided.
 type historyDTO struct {
-	Type    string         `json:"type"`
-	Actor   string         `json:"actor"`
-	At      time.Time      `json:"at"`
-	IP      string         `json:"ip"`
-	Payload map[string]any `json:"payload"`
+	Type      string         `json:"type"`
+	Actor     string         `json:"actor"`
+	ActorName string         `json:"actor_name,omitempty"`
+	At        time.Time      `json:"at"`
+	IP        string         `json:"ip"`
+	Payload   map[string]any `json:"payload"`
 }
 
-func toHistory(evs []evidence.Event) []historyDTO {
+func (a *App) toHistory(ctx context.Context, evs []evidence.Event) []historyDTO {
+	names := actorNames{}
 	out := make([]historyDTO, len(evs))
 	for i, e := range evs {
-		out[i] = historyDTO{Type: e.Type, Actor: e.Actor, At: e.At, IP: e.IP}
+		out[i] = historyDTO{Type: e.Type, Actor: e.Actor, ActorName: names.of(ctx, a, e.Actor), At: e.At, IP: e.IP}
 		_ = json.Unmarshal(e.Payload, &out[i].Payload)
 	}
 	return out
@@ -63,6 +67,11 @@ type payoutDTO struct {
 	Account           string    `json:"account"` // in full: the operator makes the transfer
 	Amount            string    `json:"amount"`  // CNY, e.g. "0.37"
 	CreatedAt         time.Time `json:"created_at"`
+	// Who recorded the transfer, and when: set once it is sent.
+	Reference      string     `json:"reference,omitempty"`
+	RecordedBy     string     `json:"recorded_by,omitempty"`
+	RecordedByName string     `json:"recorded_by_name,omitempty"`
+	RecordedAt     *time.Time `json:"recorded_at,omitempty"`
 }
 
 type decisionRequest struct {
@@ -139,7 +148,7 @@ func (a *App) reviewPerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(personReviewDTO{Verification: toPersonVerification(v), PersonID: v.PersonID, Documents: documentsOf(ds), History: toHistory(evs)})
+	return c.JSON(personReviewDTO{Verification: toPersonVerification(v), PersonID: v.PersonID, Documents: documentsOf(ds), History: a.toHistory(ctx, evs)})
 }
 
 func (a *App) reviewOrg(c *fiber.Ctx) error {
@@ -160,7 +169,7 @@ func (a *App) reviewOrg(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(orgReviewDTO{Verification: toOrgVerification(v), TenantID: v.TenantID, Documents: documentsOf(ds), History: toHistory(evs)})
+	return c.JSON(orgReviewDTO{Verification: toOrgVerification(v), TenantID: v.TenantID, Documents: documentsOf(ds), History: a.toHistory(ctx, evs)})
 }
 
 // decide is an operator's decision on one application: approve (no body), or
@@ -234,5 +243,6 @@ func (a *App) recordPayout(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(payoutDTO{ID: p.ID, OrgVerificationID: p.OrgVerificationID, PayeeName: p.PayeeName, BankName: p.BankName,
-		Amount: identity.FormatFen(p.AmountFen), CreatedAt: p.CreatedAt})
+		Amount: identity.FormatFen(p.AmountFen), CreatedAt: p.CreatedAt, Reference: p.Reference, RecordedBy: p.RecordedBy,
+		RecordedByName: actorNames{}.of(c.UserContext(), a, p.RecordedBy), RecordedAt: p.RecordedAt})
 }

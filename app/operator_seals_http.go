@@ -1,16 +1,26 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"signet/seals"
 	"signet/tenants"
 )
 
-// operatorSealDTO is a seal in the review queue, with its tenant.
+// operatorSealDTO is a seal in the review queue, with its tenant, who
+// applied for it and, once decided, who decided and when.
 type operatorSealDTO struct {
 	sealDTO
-	TenantID string `json:"tenant_id"`
+	TenantID      string     `json:"tenant_id"`
+	TenantName    string     `json:"tenant_name"`
+	AppliedBy     string     `json:"applied_by"`
+	AppliedByName string     `json:"applied_by_name,omitempty"`
+	DecidedBy     string     `json:"decided_by,omitempty"`
+	DecidedByName string     `json:"decided_by_name,omitempty"`
+	DecidedAt     *time.Time `json:"decided_at,omitempty"`
 }
 
 func (a *App) operatorSealRoutes(r *router) {
@@ -26,8 +36,25 @@ func (a *App) operatorSealRoutes(r *router) {
 		Access: operator, Request: sealReasonRequest{}, Response: operatorSealDTO{}, Handler: a.reviewSeal(false)})
 }
 
-func toOperatorSeal(s seals.Seal) operatorSealDTO {
-	return operatorSealDTO{sealDTO: toSeal(s), TenantID: s.TenantID}
+// toOperatorSeal adds the names of the seal's tenant and people. A seal
+// row's last update is its decision once DecidedBy is set: nothing else
+// changes a seal while it waits for review.
+func (a *App) toOperatorSeal(ctx context.Context, s seals.Seal, names actorNames, companies map[string]string) operatorSealDTO {
+	out := operatorSealDTO{sealDTO: toSeal(s), TenantID: s.TenantID, AppliedBy: s.AppliedBy, AppliedByName: names.of(ctx, a, s.AppliedBy),
+		DecidedBy: s.DecidedBy, DecidedByName: names.of(ctx, a, s.DecidedBy)}
+	if s.DecidedBy != "" {
+		at := s.UpdatedAt
+		out.DecidedAt = &at
+	}
+	name, ok := companies[s.TenantID]
+	if !ok {
+		if t, err := a.Tenants.Tenant(tenants.WithTenant(ctx, s.TenantID)); err == nil {
+			name = t.Name
+		}
+		companies[s.TenantID] = name
+	}
+	out.TenantName = name
+	return out
 }
 
 func (a *App) sealQueue(c *fiber.Ctx) error {
@@ -36,8 +63,9 @@ func (a *App) sealQueue(c *fiber.Ctx) error {
 		return err
 	}
 	out := make([]operatorSealDTO, len(rows))
+	names, companies := actorNames{}, map[string]string{}
 	for i, s := range rows {
-		out[i] = toOperatorSeal(s)
+		out[i] = a.toOperatorSeal(c.UserContext(), s, names, companies)
 	}
 	return c.JSON(out)
 }
@@ -66,7 +94,7 @@ func (a *App) operatorSeal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toOperatorSeal(s))
+	return c.JSON(a.toOperatorSeal(c.UserContext(), s, actorNames{}, map[string]string{}))
 }
 
 func (a *App) operatorSealImage(c *fiber.Ctx) error {
@@ -96,6 +124,6 @@ func (a *App) reviewSeal(approve bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(toOperatorSeal(s))
+		return c.JSON(a.toOperatorSeal(c.UserContext(), s, actorNames{}, map[string]string{}))
 	}
 }

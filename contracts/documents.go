@@ -164,3 +164,14 @@ func (s *Service) Revisions(ctx context.Context, contractID string) ([]Revision,
 	}
 	return rows, nil
 }
+
+// Revision returns one stored revision of the tenant's contract contractID
+// with its bytes, or [ErrNotFound].
+func (s *Service) Revision(ctx context.Context, contractID, id string) (Revision, []byte, error) {
+	var r Revision
+	if err := tenants.DB(ctx, s.db).Where("id = ? AND contract_id = ?", id, contractID).First(&r).Error; err != nil {
+		return r, nil, notFound(err, "revision "+id)
+	}
+	data, err := s.read(ctx, r.Key)
+	return r, data, err
+}
