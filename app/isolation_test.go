@@ -97,6 +97,9 @@ func testIsolation(t *testing.T, ta *testApp) {
 	codeA := r.JSON(t)["verify_code"].(string)
 	partyA := r.JSON(t)["parties"].([]any)[0].(map[string]any)["id"].(string)
 	tokenA := sms.lastLink(t)
+	r = ta.call("GET", "/api/contracts/"+contractA+"/revisions", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	revisionA := regexp.MustCompile(`"id":"([0-9a-f-]{36})"`).FindStringSubmatch(string(r.Body))[1]
 
 	r = ta.createTemplate(a.Access, "甲的模板", contractPDF(), templateSpec())
 	mustStatus(t, r, http.StatusCreated)
@@ -128,6 +131,8 @@ func testIsolation(t *testing.T, ta *testApp) {
 		"deliveryID":           deliveryA,
 		"fileID":               fileA,
 		"contractID":           contractA,
+		"revisionID":           revisionA,
+		"tenantID":             a.TenantID,
 		"partyID":              partyA,
 		"token":                tokenA,
 		"templateID":           templateA,
