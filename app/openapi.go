@@ -190,9 +190,11 @@ func (s *schemaSet) schemaFor(t reflect.Type) map[string]any {
 	case t.Kind() == reflect.Struct:
 		props := map[string]any{}
 		var required []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
+		// VisibleFields includes the fields of embedded structs, which
+		// encoding/json promotes into the object (contractDetailDTO embeds
+		// contractDTO).
+		for _, f := range reflect.VisibleFields(t) {
+			if f.Anonymous || !f.IsExported() {
 				continue
 			}
 			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
