@@ -45,6 +45,9 @@ export default {
       count: '{n} shown',
     },
     detail: {
+      reasonIs: 'Reason: {reason}',
+      revShort: 'r{n}',
+      sm3: 'SM3 {hash}…',
       actions: 'Actions',
       system: 'System',
       back: 'Back to contracts',
@@ -55,7 +58,7 @@ export default {
       sent: 'Sent',
       ended: 'Ended',
       deadline: 'Deadline',
-      extensions: 'extended {n} times',
+      extensions: '(extended {n} times)',
       reminders: 'Reminders',
       remindEvery: 'every {n} hours',
       remindOff: 'off',

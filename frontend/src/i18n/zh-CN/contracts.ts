@@ -45,6 +45,9 @@ export default {
       count: '已显示 {n} 份',
     },
     detail: {
+      reasonIs: '原因：{reason}',
+      revShort: 'r{n}',
+      sm3: 'SM3 {hash}…',
       actions: '操作',
       system: '系统',
       back: '返回合同列表',
@@ -55,7 +58,7 @@ export default {
       sent: '发送时间',
       ended: '结束时间',
       deadline: '截止时间',
-      extensions: '已延期 {n} 次',
+      extensions: '（已延期 {n} 次）',
       reminders: '提醒',
       remindEvery: '每 {n} 小时提醒一次',
       remindOff: '不自动提醒',
