@@ -34,7 +34,7 @@ const appCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-
 var appPrefixes = []string{"/s/", "/v/", "/app/", "/app", "/ops/", "/ops"}
 
 // appPaths are whole paths the app routes.
-var appPaths = map[string]bool{"/": true, "/verify": true, "/login": true, "/signup": true, "/invite": true}
+var appPaths = map[string]bool{"/": true, "/verify": true, "/login": true, "/signup": true, "/invite": true, "/verify/evidence": true}
 
 // isAppRoute says whether p is a route of the web app.
 func isAppRoute(p string) bool {

@@ -63,7 +63,7 @@ func TestWebApp(t *testing.T) {
 	}
 	body := func(r *http.Response) string { b, _ := io.ReadAll(r.Body); return string(b) }
 
-	for _, p := range []string{"/", "/s/some-token", "/v/ABCD2345", "/verify", "/app/inbox", "/app/inbox/123", "/login", "/app", "/app/contracts/abc", "/ops", "/ops/reviews", "/invite"} {
+	for _, p := range []string{"/", "/s/some-token", "/v/ABCD2345", "/verify", "/app/inbox", "/app/inbox/123", "/login", "/app", "/app/contracts/abc", "/ops", "/ops/reviews", "/invite", "/verify/evidence"} {
 		r := get(p)
 		if r.StatusCode != 200 || !strings.Contains(body(r), `id="app"`) {
 			t.Fatalf("%s: %d", p, r.StatusCode)

@@ -74,6 +74,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
   },
   server: {
+    // The evidence guide shows the tested OpenSSL recipe itself.
+    fs: { allow: ['.', '../evidence/bundle'] },
     proxy: {
       '/api': 'http://localhost:8080',
       '/pki': 'http://localhost:8080',

@@ -1,4 +1,8 @@
-// The console's evidence screens (under /app).
+// The legal team's evidence desk (/app/evidence) and the public guide to
+// verifying a package offline (/verify/evidence).
 import type { RouteRecordRaw } from 'vue-router'
 
-export const routes: RouteRecordRaw[] = []
+export const routes: RouteRecordRaw[] = [
+  { path: '/app/evidence', name: 'evidence', component: () => import('./EvidencePage.vue'), meta: { auth: 'member' } },
+  { path: '/verify/evidence', name: 'evidence-guide', component: () => import('./GuidePage.vue') },
+]
