@@ -151,6 +151,9 @@ test('a member of the company stamps it from the inbox on a desktop', journey(as
   await fillField(page, 'login-password', s.demo.owner_password)
   await tid(page, 'login-submit').click()
 
+  // Members land on the console's contracts; the inbox is in its menu.
+  await page.waitForURL('**/app/contracts')
+  await tid(page, 'nav-inbox').click()
   await page.waitForURL('**/app/inbox')
   const row = tid(page, 'inbox-row').filter({ hasText: s.demo.contract_title })
   await row.waitFor()

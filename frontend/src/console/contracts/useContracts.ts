@@ -66,6 +66,18 @@ export const getRevisions = (id: string) => must(api.GET('/api/contracts/{contra
 export const getDeliveries = (id: string) =>
   must(api.GET('/api/contracts/{contractID}/webhook-deliveries', { params: { path: { contractID: id } } }))
 
+// listMembers reads every member (a company has tens, not thousands).
+export async function listMembers() {
+  const out: Schemas['Member'][] = []
+  let cursor = ''
+  do {
+    const page = await must(api.GET('/api/members', { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }))
+    out.push(...page.items)
+    cursor = page.next_cursor ?? ''
+  } while (cursor && out.length < 2000)
+  return out
+}
+
 export const sendContract = (id: string) => must(api.POST('/api/contracts/{contractID}/send', { params: { path: { contractID: id } } }))
 export const extendContract = (id: string, days: number) =>
   must(api.POST('/api/contracts/{contractID}/extend', { params: { path: { contractID: id } }, body: { days } }))

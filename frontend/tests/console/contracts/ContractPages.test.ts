@@ -32,7 +32,7 @@ async function render(component: unknown, path: string, props: Record<string, un
   })
   await router.push(path)
   setActivePinia(createPinia())
-  const w = mount(component as never, { props, global: { plugins: [i18nFor('zh-CN'), router, createPinia()] } })
+  const w = mount(component as never, { props: props as never, global: { plugins: [i18nFor('zh-CN'), router, createPinia()] } })
   await flushPromises()
   return { w, router }
 }
