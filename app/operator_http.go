@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"signet/evidence"
 	"signet/internal/valid"
@@ -53,7 +54,7 @@ func (a *App) listAllTenants(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := toList(p, func(t tenants.Tenant) operatorTenantDTO { return operatorTenantDTO{tenantDTO: toTenant(t)} })
+	out := toList(p, toOperatorTenant)
 	names := actorNames{}
 	for i := range out.Items {
 		if err := a.withStatusChange(ctx, &out.Items[i], names); err != nil {
@@ -61,6 +62,10 @@ func (a *App) listAllTenants(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(out)
+}
+
+func toOperatorTenant(t tenants.Tenant) operatorTenantDTO {
+	return operatorTenantDTO{tenantDTO: toTenant(t)}
 }
 
 // setTenantStatus suspends (with a reason) or reactivates a tenant.
@@ -86,25 +91,25 @@ func (a *App) setTenantStatus(status string) fiber.Handler {
 			}
 		}
 		ctx := tenants.WithTenant(c.UserContext(), id)
-		if err := a.Tenants.SetTenantStatus(ctx, id, status); err != nil {
-			return err
-		}
 		typ, payload := eventTenantReactivated, map[string]any{}
 		if status == tenants.TenantSuspended {
 			typ, payload = eventTenantSuspended, map[string]any{"reason": reason}
 		}
-		// The status has changed already; the event records who changed it
-		// and why. Should it fail, the operator sees an error and may repeat
-		// the action, which records it then.
-		if _, err := evidence.Append(ctx, a.DB.DB, evidence.Record{Chain: evidence.TenantChain(id), Type: typ, Actor: principal(c).Actor(),
-			IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent()), Payload: payload}, time.Now()); err != nil {
+		// The tenant's chain records who changed the status and why, in the
+		// same transaction as the change.
+		record := func(tx *gorm.DB) error {
+			_, err := evidence.Append(ctx, tx, evidence.Record{Chain: evidence.TenantChain(id), Type: typ, Actor: principal(c).Actor(),
+				IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent()), Payload: payload}, time.Now())
+			return err
+		}
+		if err := a.Tenants.SetTenantStatus(ctx, id, status, record); err != nil {
 			return err
 		}
 		t, err := a.Tenants.Tenant(ctx)
 		if err != nil {
 			return err
 		}
-		out := operatorTenantDTO{tenantDTO: toTenant(t)}
+		out := toOperatorTenant(t)
 		if err := a.withStatusChange(ctx, &out, actorNames{}); err != nil {
 			return err
 		}

@@ -49,7 +49,7 @@ func TestRevokedRightsOnNextRequest(t *testing.T) {
 	})
 	t.Run("SuspendTenant", func(t *testing.T) {
 		c, admin, _, _ := setup(t)
-		if err := ta.Tenants.SetTenantStatus(context.Background(), c.TenantID, tenants.TenantSuspended); err != nil {
+		if err := ta.Tenants.SetTenantStatus(context.Background(), c.TenantID, tenants.TenantSuspended, nil); err != nil {
 			t.Fatal(err)
 		}
 		mustNotManage(t, ta, admin.Access, http.StatusUnauthorized)

@@ -98,8 +98,10 @@ func (s *Service) RemoveMember(ctx context.Context, actor Principal, id string) 
 // SetTenantStatus suspends ([TenantSuspended]) or reinstates
 // ([TenantActive]) a tenant. Only platform operators may call it. A
 // suspended tenant's sessions stop working from their next request (their
-// refresh tokens already fail), and its API keys at once.
-func (s *Service) SetTenantStatus(ctx context.Context, tenantID, status string) error {
+// refresh tokens already fail), and its API keys at once. record, when
+// given, runs in the same transaction (the caller's evidence of who changed
+// it and why), so the change and its record commit or fail together.
+func (s *Service) SetTenantStatus(ctx context.Context, tenantID, status string, record func(tx *gorm.DB) error) error {
 	if status != TenantActive && status != TenantSuspended {
 		var v valid.Errors
 		v.Add("status", "invalid", "must be active or suspended")
@@ -112,6 +114,11 @@ func (s *Service) SetTenantStatus(ctx context.Context, tenantID, status string) 
 		}
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("find tenant %s: %w", tenantID, ErrNotFound)
+		}
+		if record != nil {
+			if err := record(tx); err != nil {
+				return err
+			}
 		}
 		return bumpSessions(tx, sessionsOf{tenantID: tenantID})
 	})

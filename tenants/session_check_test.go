@@ -166,11 +166,11 @@ func TestCurrent(t *testing.T) {
 					t.Fatal(err)
 				}
 				live(t, s, sess.Principal())
-				if err := s.SetTenantStatus(ctx, tn2.ID, tenants.TenantSuspended); err != nil {
+				if err := s.SetTenantStatus(ctx, tn2.ID, tenants.TenantSuspended, nil); err != nil {
 					t.Fatal(err)
 				}
 				dead(t, s, sess.Principal())
-				if err := s.SetTenantStatus(ctx, tn2.ID, tenants.TenantActive); err != nil {
+				if err := s.SetTenantStatus(ctx, tn2.ID, tenants.TenantActive, nil); err != nil {
 					t.Fatal(err)
 				}
 				live(t, s, sess.Principal())
@@ -184,7 +184,7 @@ func TestCurrent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := s.SetTenantStatus(ctx, tn.ID, tenants.TenantActive); err != nil { // bumps the version
+				if err := s.SetTenantStatus(ctx, tn.ID, tenants.TenantActive, nil); err != nil { // bumps the version
 					t.Fatal(err)
 				}
 				_, next, err := s.Refresh(ctx, rt, meta)
