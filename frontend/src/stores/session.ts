@@ -37,6 +37,14 @@ export const useSession = defineStore('session', () => {
     globalThis.localStorage?.setItem(profileKey, JSON.stringify(profile.value))
   }
 
+  // setTenant shows a changed tenant (a rename in the settings) everywhere,
+  // now and after a reload.
+  function setTenant(t: Session['tenant']) {
+    if (!profile.value) return
+    profile.value = { ...profile.value, tenant: t }
+    globalThis.localStorage?.setItem(profileKey, JSON.stringify(profile.value))
+  }
+
   function clear() {
     tokens.clear()
     profile.value = null
@@ -63,5 +71,5 @@ export const useSession = defineStore('session', () => {
     clear()
   }
 
-  return { profile, person, tenant, role, signedIn, start, clear, login, signup, logout }
+  return { profile, person, tenant, role, signedIn, start, setTenant, clear, login, signup, logout }
 })

@@ -18,6 +18,7 @@ async function render(next?: string) {
     history: createMemoryHistory(),
     routes: [
       { path: '/login', name: 'login', component: LoginPage },
+      { path: '/app', component: Blank },
       { path: '/app/inbox', name: 'inbox', component: Blank },
       { path: '/app/inbox/:id', component: Blank },
       { path: '/', component: Blank },
@@ -80,9 +81,10 @@ describe('LoginPage', () => {
     await fill(r.w)
     expect(r.router.currentRoute.value.path).toBe('/app/inbox/p9')
 
+    // Without a safe next, the console.
     r = await render('//evil.example/x')
     await fill(r.w)
-    expect(r.router.currentRoute.value.path).toBe('/app/inbox')
+    expect(r.router.currentRoute.value.path).toBe('/app')
   })
 
   it('explains that a person without a company has no inbox', async () => {
@@ -91,5 +93,92 @@ describe('LoginPage', () => {
     await fill(w)
     expect(w.get('[role="alert"]').text()).toContain('不属于任何企业')
     expect(router.currentRoute.value.path).toBe('/login')
+  })
+
+  describe('by SMS code', () => {
+    const sent = { sent: true, expires_at: '2099-01-01T00:00:00Z', retry_after: new Date(Date.now() + 60_000).toISOString() }
+
+    async function sms(next?: string) {
+      const r = await render(next)
+      await r.w.get('[data-testid="login-mode-sms"] input').setValue(true)
+      await flushPromises()
+      return r
+    }
+
+    it('switches to a form whose fields are labelled', async () => {
+      const { w } = await sms()
+      expect(w.find('input[data-testid="login-email"]').exists()).toBe(false)
+      for (const id of ['sms-mobile', 'sms-code', 'sms-name']) {
+        const input = w.get(`input[data-testid="${id}"]`)
+        expect(w.find(`label[for="${input.attributes('id')}"]`).exists()).toBe(true)
+      }
+    })
+
+    it('checks the number before texting a code, then counts down to the next', async () => {
+      POST.mockResolvedValue({ data: sent, response: new Response(null, { status: 202 }) })
+      const { w } = await sms()
+      await w.get('input[data-testid="sms-mobile"]').setValue('1380000')
+      await w.get('[data-testid="sms-send-code"]').trigger('click')
+      await flushPromises()
+      expect(POST).not.toHaveBeenCalled()
+      expect(w.get('input[data-testid="sms-mobile"]').attributes('aria-invalid')).toBe('true')
+
+      await w.get('input[data-testid="sms-mobile"]').setValue('138 0000 0022')
+      await w.get('[data-testid="sms-send-code"]').trigger('click')
+      await flushPromises()
+      expect(POST).toHaveBeenCalledWith('/api/auth/mobile/code', { body: { mobile: '13800000022' } })
+      expect(w.get('[data-testid="sms-sent"]').text()).toContain('13800000022')
+      expect(w.get('[data-testid="sms-send-code"]').text()).toMatch(/\d+ 秒后重发/)
+      expect(w.get('[data-testid="sms-send-code"]').attributes('disabled')).toBeDefined()
+    })
+
+    it('signs a member in and goes to next', async () => {
+      POST.mockResolvedValue({ data: session(), response: new Response(null, { status: 200 }) })
+      const { w, router } = await sms('/app/inbox/p9')
+      await w.get('input[data-testid="sms-mobile"]').setValue('13800000022')
+      await w.get('input[data-testid="sms-code"]').setValue('123456')
+      await w.get('form').trigger('submit')
+      await flushPromises()
+      expect(POST).toHaveBeenCalledWith('/api/auth/mobile', { body: { mobile: '13800000022', code: '123456' } })
+      expect(router.currentRoute.value.path).toBe('/app/inbox/p9')
+    })
+
+    it('tells a person of no company where their contracts arrive', async () => {
+      POST.mockResolvedValue({ data: session(false), response: new Response(null, { status: 200 }) })
+      const { w, router } = await sms()
+      await w.get('input[data-testid="sms-mobile"]').setValue('13800000022')
+      await w.get('input[data-testid="sms-code"]').setValue('123456')
+      await w.get('input[data-testid="sms-name"]').setValue('黄磊')
+      await w.get('form').trigger('submit')
+      await flushPromises()
+      expect(POST).toHaveBeenCalledWith('/api/auth/mobile', { body: { mobile: '13800000022', code: '123456', name: '黄磊' } })
+      expect(w.get('[data-testid="sms-no-tenant"]').text()).toContain('短信链接')
+      expect(router.currentRoute.value.path).toBe('/login')
+    })
+
+    it('asks a new number for a name and a new code', async () => {
+      POST.mockResolvedValue({
+        error: { status: 422, code: 'validation_failed', errors: [{ field: 'name', code: 'required' }] },
+        response: new Response(null, { status: 422 }),
+      })
+      const { w } = await sms()
+      await w.get('input[data-testid="sms-mobile"]').setValue('13800000022')
+      await w.get('input[data-testid="sms-code"]').setValue('123456')
+      await w.get('form').trigger('submit')
+      await flushPromises()
+      expect(w.get('input[data-testid="sms-name"]').attributes('aria-invalid')).toBe('true')
+      expect((w.get('input[data-testid="sms-code"]').element as HTMLInputElement).value).toBe('')
+      expect(w.get('[data-testid="sms-error"]').text()).toContain('重新获取验证码')
+    })
+
+    it('shows a wrong code at the code', async () => {
+      POST.mockResolvedValue({ error: { status: 401, code: 'otp_mismatch', tries_left: 2 }, response: new Response(null, { status: 401 }) })
+      const { w } = await sms()
+      await w.get('input[data-testid="sms-mobile"]').setValue('13800000022')
+      await w.get('input[data-testid="sms-code"]').setValue('000000')
+      await w.get('form').trigger('submit')
+      await flushPromises()
+      expect(w.get('input[data-testid="sms-code"]').attributes('aria-invalid')).toBe('true')
+    })
   })
 })
