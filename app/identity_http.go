@@ -123,6 +123,8 @@ func (a *App) identityRoutes(r *router) {
 		Access: person, Request: mobileCodeRequest{}, Response: mobileCodeDTO{}, Status: fiber.StatusAccepted, Handler: a.sendMobileCode})
 	r.add(route{Method: "PUT", Path: "/api/identity/person", Tag: "identity", Summary: "Create or edit the person's verification application (draft)",
 		Access: person, Request: savePersonRequest{}, Response: personVerificationDTO{}, Handler: a.savePerson})
+	r.add(route{Method: "GET", Path: "/api/identity/person/history", Tag: "identity", Summary: "The submissions and decisions of the person's verification, oldest first, with rejections' reasons",
+		Access: person, Response: []verificationStepDTO{}, Handler: a.personVerificationHistory})
 	r.add(route{Method: "GET", Path: "/api/identity/person", Tag: "identity", Summary: "The person's verification, masked",
 		Access: person, Response: personVerificationDTO{}, Handler: a.getPersonVerification})
 	r.add(route{Method: "POST", Path: "/api/identity/person/documents", Tag: "identity", Summary: "Upload an ID image (multipart: kind=id_front|id_back, file; JPEG or PNG, at most 10 MB)",
@@ -186,6 +188,25 @@ func (a *App) savePerson(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(toPersonVerification(v))
+}
+
+// verificationStepDTO is one submission or decision of a verification.
+type verificationStepDTO struct {
+	State  string    `json:"state"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+func (a *App) personVerificationHistory(c *fiber.Ctx) error {
+	steps, err := a.Identity.PersonSteps(c.UserContext(), principal(c).PersonID)
+	if err != nil {
+		return err
+	}
+	out := make([]verificationStepDTO, len(steps))
+	for i, st := range steps {
+		out[i] = verificationStepDTO{State: string(st.State), At: st.At, Reason: st.Reason}
+	}
+	return c.JSON(out)
 }
 
 func (a *App) getPersonVerification(c *fiber.Ctx) error {

@@ -242,6 +242,22 @@ func TestIdentityFlow(t *testing.T) {
 			if h := string(r.Body); !strings.Contains(h, "identity.person.rejected") || !strings.Contains(h, "photo is blurred") {
 				t.Fatalf("history lost the rejection: %s", r.Body)
 			}
+			// The person sees each submission and decision, the earlier
+			// rejection's reason included, but not who reviewed it.
+			r = keep(ta.call("GET", "/api/identity/person/history", a.Access, nil))
+			mustStatus(t, r, http.StatusOK)
+			var steps []map[string]any
+			if err := json.Unmarshal(r.Body, &steps); err != nil {
+				t.Fatalf("%v: %s", err, r.Body)
+			}
+			var got []string
+			for _, st := range steps {
+				got = append(got, st["state"].(string))
+			}
+			if strings.Join(got, ",") != "submitted,rejected,resubmitted,approved" || steps[1]["reason"] != "photo is blurred" ||
+				strings.Contains(string(r.Body), "person:") || strings.Contains(string(r.Body), `"ip"`) {
+				t.Fatalf("person's history: %s", r.Body)
+			}
 
 			// Person, HTTP check: a member verifies at once.
 			memberToken, _ := ta.invite(a, "member@example.com", "member")

@@ -67,6 +67,41 @@ func (s *Service) PersonHistory(ctx context.Context, personID string) ([]evidenc
 	return evidence.Events(tenants.WithTenant(ctx, PlatformTenant), s.db, PersonChain(personID))
 }
 
+// Step is one submission or decision of a person's verification as the
+// person sees it: what happened, when, and a rejection's or revocation's
+// reason. Who reviewed it and from where stays with the operators.
+type Step struct {
+	State  State
+	At     time.Time
+	Reason string
+}
+
+// PersonSteps returns the submissions and decisions of a person's
+// verification, oldest first, from its audit chain.
+func (s *Service) PersonSteps(ctx context.Context, personID string) ([]Step, error) {
+	evs, err := s.PersonHistory(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Step
+	for _, e := range evs {
+		st := State(strings.TrimPrefix(e.Type, "identity.person."))
+		switch st {
+		case StateSubmitted, StateResubmitted, StateApproved, StateRejected, StateExpired, StateRevoked:
+		default:
+			continue
+		}
+		step := Step{State: st, At: e.At}
+		if st == StateRejected || st == StateRevoked {
+			if p, err := evidence.Decode[map[string]any](e); err == nil {
+				step.Reason, _ = p["reason"].(string)
+			}
+		}
+		out = append(out, step)
+	}
+	return out, nil
+}
+
 // OrgHistory returns the identity events of an organisation's verification
 // from its tenant's chain.
 func (s *Service) OrgHistory(ctx context.Context, row OrgVerification) ([]evidence.Event, error) {

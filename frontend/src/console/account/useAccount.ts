@@ -62,3 +62,7 @@ export const smsLogin = {
   sendCode: (mobile: string) => must(api.POST('/api/auth/mobile/code', { body: { mobile } })),
   login: (body: Schemas['SmsLoginRequest']) => must(api.POST('/api/auth/mobile', { body })),
 }
+
+// personHistory is every submission and decision of the signed-in person's
+// verification, oldest first.
+export const personHistory = () => must(api.GET('/api/identity/person/history'))

@@ -18,8 +18,9 @@ const org = (state: string) => ({
   applicant_id: 'p-me', deposit_attempts: 0, rejections: 0, submitted_at: null, decided_at: null, expires_at: null, deposit_sent_at: null, deposit_deadline: null,
 })
 
-function answer(p: unknown, o: unknown) {
+function answer(p: unknown, o: unknown, history: unknown[] = []) {
   GET.mockImplementation((path: string) => {
+    if (path === '/api/identity/person/history') return Promise.resolve(ok(history))
     const v = path === '/api/identity/person' ? p : o
     return Promise.resolve(v ? ok(v) : fail(404, { code: 'not_found' }))
   })
@@ -46,8 +47,11 @@ describe('IdentityPage', () => {
     expect(w.get('[data-testid="identity-org-link"]').text()).toBe('去认证企业')
   })
 
-  it('shows the masked details and the decision with its reason', async () => {
-    answer(person('rejected', { decided_at: '2025-03-02T08:00:00Z', reason: '照片不清晰', rejections: 1 }), null)
+  it('shows the masked details and every submission and decision with its reason', async () => {
+    answer(person('rejected', { decided_at: '2025-03-02T08:00:00Z', reason: '照片不清晰', rejections: 1 }), null, [
+      { state: 'submitted', at: '2025-03-01T08:00:00Z' },
+      { state: 'rejected', at: '2025-03-02T08:00:00Z', reason: '照片不清晰' },
+    ])
     const { w } = await render(IdentityPage, '/app/identity')
     await flushPromises()
     expect(w.text()).toContain('110101********0089')

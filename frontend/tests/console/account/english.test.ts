@@ -23,6 +23,10 @@ const answers: Record<string, unknown> = {
   '/api/members': { items: [{ id: 'm1', role: 'owner', created_at: '2025-01-01T00:00:00Z', person: { id: 'p-me', email: 'me@example.com', name: 'Ming' } }] },
   '/api/invitations': { items: [{ id: 'i1', email: 'a@example.com', role: 'legal', status: 'pending', created_at: '2025-01-01T00:00:00Z', expires_at: '2025-01-08T00:00:00Z' }] },
   '/api/tenant': tenant,
+  '/api/identity/person/history': [
+    { state: 'submitted', at: '2025-01-01T00:00:00Z' },
+    { state: 'rejected', at: '2025-01-02T00:00:00Z', reason: 'blurred' },
+  ],
   '/api/identity/person': { id: 'v1', state: 'rejected', method: 'manual', name: 'Ming', id_number: '1101**0089', mobile: '138****0021', rejections: 1, reason: 'blurred', submitted_at: '2025-01-01T00:00:00Z', decided_at: '2025-01-02T00:00:00Z', expires_at: null },
   '/api/identity/organisation': { id: 'o1', state: 'submitted', method: 'review', name: 'Rongcheng', uscc: '91350100M000100Y43', legal_rep_name: 'Lin', legal_rep_id_number: 'x', applicant_id: 'p-me', deposit_attempts: 0, rejections: 0, submitted_at: null, decided_at: null, expires_at: null, deposit_sent_at: null, deposit_deadline: null },
 }
