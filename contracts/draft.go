@@ -3,6 +3,7 @@ package contracts
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -58,23 +59,58 @@ type PartySpec struct {
 
 // FieldSpec places one field, by coordinates or by a keyword anchor.
 type FieldSpec struct {
-	Kind FieldKind
+	Kind FieldKind `json:"kind"`
 	// Document is the index into Draft.DocumentIDs.
-	Document int
+	Document int `json:"document,omitempty"`
 	// Page, X, Y (lower-left corner) place the field in PDF points, origin
 	// bottom-left. W and H are its size; zero takes the kind's default.
-	Page       int
-	X, Y, W, H float64
+	Page int     `json:"page,omitempty"`
+	X    float64 `json:"x,omitempty"`
+	Y    float64 `json:"y,omitempty"`
+	W    float64 `json:"w,omitempty"`
+	H    float64 `json:"h,omitempty"`
 	// Anchor places the field at the AnchorIndex-th (from 1) occurrence of
 	// the keyword, moved by OffsetX, OffsetY from the keyword's lower-left
 	// corner.
-	Anchor           string
-	AnchorIndex      int
-	OffsetX, OffsetY float64
+	Anchor      string  `json:"anchor,omitempty"`
+	AnchorIndex int     `json:"anchor_index,omitempty"`
+	OffsetX     float64 `json:"offset_x,omitempty"`
+	OffsetY     float64 `json:"offset_y,omitempty"`
 	// DateFormat is a date field's layout; default yyyy年MM月dd日.
-	DateFormat string
+	DateFormat string `json:"date_format,omitempty"`
 	// Pages are a cross-page seal's pages; empty means every page.
-	Pages []int
+	Pages []int `json:"pages,omitempty"`
+}
+
+// fieldSpecKeys are FieldSpec's JSON names by their letters alone, lower
+// case. Templates stored before the names were snake_case hold the Go
+// names ("OffsetX"); UnmarshalJSON reads both, and nothing else.
+var fieldSpecKeys = map[string]string{
+	"kind": "kind", "document": "document", "page": "page", "x": "x", "y": "y", "w": "w", "h": "h", "anchor": "anchor",
+	"anchorindex": "anchor_index", "offsetx": "offset_x", "offsety": "offset_y", "dateformat": "date_format", "pages": "pages",
+}
+
+// UnmarshalJSON reads a field spec by its JSON names or its older Go names,
+// and refuses any other key, as the API's strict decoding does.
+func (f *FieldSpec) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	norm := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		name, ok := fieldSpecKeys[strings.ToLower(strings.ReplaceAll(k, "_", ""))]
+		if !ok {
+			return fmt.Errorf("json: unknown field %q", k)
+		}
+		norm[name] = v
+	}
+	b, err := json.Marshal(norm)
+	if err != nil {
+		return err
+	}
+	type plain FieldSpec
+	return json.Unmarshal(b, (*plain)(f))
 }
 
 // Default field sizes in points: a 42 mm round seal, a signature box and a

@@ -73,8 +73,9 @@ process.on('exit', () => {
 
 // startServer creates the operator, starts `signet serve` on a free port
 // and a fresh data directory, and waits until /readyz answers 200. Its log
-// goes to artifacts/server-<name>.log.
-export async function startServer(name) {
+// goes to artifacts/server-<name>.log. env adds settings of the test's own
+// (e.g. SIGNET_WEBHOOK_ALLOW_LOOPBACK for a receiver on 127.0.0.1).
+export async function startServer(name, { env: extra = {} } = {}) {
   try {
     await access(SIGNET_BIN, constants.X_OK)
   } catch {
@@ -94,6 +95,7 @@ export async function startServer(name) {
     SIGNET_AUTH_RATE_PER_MIN: '100000',
     SIGNET_LOG_FORMAT: 'text',
     ...(process.env.E2E_WEB_DIR ? { SIGNET_WEB_DIR: resolve(process.env.E2E_WEB_DIR) } : {}),
+    ...extra,
   }
   const logPath = join(ARTIFACTS, `server-${name}.log`)
   const log = createWriteStream(logPath)
