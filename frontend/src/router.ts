@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { tokens } from './api/tokens'
 import { routes as contractRoutes } from './console/contracts/routes'
 import { routes as sealRoutes } from './console/seals/routes'
 import { routes as accountRoutes } from './console/account/routes'
@@ -42,4 +43,11 @@ router.beforeEach(async (to) => {
   if (need === 'member' && session.tenant) return true
   if (need === 'operator' && session.person?.operator) return true
   return { name: 'login', query: { next: to.fullPath } }
+})
+
+// A session that ends while a signed-in screen is open (refused refresh,
+// logged out elsewhere) sends the person to log in, and back here after.
+tokens.onExpired(() => {
+  const here = router.currentRoute.value
+  if (here.meta.auth) void router.replace({ name: 'login', query: { next: here.fullPath } })
 })
