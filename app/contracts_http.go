@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -148,22 +149,6 @@ func toContractDetail(d contracts.Detail) contractDetailDTO {
 	return out
 }
 
-type fieldRequest struct {
-	Kind        string  `json:"kind"`
-	Document    int     `json:"document"`
-	Page        int     `json:"page,omitempty"`
-	X           float64 `json:"x,omitempty"`
-	Y           float64 `json:"y,omitempty"`
-	W           float64 `json:"w,omitempty"`
-	H           float64 `json:"h,omitempty"`
-	Anchor      string  `json:"anchor,omitempty"`
-	AnchorIndex int     `json:"anchor_index,omitempty"`
-	OffsetX     float64 `json:"offset_x,omitempty"`
-	OffsetY     float64 `json:"offset_y,omitempty"`
-	DateFormat  string  `json:"date_format,omitempty"`
-	Pages       []int   `json:"pages,omitempty"`
-}
-
 type partyRequest struct {
 	Role   string `json:"role,omitempty"`
 	Kind   string `json:"kind"`
@@ -173,11 +158,11 @@ type partyRequest struct {
 	// Email, optional, also receives the invitation and the completion notice.
 	Email string `json:"email,omitempty"`
 	// Lang is the language of the party's messages: zh-CN or en; "" means the tenant's default.
-	Lang      string         `json:"lang,omitempty"`
-	OrgName   string         `json:"org_name,omitempty"`
-	OrgUSCC   string         `json:"org_uscc,omitempty"`
-	AutoStamp bool           `json:"auto_stamp,omitempty"`
-	Fields    []fieldRequest `json:"fields,omitempty"`
+	Lang      string                `json:"lang,omitempty"`
+	OrgName   string                `json:"org_name,omitempty"`
+	OrgUSCC   string                `json:"org_uscc,omitempty"`
+	AutoStamp bool                  `json:"auto_stamp,omitempty"`
+	Fields    []contracts.FieldSpec `json:"fields,omitempty"`
 }
 
 type createContractRequest struct {
@@ -197,10 +182,7 @@ func (r createContractRequest) draft() contracts.Draft {
 	for _, p := range r.Parties {
 		ps := contracts.PartySpec{Role: contracts.Role(p.Role), Kind: contracts.PartyKind(p.Kind), Order: p.Order, Name: p.Name, Mobile: p.Mobile,
 			Email: p.Email, Lang: p.Lang, OrgName: p.OrgName, OrgUSCC: p.OrgUSCC, AutoStamp: p.AutoStamp}
-		for _, f := range p.Fields {
-			ps.Fields = append(ps.Fields, contracts.FieldSpec{Kind: contracts.FieldKind(f.Kind), Document: f.Document, Page: f.Page, X: f.X, Y: f.Y, W: f.W, H: f.H,
-				Anchor: f.Anchor, AnchorIndex: f.AnchorIndex, OffsetX: f.OffsetX, OffsetY: f.OffsetY, DateFormat: f.DateFormat, Pages: f.Pages})
-		}
+		ps.Fields = p.Fields
 		d.Parties = append(d.Parties, ps)
 	}
 	return d
@@ -455,16 +437,21 @@ func (a *App) getContract(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// contractEventList is the hash chain of one of the tenant's contracts, or
+// its not-found error.
+func (a *App) contractEventList(ctx context.Context, id string) ([]evidence.Event, error) {
+	if _, err := a.Contracts.Contract(ctx, id); err != nil {
+		return nil, err
+	}
+	return evidence.Events(ctx, a.DB.DB, evidence.ContractChain(id))
+}
+
 func (a *App) contractEvents(c *fiber.Ctx) error {
 	id, err := idParam(c, "contractID")
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	if _, err := a.Contracts.Contract(ctx, id); err != nil {
-		return err
-	}
-	evs, err := evidence.Events(ctx, a.DB.DB, evidence.ContractChain(id))
+	evs, err := a.contractEventList(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -533,10 +520,7 @@ func (a *App) contractWebhookDeliveries(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	if _, err := a.Contracts.Contract(ctx, id); err != nil {
-		return err
-	}
-	evs, err := evidence.Events(ctx, a.DB.DB, evidence.ContractChain(id))
+	evs, err := a.contractEventList(ctx, id)
 	if err != nil {
 		return err
 	}

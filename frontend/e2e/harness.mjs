@@ -412,15 +412,16 @@ export async function axeCheck(page, name) {
 
 // pngFile writes a small solid-colour PNG (an "ID card photo") to dir.
 export async function pngFile(dir, name, w = 320, h = 200, rgb = [200, 220, 240]) {
+  return writePng(dir, name, w, h, (x, y) => (x < 6 || y < 6 || x >= w - 6 || y >= h - 6 ? [40, 80, 160] : rgb))
+}
+
+// writePng writes a w×h 8-bit RGB PNG to dir/name whose pixel at x, y is
+// pixel(x, y), an [r, g, b] array, and returns its path.
+export async function writePng(dir, name, w, h, pixel) {
   const raw = Buffer.alloc((w * 3 + 1) * h)
   for (let y = 0; y < h; y++) {
     const row = y * (w * 3 + 1)
-    for (let x = 0; x < w; x++) {
-      const edge = x < 6 || y < 6 || x >= w - 6 || y >= h - 6
-      raw[row + 1 + x * 3] = edge ? 40 : rgb[0]
-      raw[row + 2 + x * 3] = edge ? 80 : rgb[1]
-      raw[row + 3 + x * 3] = edge ? 160 : rgb[2]
-    }
+    for (let x = 0; x < w; x++) raw.set(pixel(x, y), row + 1 + x * 3)
   }
   const ihdr = Buffer.alloc(13)
   ihdr.writeUInt32BE(w, 0)

@@ -3,10 +3,7 @@
 // authorisation and the PIN). Both drive the real screens; the operator's
 // review in between is the caller's (through the API or /ops).
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { deflateSync } from 'node:zlib'
-import { tid } from './harness.mjs'
+import { tid, writePng } from './harness.mjs'
 import { fillField } from './steps.mjs'
 
 // previewSeq is the designer's count of previews drawn so far.
@@ -109,56 +106,14 @@ const roleName = (r) => roleNames[r] ?? r
 // paper (a ring, a star-ish blob and a bar of "text"), for the upload
 // screen's background removal.
 export async function stampPhoto(dir, name = 'stamp.png', size = 360) {
-  const w = size
-  const h = size
-  const raw = Buffer.alloc((w * 3 + 1) * h)
   const c = size / 2
-  for (let y = 0; y < h; y++) {
-    const row = y * (w * 3 + 1)
-    for (let x = 0; x < w; x++) {
-      const r = Math.hypot(x - c, y - c)
-      const ring = r > size * 0.38 && r < size * 0.43
-      const star = r < size * 0.09
-      const bar = Math.abs(y - c - size * 0.2) < size * 0.03 && Math.abs(x - c) < size * 0.2
-      const ink = ring || star || bar
-      // Paper is a warm off-white with a faint gradient, as in a photo.
-      const shade = Math.round((x + y) / (w + h) * 12)
-      const px = ink ? [205, 32, 40] : [246 - shade, 242 - shade, 232 - shade]
-      raw.set(px, row + 1 + x * 3)
-    }
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(w, 0)
-  ihdr.writeUInt32BE(h, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const png = Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ])
-  const file = join(dir, name)
-  await writeFile(file, png)
-  return file
-}
-
-function chunk(type, data) {
-  const len = Buffer.alloc(4)
-  len.writeUInt32BE(data.length)
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(td))
-  return Buffer.concat([len, td, crc])
-}
-
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  return c >>> 0
-})
-
-function crc32(buf) {
-  let c = 0xffffffff
-  for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
+  return writePng(dir, name, size, size, (x, y) => {
+    const r = Math.hypot(x - c, y - c)
+    const ring = r > size * 0.38 && r < size * 0.43
+    const star = r < size * 0.09
+    const bar = Math.abs(y - c - size * 0.2) < size * 0.03 && Math.abs(x - c) < size * 0.2
+    // Paper is a warm off-white with a faint gradient, as in a photo.
+    const shade = Math.round(((x + y) / (2 * size)) * 12)
+    return ring || star || bar ? [205, 32, 40] : [246 - shade, 242 - shade, 232 - shade]
+  })
 }

@@ -269,7 +269,7 @@ export function request(d: Draft, send: boolean): { body: Schemas['CreateContrac
   return { body, map }
 }
 
-function fieldRequest(f: EditorField, document: number): Schemas['FieldRequest'] {
+function fieldRequest(f: EditorField, document: number): Schemas['FieldSpec'] {
   if (f.kind === 'cross_page') return { kind: f.kind, document }
   if (f.anchor) {
     return { kind: f.kind, document, anchor: f.anchor, anchor_index: f.anchorIndex || 1, offset_x: f.offsetX ?? 0, offset_y: f.offsetY ?? 0 }
