@@ -48,6 +48,8 @@ func (a *App) stampRoutes(r *router) {
 	const tag = "auto-stamping"
 	r.add(route{Method: "POST", Path: "/api/stamp-batches", Tag: tag, Summary: "Queue PDFs (multipart fields file, repeated) for auto-stamping with seal_id at page (0 = last), x, y",
 		Access: member, Scope: "seals:use", RawRequest: multipartForm, Response: stampBatchDTO{}, Status: fiber.StatusAccepted, Idempotent: true, Handler: a.createStampBatch})
+	r.add(route{Method: "GET", Path: "/api/stamp-batches", Tag: tag, Summary: "The tenant's batches with their progress, newest first",
+		Access: member, Scope: "seals:use", Response: listDTO[stampBatchDTO]{}, Paged: true, Handler: a.listStampBatches})
 	r.add(route{Method: "GET", Path: "/api/stamp-batches/:batchID", Tag: tag, Summary: "A batch's progress and each document's state",
 		Access: member, Scope: "seals:use", Response: stampBatchDTO{}, Handler: a.getStampBatch})
 	r.add(route{Method: "GET", Path: "/api/stamp-batches/:batchID/items/:n/pdf", Tag: tag, Summary: "A stamped document of a batch",
@@ -91,6 +93,18 @@ func (a *App) createStampBatch(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(toStampBatch(b, nil))
+}
+
+func (a *App) listStampBatches(c *fiber.Ctx) error {
+	pr, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.Signing.Batches(c.UserContext(), pr)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toList(p, func(b signing.Batch) stampBatchDTO { return toStampBatch(b, nil) }))
 }
 
 func (a *App) getStampBatch(c *fiber.Ctx) error {

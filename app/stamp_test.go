@@ -108,6 +108,24 @@ func TestStampBatches(t *testing.T) {
 	if m := r.JSON(t); m["failed"] != float64(1) || !strings.Contains(string(r.Body), "not authorised") {
 		t.Fatalf("a key without authorisation stamped: %s", r.Body)
 	}
+	// The list has both batches, newest first, with their progress and
+	// without their items; another tenant's list is empty.
+	r = ta.call("GET", "/api/stamp-batches?limit=1", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	first := r.JSON(t)
+	items := first["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["id"] != refused || first["next_cursor"] == nil || items[0].(map[string]any)["items"] != nil {
+		t.Fatalf("first page: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/stamp-batches?limit=1&cursor="+first["next_cursor"].(string), key, nil)
+	mustStatus(t, r, http.StatusOK)
+	if items := r.JSON(t)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != id || items[0].(map[string]any)["done"] != float64(3) {
+		t.Fatalf("second page: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/stamp-batches", ta.signUp("别家", "y@example.com").Access, nil)
+	if items := r.JSON(t)["items"].([]any); len(items) != 0 {
+		t.Fatalf("another tenant sees batches: %s", r.Body)
+	}
 	r = ta.call("GET", "/api/seals/"+seal+"/uses", a.Access, nil)
 	if n := strings.Count(string(r.Body), `"outcome":"granted"`); n != 3 {
 		t.Fatalf("%d granted uses in the log, want 3: %s", n, r.Body)

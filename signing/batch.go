@@ -12,6 +12,7 @@ import (
 	"signet/evidence"
 	"signet/internal/ids"
 	"signet/internal/lease"
+	"signet/internal/page"
 	"signet/internal/pdfsig"
 	"signet/internal/valid"
 	"signet/pki"
@@ -195,6 +196,15 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// Batches lists the tenant's batches, newest first, without their items.
+func (s *Service) Batches(ctx context.Context, r page.Request) (page.Page[Batch], error) {
+	p, err := page.Find(tenants.DB(ctx, s.d.DB).Model(&Batch{}), r, func(b Batch) string { return b.ID })
+	if err != nil {
+		return p, fmt.Errorf("list stamp batches: %w", err)
+	}
+	return p, nil
 }
 
 // Batch returns one of the tenant's batches.

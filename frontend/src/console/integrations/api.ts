@@ -138,29 +138,9 @@ export async function createBatch(b: NewBatch, onProgress: (f: number) => void):
 export const getBatch = (id: string) => must(api.GET('/api/stamp-batches/{batchID}', { params: { path: { batchID: id } } }))
 export const batchPDF = (id: string, n: number) => fetchBlob(`/api/stamp-batches/${encodeURIComponent(id)}/items/${n}/pdf`)
 
-// The API lists no batches, so the console remembers the ones started in
-// this browser (per company) to find them again.
-const batchesKey = (tenantID: string) => `signet.stampBatches.${tenantID}`
-
-export interface RememberedBatch {
-  id: string
-  created_at: string
-  total: number
-}
-
-export function rememberedBatches(tenantID: string): RememberedBatch[] {
-  try {
-    const raw = globalThis.localStorage?.getItem(batchesKey(tenantID))
-    return raw ? (JSON.parse(raw) as RememberedBatch[]) : []
-  } catch {
-    return []
-  }
-}
-
-export function rememberBatch(tenantID: string, b: RememberedBatch) {
-  const all = [b, ...rememberedBatches(tenantID).filter((x) => x.id !== b.id)].slice(0, 20)
-  globalThis.localStorage?.setItem(batchesKey(tenantID), JSON.stringify(all))
-}
+// listBatches pages through the company's batches, newest first.
+export const listBatches = (cursor: string) =>
+  must(api.GET('/api/stamp-batches', { params: { query: cursor ? { limit: pageSize, cursor } : { limit: pageSize } } }))
 
 // ---------------------------------------------------------------- webhooks
 

@@ -24,7 +24,8 @@ export function usePaged<T>(fetchPage: (cursor: string) => Promise<Page<T>>) {
     try {
       const page = await fetchPage(cursor)
       if (mine !== generation) return
-      items.value = cursor ? [...items.value, ...page.items] : page.items
+      const got = page.items ?? []
+      items.value = cursor ? [...items.value, ...got] : got
       nextCursor.value = page.next_cursor ?? ''
       loaded.value = true
     } catch (e) {

@@ -241,7 +241,8 @@ export default {
       chosen: '{n} chosen, {size}',
       uploading: 'Uploading…',
       submit: 'Start stamping',
-      recent: 'Recent batches in this browser',
+      recent: 'Recent batches',
+      recentProgress: '{done} of {total} done, {failed} failed',
       recentItem: '{at}, {n} documents',
       errors: {
         seal: 'Choose a seal',

@@ -242,7 +242,8 @@ export default {
       chosen: '已选择 {n} 份，共 {size}',
       uploading: '正在上传…',
       submit: '开始盖章',
-      recent: '本浏览器最近的批次',
+      recent: '最近的批次',
+      recentProgress: '已完成 {done} / {total}，失败 {failed}',
       recentItem: '{at}，{n} 份文档',
       errors: {
         seal: '请选择印章',

@@ -160,7 +160,7 @@ describe('auto-stamp authorisations', () => {
 
 describe('stamp batches', () => {
   it('checks the files before uploading', async () => {
-    GET.mockResolvedValue(ok([seal]))
+    GET.mockImplementation((path: string) => Promise.resolve(ok(path === '/api/stamp-batches' ? { items: [] } : [seal])))
     const { w } = await render(BatchesSection, '/app/automation')
     await flushPromises()
     await w.get('[data-testid="batch-form"]').trigger('submit')
@@ -172,6 +172,23 @@ describe('stamp batches', () => {
     await w.get('[data-testid="batch-form"]').trigger('submit')
     await flushPromises()
     expect(w.get('#batch-files-error').text()).toBe('只能上传 PDF 文件')
+  })
+
+  it('lists the company’s batches with their progress, and pages', async () => {
+    GET.mockImplementation((path: string, opts?: { params?: { query?: { cursor?: string } } }) => {
+      if (path !== '/api/stamp-batches') return Promise.resolve(ok([seal]))
+      const b = (id: string, done: number) => ({ id, seal_id: 's1', algorithm: 'sm2', state: 'done', total: 3, done, failed: 3 - done, created_at: '2025-03-01T08:00:00Z' })
+      return Promise.resolve(ok(opts?.params?.query?.cursor ? { items: [b('b1', 3)] } : { items: [b('b2', 2)], next_cursor: 'c1' }))
+    })
+    const { w } = await render(BatchesSection, '/app/automation')
+    await flushPromises()
+    const list = () => w.findAll('[data-testid="batch-recent"] li')
+    expect(list()).toHaveLength(1)
+    expect(list()[0].text()).toContain('已完成 2 / 3，失败 1')
+    expect(list()[0].get('a').attributes('href')).toBe('/app/automation/batches/b2')
+    await w.findAll('button').find((b) => b.text() === '加载更多')!.trigger('click')
+    await flushPromises()
+    expect(list().map((li) => li.get('a').attributes('href'))).toEqual(['/app/automation/batches/b2', '/app/automation/batches/b1'])
   })
 
   it('follows a batch until it is done, then offers each stamped PDF', async () => {
