@@ -35,7 +35,15 @@ const routes: RouteRecordRaw[] = [
 
 export const router = createRouter({ history: createWebHistory(), routes })
 
+// The signer's phone and the public verification pages need only the base
+// messages; every other screen loads the desk's first.
+const lean = new Set(['sign', 'verify-code', 'verify'])
+
 router.beforeEach(async (to) => {
+  if (!lean.has(String(to.name))) {
+    const { loadDesk } = await import('./i18n')
+    await loadDesk()
+  }
   const need = to.meta.auth
   if (need !== 'member' && need !== 'operator') return true
   const { useSession } = await import('./stores/session')

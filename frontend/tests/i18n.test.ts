@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { messages } from '../src/i18n'
+import { messages as base } from '../src/i18n'
+import { deskMessages } from '../src/i18n/desk'
+
+const messages = {
+  'zh-CN': { ...base['zh-CN'], ...deskMessages['zh-CN'] },
+  en: { ...base.en, ...deskMessages.en },
+}
 
 type Tree = { [k: string]: string | Tree }
 

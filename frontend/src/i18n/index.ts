@@ -4,40 +4,21 @@ import zhSigner from './zh-CN/signer'
 import zhVerify from './zh-CN/verify'
 import zhInbox from './zh-CN/inbox'
 import zhOnboarding from './zh-CN/onboarding'
-import zhConsole from './zh-CN/console'
-import zhContracts from './zh-CN/contracts'
-import zhSeals from './zh-CN/seals'
-import zhAccount from './zh-CN/account'
-import zhOps from './zh-CN/ops'
-import zhEvidence from './zh-CN/evidence'
-import zhEditor from './zh-CN/editor'
-import zhIntegrations from './zh-CN/integrations'
 import enCommon from './en/common'
 import enSigner from './en/signer'
 import enVerify from './en/verify'
 import enInbox from './en/inbox'
 import enOnboarding from './en/onboarding'
-import enConsole from './en/console'
-import enContracts from './en/contracts'
-import enSeals from './en/seals'
-import enAccount from './en/account'
-import enOps from './en/ops'
-import enEvidence from './en/evidence'
-import enEditor from './en/editor'
-import enIntegrations from './en/integrations'
 
 // Messages are split by screen group so each group's keys live in one file
 // per language; zh-CN is the source and en must have the same keys (a unit
-// test compares them).
+// test compares them). These are the ones the signer's phone and the public
+// pages need; the desk screens' (console, operators, evidence) are in
+// desk.ts and load with the first desk screen, so a signing link does not
+// download them.
 export const messages = {
-  'zh-CN': {
-    ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox, ...zhOnboarding,
-    ...zhConsole, ...zhContracts, ...zhSeals, ...zhAccount, ...zhOps, ...zhEvidence, ...zhEditor, ...zhIntegrations,
-  },
-  en: {
-    ...enCommon, ...enSigner, ...enVerify, ...enInbox, ...enOnboarding,
-    ...enConsole, ...enContracts, ...enSeals, ...enAccount, ...enOps, ...enEvidence, ...enEditor, ...enIntegrations,
-  },
+  'zh-CN': { ...zhCommon, ...zhSigner, ...zhVerify, ...zhInbox, ...zhOnboarding },
+  en: { ...enCommon, ...enSigner, ...enVerify, ...enInbox, ...enOnboarding },
 }
 
 export type Locale = keyof typeof messages
@@ -63,4 +44,14 @@ export const i18n = createI18n({
 export function setLocale(l: Locale) {
   i18n.global.locale.value = l
   globalThis.localStorage?.setItem(storageKey, l)
+}
+
+let desk: Promise<void> | null = null
+
+// loadDesk adds the desk screens' messages, once.
+export function loadDesk(): Promise<void> {
+  desk ??= import('./desk').then(({ deskMessages }) => {
+    for (const l of locales) i18n.global.mergeLocaleMessage(l, deskMessages[l])
+  })
+  return desk
 }
