@@ -44,9 +44,19 @@ func TestFoundationFlow(t *testing.T) {
 			if !strings.HasPrefix(inv["accept_url"].(string), "http://signet.test/invite?token=") {
 				t.Fatalf("accept_url = %v", inv["accept_url"])
 			}
+			// The token's holder learns what it invites to before accepting;
+			// once used, the token previews nothing.
+			r = ta.call("POST", "/api/invitations/preview", "", map[string]any{"token": inv["token"]})
+			mustStatus(t, r, http.StatusOK)
+			if p := r.JSON(t); p["company"] == "" || p["role"] != "member" || p["has_account"] != false || p["email"] == "member@example.com" ||
+				!strings.HasSuffix(p["email"].(string), "@example.com") {
+				t.Fatalf("preview: %s", r.Body)
+			}
+			mustStatus(t, ta.call("POST", "/api/invitations/preview", "", map[string]any{"token": "not-a-token"}), http.StatusUnauthorized)
 			r = ta.call("POST", "/api/invitations/accept", "", map[string]any{"token": inv["token"], "name": "Han Meimei", "password": "invitee long passphrase"})
 			mustStatus(t, r, http.StatusOK)
 			memberAccess := r.JSON(t)["access_token"].(string)
+			mustStatus(t, ta.call("POST", "/api/invitations/preview", "", map[string]any{"token": inv["token"]}), http.StatusUnauthorized)
 			r = ta.call("GET", "/api/members", memberAccess, nil)
 			mustStatus(t, r, http.StatusOK)
 			if n := len(r.JSON(t)["items"].([]any)); n != 2 {

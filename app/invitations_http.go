@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"signet/notify"
 	"signet/tenants"
 )
 
@@ -45,8 +46,37 @@ func (a *App) invitationRoutes(r *router) {
 		Access: manager, Response: invitationDTO{}, Handler: a.getInvitation})
 	r.add(route{Method: "DELETE", Path: "/api/invitations/:invitationID", Tag: "members", Summary: "Revoke a pending invitation",
 		Access: manager, Response: invitationDTO{}, Handler: a.revokeInvitation})
+	r.add(route{Method: "POST", Path: "/api/invitations/preview", Tag: "members", Summary: "What an invitation's token invites to (company, role, expiry, masked address, whether it has an account), before accepting",
+		Access: public, Request: previewInvitationRequest{}, Response: invitationPreviewDTO{}, Before: a.authLimiter(), Handler: a.previewInvitation})
 	r.add(route{Method: "POST", Path: "/api/invitations/accept", Tag: "members", Summary: "Accept an invitation (new people also give a name and password) and log in",
 		Access: public, Request: acceptInvitationRequest{}, Response: sessionDTO{}, Before: a.authLimiter(), Handler: a.acceptInvitation})
+}
+
+// previewInvitationRequest carries the token in the body, not the URL, so
+// it stays out of access logs.
+type previewInvitationRequest struct {
+	Token string `json:"token"`
+}
+
+type invitationPreviewDTO struct {
+	Company    string    `json:"company"`
+	Email      string    `json:"email"` // masked
+	Role       string    `json:"role"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	HasAccount bool      `json:"has_account"`
+}
+
+func (a *App) previewInvitation(c *fiber.Ctx) error {
+	var in previewInvitationRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	p, err := a.Tenants.PreviewInvitation(c.UserContext(), in.Token)
+	if err != nil {
+		return err
+	}
+	return c.JSON(invitationPreviewDTO{Company: p.Company, Email: notify.MaskEmail(p.Invitation.Email), Role: string(p.Invitation.Role),
+		ExpiresAt: p.Invitation.ExpiresAt, HasAccount: p.HasAccount})
 }
 
 func (a *App) invite(c *fiber.Ctx) error {

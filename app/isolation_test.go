@@ -324,14 +324,15 @@ func sampleBodies(tenantA string, n *int) map[reflect.Type]func() any {
 		reflect.TypeOf(loginRequest{}): func() any {
 			return loginRequest{Email: "owner-b@example.com", Password: "correct horse battery", TenantID: tenantA}
 		},
-		reflect.TypeOf(refreshRequest{}):          func() any { return refreshRequest{RefreshToken: "srt_not-a-real-token"} },
-		reflect.TypeOf(updateTenantRequest{}):     func() any { n := "Renamed by probe"; return updateTenantRequest{Name: &n} },
-		reflect.TypeOf(setRoleRequest{}):          func() any { return setRoleRequest{Role: "admin"} },
-		reflect.TypeOf(inviteRequest{}):           func() any { return inviteRequest{Email: uniq("invitee"), Role: "member"} },
-		reflect.TypeOf(acceptInvitationRequest{}): func() any { return acceptInvitationRequest{Token: "sit_not-a-real-token", Password: "x"} },
-		reflect.TypeOf(setCustodianRequest{}):     func() any { return setCustodianRequest{PersonID: ""} },
-		reflect.TypeOf(createAPIKeyRequest{}):     func() any { return createAPIKeyRequest{Name: "probe", Scopes: []string{"members:read"}} },
-		reflect.TypeOf(mobileCodeRequest{}):       func() any { return mobileCodeRequest{Mobile: "13912345678"} },
+		reflect.TypeOf(refreshRequest{}):           func() any { return refreshRequest{RefreshToken: "srt_not-a-real-token"} },
+		reflect.TypeOf(updateTenantRequest{}):      func() any { n := "Renamed by probe"; return updateTenantRequest{Name: &n} },
+		reflect.TypeOf(setRoleRequest{}):           func() any { return setRoleRequest{Role: "admin"} },
+		reflect.TypeOf(inviteRequest{}):            func() any { return inviteRequest{Email: uniq("invitee"), Role: "member"} },
+		reflect.TypeOf(acceptInvitationRequest{}):  func() any { return acceptInvitationRequest{Token: "sit_not-a-real-token", Password: "x"} },
+		reflect.TypeOf(previewInvitationRequest{}): func() any { return previewInvitationRequest{Token: "sit_not-a-real-token"} },
+		reflect.TypeOf(setCustodianRequest{}):      func() any { return setCustodianRequest{PersonID: ""} },
+		reflect.TypeOf(createAPIKeyRequest{}):      func() any { return createAPIKeyRequest{Name: "probe", Scopes: []string{"members:read"}} },
+		reflect.TypeOf(mobileCodeRequest{}):        func() any { return mobileCodeRequest{Mobile: "13912345678"} },
 		reflect.TypeOf(savePersonRequest{}): func() any {
 			return savePersonRequest{Name: "Probe", IDNumber: idOwnerA, Mobile: "13912345678", Code: "123456"}
 		},

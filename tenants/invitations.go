@@ -56,6 +56,40 @@ func (s *Service) Invitation(ctx context.Context, id string) (Invitation, error)
 	return inv, nil
 }
 
+// InvitationPreview is what the holder of an invitation's token may learn
+// before accepting: which company invites them, as what, until when, and
+// whether their address already has an account (to log in) or not (to
+// choose a name and password).
+type InvitationPreview struct {
+	Invitation Invitation
+	Company    string
+	HasAccount bool
+}
+
+// PreviewInvitation reads a pending invitation by its token, or returns
+// [ErrTokenInvalid] for an unknown, used, revoked or expired one.
+func (s *Service) PreviewInvitation(ctx context.Context, token string) (InvitationPreview, error) {
+	db := s.db.WithContext(Unscoped(ctx))
+	var out InvitationPreview
+	err := db.Where("token_hash = ?", digestSecret(token)).First(&out.Invitation).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && out.Invitation.Status(s.now()) != "pending") {
+		return out, ErrTokenInvalid
+	}
+	if err != nil {
+		return out, fmt.Errorf("preview invitation: %w", err)
+	}
+	var t Tenant
+	if err := db.Where("id = ?", out.Invitation.TenantID).First(&t).Error; err != nil {
+		return out, fmt.Errorf("preview invitation: %w", err)
+	}
+	var n int64
+	if err := db.Model(&Person{}).Where("email = ?", out.Invitation.Email).Count(&n).Error; err != nil {
+		return out, fmt.Errorf("preview invitation: %w", err)
+	}
+	out.Company, out.HasAccount = t.Name, n > 0
+	return out, nil
+}
+
 // RevokeInvitation withdraws a pending invitation; its token stops working.
 func (s *Service) RevokeInvitation(ctx context.Context, id string) (Invitation, error) {
 	inv, err := s.Invitation(ctx, id)

@@ -27,6 +27,7 @@ export const invitations = {
   create: (email: string, role: string) => must(api.POST('/api/invitations', { body: { email, role } })),
   revoke: (id: string) => must(api.DELETE('/api/invitations/{invitationID}', { params: { path: { invitationID: id } } })),
   accept: (body: Schemas['AcceptInvitationRequest']) => must(api.POST('/api/invitations/accept', { body })),
+  preview: (token: string) => must(api.POST('/api/invitations/preview', { body: { token } })),
 }
 
 export const tenant = {

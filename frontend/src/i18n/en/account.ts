@@ -93,6 +93,7 @@ export default {
       },
     },
     accept: {
+      invitedBy: '{company} invites {email} to join as {role}. Once you accept, you log in to the company’s console with that address.',
       title: 'Join a company',
       intro: 'You have been invited to join a company. Once you accept, you log in to its console with the invited email address.',
       noToken: 'The invitation link is incomplete; open it again from the message you received.',

@@ -93,6 +93,7 @@ export default {
       },
     },
     accept: {
+      invitedBy: '{company} 邀请 {email} 以“{role}”身份加入企业。接受后即可用该邮箱登录企业控制台。',
       title: '加入企业',
       intro: '您收到了一个加入企业的邀请。接受后即可用邀请邮箱登录企业控制台。',
       noToken: '邀请链接不完整，请从收到的链接重新打开。',

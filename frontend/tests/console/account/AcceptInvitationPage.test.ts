@@ -17,9 +17,17 @@ const session = {
   role: 'legal',
 }
 
+// answer makes the API answer the preview (a new person's invitation by
+// default) and the acceptance.
+const newcomer = { company: '榕城数据', email: 'w*@example.com', role: 'legal', expires_at: '2030-01-01T00:00:00Z', has_account: false }
+function answer(accept: unknown, preview: unknown = ok(newcomer)) {
+  POST.mockImplementation((path: string) => Promise.resolve(path === '/api/invitations/preview' ? preview : accept))
+}
+
 describe('AcceptInvitationPage', () => {
   beforeEach(() => {
     POST.mockReset()
+    answer(ok(session))
     localStorage.clear()
   })
 
@@ -30,8 +38,10 @@ describe('AcceptInvitationPage', () => {
   })
 
   it('makes a new account with a name and password, then opens the console', async () => {
-    POST.mockResolvedValue(ok(session))
     const { w, router } = await render(AcceptInvitationPage, '/invite?token=sit_abc', '')
+    await flushPromises()
+    expect(POST).toHaveBeenCalledWith('/api/invitations/preview', { body: { token: 'sit_abc' } })
+    expect(w.get('[data-testid="accept-preview"]').text()).toContain('榕城数据 邀请 w*@example.com 以“法务”身份加入')
     await w.get('input[data-testid="accept-name"]').setValue('吴芳')
     await w.get('input[data-testid="accept-password"]').setValue('wufang password')
     await w.get('input[data-testid="accept-confirm"]').setValue('wufang password')
@@ -49,14 +59,13 @@ describe('AcceptInvitationPage', () => {
     await w.get('input[data-testid="accept-confirm"]').setValue('something else')
     await w.get('form').trigger('submit')
     await flushPromises()
-    expect(POST).not.toHaveBeenCalled()
+    expect(POST).not.toHaveBeenCalledWith('/api/invitations/accept', expect.anything())
     expect(w.get('input[data-testid="accept-confirm"]').attributes('aria-invalid')).toBe('true')
   })
 
-  it('lets someone with an account accept with its password only', async () => {
-    POST.mockResolvedValue(fail(401, { code: 'invalid_credentials' }))
+  it('lets someone with an account accept with its password only, the form chosen by the preview', async () => {
+    answer(fail(401, { code: 'invalid_credentials' }), ok({ ...newcomer, has_account: true }))
     const { w } = await render(AcceptInvitationPage, '/invite?token=sit_abc', '')
-    await w.get('[data-testid="accept-mode-existing"] input').setValue(true)
     await flushPromises()
     expect(w.find('input[data-testid="accept-name"]').exists()).toBe(false)
     await w.get('input[data-testid="accept-password"]').setValue('old password')
@@ -69,8 +78,9 @@ describe('AcceptInvitationPage', () => {
   })
 
   it('asks for a name when the address turns out to have no account', async () => {
-    POST.mockResolvedValue(fail(422, { code: 'validation_failed', errors: [{ field: 'name', code: 'required' }] }))
+    answer(fail(422, { code: 'validation_failed', errors: [{ field: 'name', code: 'required' }] }))
     const { w } = await render(AcceptInvitationPage, '/invite?token=sit_abc', '')
+    await flushPromises()
     await w.get('[data-testid="accept-mode-existing"] input').setValue(true)
     await w.get('input[data-testid="accept-password"]').setValue('some password')
     await w.get('form').trigger('submit')
@@ -79,14 +89,11 @@ describe('AcceptInvitationPage', () => {
     expect(w.get('[data-testid="accept-error"]').text()).toContain('还没有账号')
   })
 
-  it('explains a link that no longer works', async () => {
-    POST.mockResolvedValue(fail(401, { code: 'invalid_token' }))
+  it('explains a link that no longer works, with no form to fill', async () => {
+    answer(ok(session), fail(401, { code: 'invalid_token' }))
     const { w } = await render(AcceptInvitationPage, '/invite?token=sit_old', '')
-    await w.get('input[data-testid="accept-name"]').setValue('吴芳')
-    await w.get('input[data-testid="accept-password"]').setValue('wufang password')
-    await w.get('input[data-testid="accept-confirm"]').setValue('wufang password')
-    await w.get('form').trigger('submit')
     await flushPromises()
-    expect(w.get('[data-testid="accept-error"]').text()).toContain('邀请链接无效')
+    expect(w.get('[data-testid="accept-dead"]').text()).toContain('邀请链接无效')
+    expect(w.find('form').exists()).toBe(false)
   })
 })
