@@ -125,6 +125,8 @@ func (a *App) identityRoutes(r *router) {
 		Access: person, Request: savePersonRequest{}, Response: personVerificationDTO{}, Handler: a.savePerson})
 	r.add(route{Method: "GET", Path: "/api/identity/person/history", Tag: "identity", Summary: "The submissions and decisions of the person's verification, oldest first, with rejections' reasons",
 		Access: person, Response: []verificationStepDTO{}, Handler: a.personVerificationHistory})
+	r.add(route{Method: "GET", Path: "/api/identity/organisation/history", Tag: "identity", Summary: "The submissions and decisions of the organisation's verification, oldest first, with rejections' reasons",
+		Access: member, Scope: "identity:read", Response: []verificationStepDTO{}, Handler: a.orgVerificationHistory})
 	r.add(route{Method: "GET", Path: "/api/identity/person", Tag: "identity", Summary: "The person's verification, masked",
 		Access: person, Response: personVerificationDTO{}, Handler: a.getPersonVerification})
 	r.add(route{Method: "POST", Path: "/api/identity/person/documents", Tag: "identity", Summary: "Upload an ID image (multipart: kind=id_front|id_back, file; JPEG or PNG, at most 10 MB)",
@@ -198,15 +200,25 @@ type verificationStepDTO struct {
 }
 
 func (a *App) personVerificationHistory(c *fiber.Ctx) error {
-	steps, err := a.Identity.PersonSteps(c.UserContext(), principal(c).PersonID)
-	if err != nil {
-		return err
+	return stepsJSON(c)(a.Identity.PersonSteps(c.UserContext(), principal(c).PersonID))
+}
+
+func (a *App) orgVerificationHistory(c *fiber.Ctx) error {
+	return stepsJSON(c)(a.Identity.OrgSteps(c.UserContext()))
+}
+
+// stepsJSON answers a verification's steps, or the error reading them.
+func stepsJSON(c *fiber.Ctx) func([]identity.Step, error) error {
+	return func(steps []identity.Step, err error) error {
+		if err != nil {
+			return err
+		}
+		out := make([]verificationStepDTO, len(steps))
+		for i, st := range steps {
+			out[i] = verificationStepDTO{State: string(st.State), At: st.At, Reason: st.Reason}
+		}
+		return c.JSON(out)
 	}
-	out := make([]verificationStepDTO, len(steps))
-	for i, st := range steps {
-		out[i] = verificationStepDTO{State: string(st.State), At: st.At, Reason: st.Reason}
-	}
-	return c.JSON(out)
 }
 
 func (a *App) getPersonVerification(c *fiber.Ctx) error {

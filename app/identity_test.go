@@ -280,13 +280,34 @@ func TestIdentityFlow(t *testing.T) {
 				t.Fatalf("text letter: %d %s", r.Status, r.Body)
 			}
 			mustStatus(t, keep(ta.upload("/api/identity/organisation/documents", a.Access, "authorisation", letterPDF)), http.StatusCreated)
+			r = keep(ta.call("GET", "/api/identity/organisation/history", a.Access, nil))
+			if mustStatus(t, r, http.StatusOK); string(r.Body) != "[]" {
+				t.Fatalf("a draft has no steps yet: %s", r.Body)
+			}
 			mustStatus(t, keep(ta.call("POST", "/api/identity/organisation/submit", a.Access, nil)), http.StatusOK)
 			r = keep(ta.call("GET", "/api/operator/identity/organisations/"+oid, ops, nil))
 			mustStatus(t, r, http.StatusOK)
+			mustStatus(t, keep(ta.call("POST", "/api/operator/identity/organisations/"+oid+"/reject", ops, map[string]any{"reason": "letter unsigned"})), http.StatusOK)
+			mustStatus(t, keep(ta.call("POST", "/api/identity/organisation/submit", a.Access, nil)), http.StatusOK)
 			mustStatus(t, keep(ta.call("POST", "/api/operator/identity/organisations/"+oid+"/approve", ops, nil)), http.StatusOK)
 			r = keep(ta.call("GET", "/api/identity/organisation", memberToken, nil))
 			if r.JSON(t)["state"] != "approved" {
 				t.Fatalf("org review: %s", r.Body)
+			}
+			// Every member reads the company's steps, the rejection's reason
+			// included, but not who reviewed it.
+			r = keep(ta.call("GET", "/api/identity/organisation/history", memberToken, nil))
+			mustStatus(t, r, http.StatusOK)
+			var orgSteps []map[string]any
+			if err := json.Unmarshal(r.Body, &orgSteps); err != nil {
+				t.Fatalf("%v: %s", err, r.Body)
+			}
+			var orgGot []string
+			for _, st := range orgSteps {
+				orgGot = append(orgGot, st["state"].(string))
+			}
+			if strings.Join(orgGot, ",") != "submitted,rejected,resubmitted,approved" || orgSteps[1]["reason"] != "letter unsigned" || strings.Contains(string(r.Body), "person:") {
+				t.Fatalf("organisation's history: %s", r.Body)
 			}
 
 			// Organisation, micro-deposit: tenant B. Its owner cannot claim

@@ -67,9 +67,9 @@ func (s *Service) PersonHistory(ctx context.Context, personID string) ([]evidenc
 	return evidence.Events(tenants.WithTenant(ctx, PlatformTenant), s.db, PersonChain(personID))
 }
 
-// Step is one submission or decision of a person's verification as the
-// person sees it: what happened, when, and a rejection's or revocation's
-// reason. Who reviewed it and from where stays with the operators.
+// Step is one submission or decision of a verification as its applicant
+// sees it: what happened, when, and a rejection's or revocation's reason.
+// Who reviewed it and from where stays with the operators.
 type Step struct {
 	State  State
 	At     time.Time
@@ -83,9 +83,32 @@ func (s *Service) PersonSteps(ctx context.Context, personID string) ([]Step, err
 	if err != nil {
 		return nil, err
 	}
+	return steps(evs, "identity.person."), nil
+}
+
+// OrgSteps returns the submissions and decisions of the tenant's
+// organisation verification, oldest first; none before it applied.
+func (s *Service) OrgSteps(ctx context.Context) ([]Step, error) {
+	row, err := s.Organisation(ctx)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.OrgHistory(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	return steps(evs, "identity.org."), nil
+}
+
+// steps keeps the submissions and decisions among a verification's events
+// (types prefix+state).
+func steps(evs []evidence.Event, prefix string) []Step {
 	var out []Step
 	for _, e := range evs {
-		st := State(strings.TrimPrefix(e.Type, "identity.person."))
+		st := State(strings.TrimPrefix(e.Type, prefix))
 		switch st {
 		case StateSubmitted, StateResubmitted, StateApproved, StateRejected, StateExpired, StateRevoked:
 		default:
@@ -99,7 +122,7 @@ func (s *Service) PersonSteps(ctx context.Context, personID string) ([]Step, err
 		}
 		out = append(out, step)
 	}
-	return out, nil
+	return out
 }
 
 // OrgHistory returns the identity events of an organisation's verification

@@ -67,3 +67,7 @@ export const smsLogin = {
 // personHistory is every submission and decision of the signed-in person's
 // verification, oldest first.
 export const personHistory = () => must(api.GET('/api/identity/person/history'))
+
+// orgHistory is every submission and decision of the company's
+// verification, oldest first.
+export const orgHistory = () => must(api.GET('/api/identity/organisation/history'))

@@ -18,9 +18,10 @@ const org = (state: string) => ({
   applicant_id: 'p-me', deposit_attempts: 0, rejections: 0, submitted_at: null, decided_at: null, expires_at: null, deposit_sent_at: null, deposit_deadline: null,
 })
 
-function answer(p: unknown, o: unknown, history: unknown[] = []) {
+function answer(p: unknown, o: unknown, history: unknown[] = [], orgHistory: unknown[] = []) {
   GET.mockImplementation((path: string) => {
     if (path === '/api/identity/person/history') return Promise.resolve(ok(history))
+    if (path === '/api/identity/organisation/history') return Promise.resolve(ok(orgHistory))
     const v = path === '/api/identity/person' ? p : o
     return Promise.resolve(v ? ok(v) : fail(404, { code: 'not_found' }))
   })
@@ -61,6 +62,19 @@ describe('IdentityPage', () => {
     expect(w.get('[data-testid="identity-reason"]').text()).toContain('照片不清晰')
     expect(w.get('[data-testid="identity-start"]').text()).toBe('修改后重新提交')
     expect(w.find('[data-testid="cert-person-sm2"]').exists()).toBe(false)
+  })
+
+  it('shows the company’s submissions and decisions, a rejection’s reason included', async () => {
+    answer(null, org('resubmitted'), [], [
+      { state: 'submitted', at: '2025-03-01T08:00:00Z' },
+      { state: 'rejected', at: '2025-03-02T08:00:00Z', reason: '授权书未盖章' },
+      { state: 'resubmitted', at: '2025-03-03T08:00:00Z' },
+    ])
+    const { w } = await render(IdentityPage, '/app/identity')
+    await flushPromises()
+    const events = w.findAll('[data-testid="identity-org-event"]')
+    expect(events.map((e) => e.attributes('data-kind'))).toEqual(['submitted', 'rejected', 'submitted'])
+    expect(events[1].text()).toContain('授权书未盖章')
   })
 
   it('follows an application under review until it is decided', async () => {

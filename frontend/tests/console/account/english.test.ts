@@ -23,6 +23,7 @@ const answers: Record<string, unknown> = {
   '/api/members': { items: [{ id: 'm1', role: 'owner', created_at: '2025-01-01T00:00:00Z', person: { id: 'p-me', email: 'me@example.com', name: 'Ming' } }] },
   '/api/invitations': { items: [{ id: 'i1', email: 'a@example.com', role: 'legal', status: 'pending', created_at: '2025-01-01T00:00:00Z', expires_at: '2025-01-08T00:00:00Z' }] },
   '/api/tenant': tenant,
+  '/api/identity/organisation/history': [{ state: 'submitted', at: '2025-01-03T00:00:00Z' }],
   '/api/identity/person/history': [
     { state: 'submitted', at: '2025-01-01T00:00:00Z' },
     { state: 'rejected', at: '2025-01-02T00:00:00Z', reason: 'blurred' },
