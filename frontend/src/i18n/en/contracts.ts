@@ -45,6 +45,7 @@ export default {
       count: '{n} shown',
     },
     detail: {
+      notFoundTitle: 'Contract not found',
       reasonIs: 'Reason: {reason}',
       revShort: 'r{n}',
       sm3: 'SM3 {hash}…',

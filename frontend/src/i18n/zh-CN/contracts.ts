@@ -45,6 +45,7 @@ export default {
       count: '已显示 {n} 份',
     },
     detail: {
+      notFoundTitle: '找不到该合同',
       reasonIs: '原因：{reason}',
       revShort: 'r{n}',
       sm3: 'SM3 {hash}…',
