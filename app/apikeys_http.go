@@ -34,6 +34,8 @@ type createAPIKeyRequest struct {
 }
 
 func (a *App) apiKeyRoutes(r *router) {
+	r.add(route{Method: "GET", Path: "/api/api-key-scopes", Tag: "api-keys", Summary: "The scopes an API key can hold",
+		Access: manager, Response: []string{}, Handler: func(c *fiber.Ctx) error { return c.JSON(tenants.Scopes) }})
 	r.add(route{Method: "POST", Path: "/api/api-keys", Tag: "api-keys", Summary: "Create an API key; the secret is shown once",
 		Access: manager, Request: createAPIKeyRequest{}, Response: apiKeyDTO{}, Status: fiber.StatusCreated, Idempotent: true, Handler: a.createAPIKey})
 	r.add(route{Method: "GET", Path: "/api/api-keys", Tag: "api-keys", Summary: "List the tenant's API keys",

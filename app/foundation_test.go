@@ -65,6 +65,13 @@ func TestFoundationFlow(t *testing.T) {
 			// A member cannot manage the tenant.
 			mustStatus(t, ta.call("POST", "/api/api-keys", memberAccess, map[string]any{"name": "x", "scopes": []string{"members:read"}}), http.StatusForbidden)
 
+			// The console offers the scopes the server knows.
+			r = ta.call("GET", "/api/api-key-scopes", access, nil)
+			mustStatus(t, r, http.StatusOK)
+			if !strings.Contains(string(r.Body), `"members:read"`) || !strings.Contains(string(r.Body), `"webhooks:write"`) {
+				t.Fatalf("scopes: %s", r.Body)
+			}
+			mustStatus(t, ta.call("GET", "/api/api-key-scopes", memberAccess, nil), http.StatusForbidden)
 			r = ta.call("POST", "/api/api-keys", access, map[string]any{"name": "ERP", "scopes": []string{"members:read"}})
 			mustStatus(t, r, http.StatusCreated)
 			key := r.JSON(t)

@@ -23,19 +23,8 @@ export type WebhookEndpoint = Schemas['WebhookEndpoint']
 export type WebhookDelivery = Schemas['WebhookDelivery']
 export type WebhookEventType = Schemas['WebhookEventType']
 
-// The scopes an API key can hold: tenants.Scopes on the server. The API
-// does not list them, so they are repeated here in the same order.
-export const apiKeyScopes = [
-  'members:read',
-  'identity:read',
-  'contracts:read',
-  'contracts:write',
-  'seals:read',
-  'seals:use',
-  'evidence:read',
-  'evidence:export',
-  'webhooks:write',
-] as const
+// apiKeyScopes are the scopes an API key can hold, as the server lists them.
+export const apiKeyScopes = () => must(api.GET('/api/api-key-scopes'))
 
 // A page of a cursor-paged list.
 const pageSize = 50

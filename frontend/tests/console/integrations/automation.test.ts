@@ -53,8 +53,8 @@ describe('API keys', () => {
     expect(w.findAll('[data-testid="key-row"]')).toHaveLength(3)
   })
 
-  it('creates a key and shows its secret once', async () => {
-    GET.mockResolvedValue(ok({ items: [] }))
+  it('creates a key with the scopes the server lists, and shows its secret once', async () => {
+    GET.mockImplementation((path: string) => Promise.resolve(ok(path === '/api/api-key-scopes' ? ['contracts:read', 'seals:use'] : { items: [] })))
     POST.mockResolvedValue(ok({ ...key('k1', 'ERP'), secret: 'sgk_secret_value' }, 201))
     const { w } = await render(ApiKeysSection, '/app/automation')
     await flushPromises()
@@ -65,6 +65,7 @@ describe('API keys', () => {
     await flushPromises()
     expect(POST).not.toHaveBeenCalled()
     expect(document.body.textContent).toContain('请至少选择一项权限')
+    expect(inDocument('key-scopes')[0].querySelectorAll('input[type="checkbox"]')).toHaveLength(2)
 
     const name = document.querySelector<HTMLInputElement>('#key-name')!
     name.value = 'ERP'
