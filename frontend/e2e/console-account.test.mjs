@@ -136,14 +136,15 @@ test('the owner invites a colleague, who accepts in another browser; roles chang
   // The colleague, in her own browser: the revoked link is refused, hers works.
   const ctx2 = await newContext(browser, 'desktop', srv.url)
   const her = await newPage(ctx2)
+  // The revoked link says so at once, with no form to fill.
   await her.goto(other)
-  await fillField(her, 'accept-name', COLLEAGUE.name)
-  await fillField(her, 'accept-password', COLLEAGUE.password)
-  await fillField(her, 'accept-confirm', COLLEAGUE.password)
-  await tid(her, 'accept-submit').click()
-  await tid(her, 'accept-error').waitFor()
+  await tid(her, 'accept-dead').waitFor()
+  assert.equal(await tid(her, 'accept-submit').count(), 0)
   await her.goto(url)
   await tid(her, 'accept-invitation').waitFor()
+  // Hers names the company and the role before she accepts.
+  const invited = await tid(her, 'accept-preview').innerText()
+  assert.match(invited, /^\S+ 邀请 w\*+@rongcheng\.test 以“法务”身份加入/, `the page names the company, the address and the role: ${invited}`)
   await fillField(her, 'accept-name', COLLEAGUE.name)
   await screen(her, 85, 'account-accept')
   // Invitations are often opened on a phone.
