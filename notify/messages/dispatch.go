@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/lease"
 	"signet/notify"
@@ -264,7 +265,8 @@ func (s *Service) finish(ctx context.Context, m Message, token string, o outcome
 			return errors.Join(fmt.Errorf("message %s receipt: %w", m.ID, err), s.queue().Release(ctx, s.d.DB, m.ID, token))
 		}
 	}
-	return s.d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// As a webhook delivery's: a deadlock between runners is retried.
+	return database.Transaction(s.d.DB.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := s.queue().Finish(ctx, tx, m.ID, token, upd); err != nil {
 			return fmt.Errorf("record message %s: %w", m.ID, err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/lease"
 	"signet/tenants"
@@ -110,7 +111,9 @@ func (s *Service) record(ctx context.Context, d Delivery, token string, a Attemp
 	default:
 		upd["next_attempt_at"] = now.Add(s.Backoff(a.N))
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// Concurrent runners finishing neighbouring rows can deadlock on
+	// MariaDB; the server rolls the loser back and it simply runs again.
+	return database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := s.queue().Finish(ctx, tx, d.ID, token, upd); err != nil {
 			return fmt.Errorf("record webhook delivery: %w", err)
 		}
