@@ -9,7 +9,7 @@ vi.mock('../../../src/api/client', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/api/client')>()
   return { ...real, api: { POST, GET: vi.fn(), use: vi.fn() } }
 })
-vi.mock('../../../src/console/account/feedback', () => ({ notify, confirmDanger: vi.fn() }))
+vi.mock('../../../src/console/shared/feedback', () => ({ toast: { success: notify, error: vi.fn() }, confirmDanger: vi.fn() }))
 
 const created = {
   id: 'i1', email: 'wu@example.com', role: 'legal', status: 'pending', created_at: '2025-03-01T08:00:00Z', expires_at: '2025-03-08T08:00:00Z',

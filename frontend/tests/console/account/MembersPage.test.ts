@@ -10,7 +10,7 @@ vi.mock('../../../src/api/client', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/api/client')>()
   return { ...real, api: { GET, PATCH, DELETE, POST, use: vi.fn() } }
 })
-vi.mock('../../../src/console/account/feedback', () => ({ confirmDanger, notify }))
+vi.mock('../../../src/console/shared/feedback', () => ({ confirmDanger, toast: { success: notify, error: vi.fn() } }))
 
 const member = (id: string, name: string, role: string) => ({
   id, role, created_at: '2025-03-01T08:00:00Z', person: { id: 'p-' + id, email: `${id}@example.com`, name },

@@ -11,7 +11,7 @@ vi.mock('../../../src/api/client', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/api/client')>()
   return { ...real, api: { GET, PATCH, POST, use: vi.fn() } }
 })
-vi.mock('../../../src/console/account/feedback', () => ({ confirmDanger, notify }))
+vi.mock('../../../src/console/shared/feedback', () => ({ confirmDanger, toast: { success: notify, error: vi.fn() } }))
 
 const tenant = {
   id: 't1', name: '榕城数据', status: 'active', signature_algorithm: 'sm2', sms_signature: '', default_language: 'zh-CN', created_at: '2025-01-01T00:00:00Z',

@@ -8,7 +8,7 @@ vi.mock('../../../src/api/client', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/api/client')>()
   return { ...real, api: { POST, use: vi.fn() } }
 })
-vi.mock('../../../src/console/seals/notify', () => ({ toast, confirmAction: vi.fn() }))
+vi.mock('../../../src/console/shared/feedback', () => ({ toast, confirmDanger: vi.fn() }))
 
 type Opts = { body: Record<string, unknown>; signal?: AbortSignal }
 const previews = () => POST.mock.calls.filter((c) => c[0] === '/api/seals/preview').map((c) => c[1] as Opts)

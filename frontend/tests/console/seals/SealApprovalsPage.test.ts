@@ -10,7 +10,7 @@ vi.mock('../../../src/api/client', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/api/client')>()
   return { ...real, api: { GET, POST, use: vi.fn() } }
 })
-vi.mock('../../../src/console/seals/notify', () => ({ toast, confirmAction }))
+vi.mock('../../../src/console/shared/feedback', () => ({ toast, confirmDanger: confirmAction }))
 
 const ask = (id: string, state = 'pending', purpose = '租赁合同') => ({
   id, person_id: 'p-m2', purpose, document_digest: 'cd'.repeat(32), state, created_at: `2025-03-0${id.slice(-1)}T08:00:00Z`,

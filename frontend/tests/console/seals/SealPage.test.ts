@@ -11,7 +11,7 @@ vi.mock('../../../src/api/client', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/api/client')>()
   return { ...real, api: { GET, POST, PUT, DELETE, use: vi.fn() }, fetchBlob }
 })
-vi.mock('../../../src/console/seals/notify', () => ({ toast, confirmAction }))
+vi.mock('../../../src/console/shared/feedback', () => ({ toast, confirmDanger: confirmAction }))
 vi.mock('../../../src/composables/useDownload', () => ({ saveBlob }))
 
 const auth = (id: string, over: Record<string, unknown> = {}) => ({
