@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { tokens } from './api/tokens'
+import { loadDesk } from './i18n'
 import { routes as contractRoutes } from './console/contracts/routes'
 import { routes as sealRoutes } from './console/seals/routes'
 import { routes as accountRoutes } from './console/account/routes'
@@ -40,10 +41,7 @@ export const router = createRouter({ history: createWebHistory(), routes })
 const lean = new Set(['sign', 'verify-code', 'verify'])
 
 router.beforeEach(async (to) => {
-  if (!lean.has(String(to.name))) {
-    const { loadDesk } = await import('./i18n')
-    await loadDesk()
-  }
+  if (!lean.has(String(to.name))) await loadDesk()
   const need = to.meta.auth
   if (need !== 'member' && need !== 'operator') return true
   const { useSession } = await import('./stores/session')

@@ -128,6 +128,9 @@ describe('ContractPage', () => {
     await w.find('[data-testid="party-nudge"]').trigger('click')
     await flushPromises()
     expect(POST).toHaveBeenCalledWith('/api/contracts/{contractID}/parties/{partyID}/nudge', { params: { path: { contractID: 'k1', partyID: 'p2' } } })
+    // The contract is read again after the action; the members are not.
+    expect(GET.mock.calls.filter(([p]) => p === '/api/contracts/{contractID}')).toHaveLength(2)
+    expect(GET.mock.calls.filter(([p]) => p === '/api/members')).toHaveLength(1)
   })
 
   it('says not found for a contract the API does not show this company', async () => {
