@@ -32,18 +32,13 @@ const (
 type DB struct {
 	*gorm.DB
 	Dialect Dialect
-	// lockConns bounds the connections Lock holds at once (MySQL).
-	lockConns chan struct{}
+	// Galera is set when the MySQL server is a node of a Galera cluster;
+	// its connections then wait for causality (wsrep_sync_wait).
+	Galera bool
 }
 
-// Connection pool of a MySQL database. A Lock holds one connection for as
-// long as its fn runs, while fn needs others for its queries; at most
-// maxLockConns locks are held at once, so lock holders can never take the
-// whole pool and wait on each other for a connection.
-const (
-	maxOpenConns = 32
-	maxLockConns = maxOpenConns / 4
-)
+// maxOpenConns bounds a MySQL database's connection pool.
+const maxOpenConns = 32
 
 // Open connects to dsn. A DSN starting "mysql://" is a go-sql-driver DSN
 // (user:pass@tcp(host:3306)/db?...); "sqlite://PATH" or a bare path is a
@@ -72,6 +67,25 @@ func Open(dsn string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
+		galera, err := isGalera(g)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		if galera {
+			// A Galera node applies other nodes' commits a moment after they
+			// are certified. Without waiting for them, a request that follows
+			// a write made through another node (a replica behind the load
+			// balancer) could read the state before it: every read and every
+			// transaction's start first waits until this node has applied
+			// what the cluster committed (causal reads).
+			if sqlDB, err := g.DB(); err == nil {
+				sqlDB.Close()
+			}
+			mc.Params["wsrep_sync_wait"] = "1"
+			if g, err = gorm.Open(gmysql.New(gmysql.Config{DSNConfig: mc}), cfg); err != nil {
+				return nil, fmt.Errorf("open database: %w", err)
+			}
+		}
 		sqlDB, err := g.DB()
 		if err != nil {
 			return nil, err
@@ -79,7 +93,7 @@ func Open(dsn string) (*DB, error) {
 		sqlDB.SetMaxOpenConns(maxOpenConns)
 		sqlDB.SetMaxIdleConns(8)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
-		return &DB{DB: g, Dialect: MySQL, lockConns: make(chan struct{}, maxLockConns)}, nil
+		return &DB{DB: g, Dialect: MySQL, Galera: galera}, nil
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite://")
 		if path == "" {
@@ -124,36 +138,16 @@ func (d *DB) Close() error {
 	return sqlDB.Close()
 }
 
-// Lock takes a database-wide advisory lock named name for the duration of fn,
-// so that two processes never run fn at once (e.g. migrations at start-up).
-// MySQL uses GET_LOCK; SQLite serialises writers already, and a process-level
-// lock file is enough there.
-func (d *DB) Lock(ctx context.Context, name string, fn func() error) error {
-	if d.Dialect != MySQL {
-		return fn()
+// isGalera reports whether the server is a node of a running Galera
+// cluster (wsrep_on is ON). MySQL has no such variable; MariaDB has it OFF
+// when it runs alone.
+func isGalera(g *gorm.DB) (bool, error) {
+	var rows []struct {
+		VariableName string `gorm:"column:Variable_name"`
+		Value        string `gorm:"column:Value"`
 	}
-	select {
-	case d.lockConns <- struct{}{}:
-		defer func() { <-d.lockConns }()
-	case <-ctx.Done():
-		return fmt.Errorf("lock %s: %w", name, ctx.Err())
+	if err := g.Raw("SHOW VARIABLES LIKE 'wsrep_on'").Scan(&rows).Error; err != nil {
+		return false, fmt.Errorf("ask for wsrep_on: %w", err)
 	}
-	sqlDB, err := d.DB.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", name, err)
-	}
-	defer conn.Close()
-	var got int
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", name).Scan(&got); err != nil {
-		return fmt.Errorf("lock %s: %w", name, err)
-	}
-	if got != 1 {
-		return fmt.Errorf("lock %s: timed out waiting for another process", name)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", name)
-	return fn()
+	return len(rows) == 1 && strings.EqualFold(rows[0].Value, "ON"), nil
 }

@@ -13,7 +13,8 @@ import (
 
 // TestTransactionRetriesDeadlocks: a transaction the server rolled back to
 // break a deadlock runs again (what it wrote the first time is gone), up
-// to three times; any other error is returned at once.
+// to Attempts times; any other error is returned at once. Inside a
+// transaction already, it runs once: only the outermost caller may retry.
 func TestTransactionRetriesDeadlocks(t *testing.T) {
 	db := dbtest.MustOpenSQLite(t)
 	if err := db.Exec("CREATE TABLE tx_probe (n INTEGER)").Error; err != nil {
@@ -39,8 +40,15 @@ func TestTransactionRetriesDeadlocks(t *testing.T) {
 
 	runs = 0
 	err = database.Transaction(db.DB, func(*gorm.DB) error { runs++; return deadlock })
-	if !database.Deadlock(err) || runs != 3 {
-		t.Fatalf("always deadlocked: %v after %d runs, want the deadlock after 3", err, runs)
+	if !database.Deadlock(err) || runs != database.Attempts {
+		t.Fatalf("always deadlocked: %v after %d runs, want the deadlock after %d", err, runs, database.Attempts)
+	}
+	runs = 0
+	err = database.Transaction(db.DB, func(tx *gorm.DB) error {
+		return database.Transaction(tx, func(*gorm.DB) error { runs++; return deadlock })
+	})
+	if !database.Deadlock(err) || runs != database.Attempts {
+		t.Fatalf("nested: %v after %d inner runs, want %d (one per outer run)", err, runs, database.Attempts)
 	}
 	runs = 0
 	other := errors.New("not a deadlock")
