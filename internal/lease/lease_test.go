@@ -72,3 +72,66 @@ func TestQueue(t *testing.T) {
 		})
 	}
 }
+
+// TestNamed: one holder at a time; the lease is taken over when it runs
+// out, the old holder's renewal and fence then fail, and a release frees it
+// at once. Hold runs fn under the lease and releases it after.
+func TestNamed(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			db := dbtest.MustOpen(t, dialect)
+			now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			a := lease.Named{MySQL: dialect == "mysql", Holder: "a", Now: clock}
+			b := lease.Named{MySQL: dialect == "mysql", Holder: "b", Now: clock}
+			ctx := context.Background()
+			if err := a.EnsureNamed(ctx, db.DB); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.EnsureNamed(ctx, db.DB); err != nil {
+				t.Fatal("a second EnsureNamed:", err)
+			}
+			ha, ok, err := a.TryAcquire(ctx, db.DB, "sweep", time.Minute)
+			if err != nil || !ok || ha.Version != 1 {
+				t.Fatalf("first acquire = %+v, %v, %v", ha, ok, err)
+			}
+			if _, ok, err := b.TryAcquire(ctx, db.DB, "sweep", time.Minute); err != nil || ok {
+				t.Fatalf("second holder acquired a held lease: %v, %v", ok, err)
+			}
+			if err := a.Fence(db.DB, ha); err != nil {
+				t.Fatal("holder's fence:", err)
+			}
+			now = now.Add(2 * time.Minute)
+			hb, ok, err := b.TryAcquire(ctx, db.DB, "sweep", time.Minute)
+			if err != nil || !ok || hb.Version != 2 {
+				t.Fatalf("take-over = %+v, %v, %v", hb, ok, err)
+			}
+			if err := a.Renew(ctx, db.DB, &ha, time.Minute); !errors.Is(err, lease.ErrLost) {
+				t.Fatalf("old holder renewed: %v", err)
+			}
+			if err := a.Fence(db.DB, ha); !errors.Is(err, lease.ErrLost) {
+				t.Fatalf("old holder's fence passed: %v", err)
+			}
+			if err := b.Release(ctx, db.DB, hb); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Fence(db.DB, hb); !errors.Is(err, lease.ErrLost) {
+				t.Fatalf("fence after release passed: %v", err)
+			}
+			ran := false
+			err = a.Hold(ctx, db.DB, "sweep", time.Minute, func(ctx context.Context) error {
+				ran = true
+				if _, ok, _ := b.TryAcquire(ctx, db.DB, "sweep", time.Minute); ok {
+					t.Error("acquired while Hold ran")
+				}
+				return nil
+			})
+			if err != nil || !ran {
+				t.Fatalf("Hold: %v, ran %v", err, ran)
+			}
+			if _, ok, err := b.TryAcquire(ctx, db.DB, "sweep", time.Minute); err != nil || !ok {
+				t.Fatalf("not free after Hold: %v, %v", ok, err)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"signet/internal/database"
+	"signet/internal/lease"
 )
 
 // Migration is one numbered schema step. Up must be idempotent on MySQL,
@@ -33,14 +34,17 @@ type applied struct {
 func (applied) TableName() string { return "schema_migrations" }
 
 // Run applies every migration in list that the database has not recorded,
-// in order, under a database-wide lock so two starting processes never race.
+// in order, under a cluster-wide named lease (see package lease) so two
+// starting processes never race, also when each talks to its own node of a
+// multi-primary cluster, where GET_LOCK would be local to that node.
 // It returns the versions it applied.
 func Run(ctx context.Context, db *database.DB, list []Migration) ([]int, error) {
 	if err := checkOrder(list); err != nil {
 		return nil, err
 	}
 	var done []int
-	err := db.Lock(ctx, "signet_migrate", func() error {
+	named := lease.NewNamed(db.Dialect == database.MySQL)
+	err := named.Hold(ctx, db.DB, "signet_migrate", 30*time.Second, func(ctx context.Context) error {
 		g := db.WithContext(ctx)
 		if !g.Migrator().HasTable(&applied{}) {
 			if err := g.Migrator().CreateTable(&applied{}); err != nil {
