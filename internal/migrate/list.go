@@ -18,4 +18,5 @@ var All = []Migration{
 	{Version: 11, Name: "evidence export lease", Up: v0011EvidenceExportLease},
 	{Version: 12, Name: "sessions and login throttles", Up: v0012SessionsLoginThrottles},
 	{Version: 13, Name: "stamp batch lease", Up: v0013StampBatchLease},
+	{Version: 14, Name: "rate limits", Up: v0014RateLimits},
 }
