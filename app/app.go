@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,8 +27,10 @@ import (
 	"signet/identity"
 	"signet/internal/database"
 	"signet/internal/kek"
+	"signet/internal/lease"
 	"signet/internal/migrate"
 	"signet/internal/otp"
+	"signet/internal/ratelimit"
 	"signet/notify"
 	"signet/notify/messages"
 	"signet/notify/webhooks"
@@ -86,6 +89,13 @@ type App struct {
 	Renderer *render.Renderer
 
 	metrics *metrics
+	// leases are the named leases of the jobs that one replica runs at a time.
+	leases lease.Named
+	// limiter counts rate-limited requests in the database (all replicas).
+	limiter *ratelimit.Limiter
+	// draining is set once shutdown has begun: /readyz then answers 503 so
+	// that load balancers stop sending requests while in-flight ones finish.
+	draining atomic.Bool
 	// trust is the parsed verification roots, reused for a minute.
 	trust   trustCache
 	routes  []*route
@@ -115,6 +125,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.DB = db
+	a.leases = lease.NewNamed(db.Dialect == database.MySQL)
+	a.limiter = ratelimit.New(db)
 
 	// Vault.
 	vault, err := openVault(ctx, cfg)
@@ -425,6 +437,11 @@ func loadKeyring(cfg Config, log *slog.Logger, generate bool) (*kek.Keyring, err
 	return kr, nil
 }
 
+// shutdownGrace is how long requests in flight at shutdown may take to
+// finish. Kubernetes' terminationGracePeriodSeconds must exceed it plus the
+// preStop delay (deploy/k8s).
+const shutdownGrace = 30 * time.Second
+
 // Run serves HTTP on cfg.Addr and runs background jobs until ctx ends, then
 // shuts down gracefully.
 func (a *App) Run(ctx context.Context) error {
@@ -445,8 +462,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.Log.Info("shutting down")
-	err := a.HTTP.ShutdownWithTimeout(20 * time.Second)
+	// Shutdown (SIGTERM): /readyz fails from now on; the listener closes,
+	// requests in flight get shutdownGrace to finish, and the job runner
+	// stops, giving back the leases of work it was cut off from.
+	a.draining.Store(true)
+	a.Log.Info("shutting down", "grace", shutdownGrace)
+	err := a.HTTP.ShutdownWithTimeout(shutdownGrace)
 	<-jobsDone
 	return err
 }

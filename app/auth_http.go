@@ -80,7 +80,7 @@ func (a *App) authRoutes(r *router) {
 }
 
 func meta(c *fiber.Ctx) tenants.ClientMeta {
-	return tenants.ClientMeta{IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+	return tenants.ClientMeta{IP: clientIP(c), UserAgent: string(c.Request().Header.UserAgent())}
 }
 
 func (a *App) signUp(c *fiber.Ctx) error {
@@ -101,7 +101,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	p, err := a.Tenants.Authenticate(c.UserContext(), in.Email, in.Password, c.IP())
+	p, err := a.Tenants.Authenticate(c.UserContext(), in.Email, in.Password, clientIP(c))
 	if err != nil {
 		return err
 	}

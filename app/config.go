@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -84,7 +85,10 @@ type Config struct {
 	// means tsa.DefaultPolicy.
 	TSAPolicy string
 
-	CORSOrigins     []string
+	CORSOrigins []string
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For is believed (see clientIP).
+	TrustedProxies  []netip.Prefix
 	BodyLimitBytes  int
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
@@ -244,6 +248,24 @@ var settings = []setting{
 			if o = strings.TrimSpace(o); o != "" {
 				c.CORSOrigins = append(c.CORSOrigins, o)
 			}
+		}
+		return nil
+	}},
+	{"SIGNET_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of the reverse proxies (ingress, load balancer) whose X-Forwarded-For names the client; rate limits and audit logs then see the real client address (empty: the TCP peer is the client)", false, func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			pfx, err := netip.ParsePrefix(p)
+			if err != nil {
+				addr, aerr := netip.ParseAddr(p)
+				if aerr != nil {
+					return fmt.Errorf("%q is neither an address nor a CIDR", p)
+				}
+				pfx = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 		}
 		return nil
 	}},

@@ -264,7 +264,7 @@ func (a *App) contractRoutes(r *router) {
 }
 
 func contractActorOf(c *fiber.Ctx) contracts.Actor {
-	return contracts.Actor{Principal: principal(c), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+	return contracts.Actor{Principal: principal(c), IP: clientIP(c), UserAgent: string(c.Request().Header.UserAgent())}
 }
 
 func (a *App) uploadFile(c *fiber.Ctx) error {

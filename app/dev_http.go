@@ -37,7 +37,7 @@ func (a *App) devRoutes(r *router) {
 
 // loopbackOnly refuses clients that are not on this machine.
 func loopbackOnly(c *fiber.Ctx) error {
-	if ip := net.ParseIP(c.IP()); ip == nil || !ip.IsLoopback() {
+	if ip := net.ParseIP(clientIP(c)); ip == nil || !ip.IsLoopback() {
 		return newAPIError(fiber.StatusNotFound, "not_found", "no route for "+c.Method()+" "+c.Path())
 	}
 	return c.Next()

@@ -93,7 +93,7 @@ func (a *App) evidenceRoutes(r *router) {
 }
 
 func requesterOf(c *fiber.Ctx) exports.Requester {
-	return exports.Requester{Principal: principal(c), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+	return exports.Requester{Principal: principal(c), IP: clientIP(c), UserAgent: string(c.Request().Header.UserAgent())}
 }
 
 // exportContractEvidence builds, logs and sends one package. Another

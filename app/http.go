@@ -17,7 +17,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/cors"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -77,10 +76,11 @@ func (a *App) newHTTP() *fiber.App {
 }
 
 // useMiddleware installs what every request passes through, in order:
-// request id, access log and metrics, panic recovery, security headers,
+// request id, client address, access log and metrics, panic recovery, security headers,
 // CORS, and authentication.
 func (a *App) useMiddleware(f *fiber.App) {
 	f.Use(requestid.New(requestid.Config{Generator: ids.New}))
+	f.Use(a.resolveClientIP)
 	f.Use(a.accessLog)
 	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		a.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
@@ -97,17 +97,28 @@ func (a *App) useMiddleware(f *fiber.App) {
 	f.Use(a.authenticate)
 }
 
-// authLimiter bounds credential-guessing per client IP on the auth routes.
+// authLimiter bounds credential-guessing per client IP on the auth routes,
+// all of which count against one limit.
 func (a *App) authLimiter() fiber.Handler {
-	return perMinute(a.Config.AuthRatePerMin, "requests")
+	return a.perMinute("auth", a.Config.AuthRatePerMin, "requests")
 }
 
 // perMinute limits a route to max requests a minute from one client
-// address, answering 429 rate_limited beyond, naming what is limited.
-func perMinute(max int, what string) fiber.Handler {
-	return limiter.New(limiter.Config{Max: max, Expiration: time.Minute, LimitReached: func(c *fiber.Ctx) error {
-		return newAPIError(fiber.StatusTooManyRequests, "rate_limited", "too many "+what+" from this address; slow down")
-	}})
+// address (clientIP), counted in the database under bucket so that the
+// limit holds across replicas, answering 429 rate_limited with
+// Retry-After beyond, naming what is limited.
+func (a *App) perMinute(bucket string, max int, what string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ok, wait, err := a.limiter.Allow(c.UserContext(), bucket+":"+clientIP(c), max, time.Minute)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+0.999)))
+			return newAPIError(fiber.StatusTooManyRequests, "rate_limited", "too many "+what+" from this address; slow down")
+		}
+		return c.Next()
+	}
 }
 
 func (a *App) metaRoutes(r *router) {
@@ -133,6 +144,10 @@ func (a *App) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
 	out := statusDTO{Status: "ok", Checks: map[string]string{"database": "ok", "vault": "ok"}}
+	if a.draining.Load() {
+		out.Status, out.Checks["shutdown"] = "unavailable", "draining"
+		return c.Status(fiber.StatusServiceUnavailable).JSON(out)
+	}
 	// The answer is public: it says what is down, and the log says why.
 	var dbErr, vaultErr error
 	if dbErr = a.DB.Ping(ctx); dbErr != nil {

@@ -128,7 +128,7 @@ func idemScope(c *fiber.Ctx) string {
 	case p.PersonID != "":
 		return "person:" + p.PersonID + "@" + p.TenantID
 	}
-	return "ip:" + c.IP()
+	return "ip:" + clientIP(c)
 }
 
 func idemLabel(scope, key string) string { return "idempotency/" + scope + "/" + key }

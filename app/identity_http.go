@@ -153,7 +153,7 @@ func (a *App) identityRoutes(r *router) {
 }
 
 func actorOf(c *fiber.Ctx) identity.Actor {
-	return identity.Actor{Ref: principal(c).Actor(), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+	return identity.Actor{Ref: principal(c).Actor(), IP: clientIP(c), UserAgent: string(c.Request().Header.UserAgent())}
 }
 
 func (a *App) sendMobileCode(c *fiber.Ctx) error {
@@ -166,7 +166,7 @@ func (a *App) sendMobileCode(c *fiber.Ctx) error {
 		return err
 	}
 	pid := principal(c).PersonID
-	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: mobile, Intent: identity.MobileIntent(pid, mobile), IP: c.IP()})
+	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: mobile, Intent: identity.MobileIntent(pid, mobile), IP: clientIP(c)})
 	if err != nil {
 		return err
 	}

@@ -8,50 +8,66 @@ import (
 	"time"
 
 	"signet/evidence"
+	"signet/internal/lease"
 	"signet/tenants"
 )
 
 // job is a periodic background task. Jobs are domain methods; the runner
-// owns schedule and shutdown. Jobs that touch tenant data put the tenant into
-// ctx themselves per tenant (see tenants.WithTenant).
+// owns schedule, leases and shutdown. Jobs that touch tenant data put the
+// tenant into ctx themselves per tenant (see tenants.WithTenant).
+//
+// Every replica runs the runner. A queue job (an outbox, the exports, the
+// stamp batches) runs on all of them at once: its rows are leased one by
+// one (lease.Queue), so each item is worked on by one replica. Any other
+// job is a sweep, and one replica runs it per period: a round first takes
+// the job's named lease ("job:NAME") for the period, and keeps it when it
+// ends, so the others find it held until the next period; a round cut
+// off by shutdown gives it back. The round's ctx carries the lease, which
+// a sweep's transactions can check with lease.FenceFrom.
 type job struct {
 	name  string
 	every time.Duration
 	run   func(ctx context.Context) error
 	// wake, if not nil, runs the job at once when signalled.
 	wake <-chan struct{}
+	// queue marks a job whose items are leased row by row.
+	queue bool
 }
 
 func (a *App) jobs() []job {
 	return []job{
-		{"rotate-jwt-key", 10 * time.Minute, a.Tokens.RotateIfDue, nil},
-		{"prune-idempotency", time.Hour, a.PruneIdempotency, nil},
-		{"expire-verifications", time.Hour, a.Identity.ExpireDue, nil},
-		{"expire-seals", time.Hour, a.Seals.ExpireDue, nil},
+		{"rotate-jwt-key", 10 * time.Minute, a.Tokens.RotateIfDue, nil, false},
+		{"prune-idempotency", time.Hour, a.PruneIdempotency, nil, false},
+		{"prune-rate-limits", time.Hour, func(ctx context.Context) error {
+			_, err := a.limiter.Prune(ctx, time.Now().Add(-time.Hour))
+			return err
+		}, nil, false},
+		{"expire-verifications", time.Hour, a.Identity.ExpireDue, nil, false},
+		{"expire-seals", time.Hour, a.Seals.ExpireDue, nil, false},
 		{"anchor-event-chains", 10 * time.Minute, func(ctx context.Context) error {
 			_, err := evidence.AnchorAll(ctx, a.DB.DB, a.Timestamps)
 			return err
-		}, nil},
-		{"deliver-webhooks", 5 * time.Second, a.deliverWebhooks, nil},
-		{"send-messages", 5 * time.Second, a.sendMessages, a.Messages.Woken()},
+		}, nil, false},
+		{"deliver-webhooks", 5 * time.Second, a.deliverWebhooks, nil, true},
+		{"send-messages", 5 * time.Second, a.sendMessages, a.Messages.Woken(), true},
 		{"warn-deadlines", 10 * time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
 			_, err := a.Contracts.SendDeadlineWarnings(ctx)
 			return err
-		}), nil},
+		}), nil, false},
 		{"expire-contracts", time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
 			_, err := a.Contracts.ExpireDue(ctx)
 			return err
-		}), nil},
-		{"stamp-batches", 10 * time.Second, a.runStampBatches, nil},
+		}), nil, false},
+		{"stamp-batches", 10 * time.Second, a.runStampBatches, nil, true},
 		{"remind-signers", 10 * time.Minute, a.perOpenContractTenant(func(ctx context.Context) error {
 			_, err := a.Contracts.SendReminders(ctx)
 			return err
-		}), nil},
-		{"export-evidence", 5 * time.Second, a.runEvidenceExports, nil},
+		}), nil, false},
+		{"export-evidence", 5 * time.Second, a.runEvidenceExports, nil, true},
 		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
 			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
 			return err
-		}, nil},
+		}, nil, false},
 	}
 }
 
@@ -103,16 +119,34 @@ func (a *App) startJobs(ctx context.Context) <-chan struct{} {
 				case <-t.C:
 				case <-j.wake: // a nil channel never fires
 				}
-				jctx, cancel := context.WithTimeout(ctx, j.every/2)
-				if err := j.run(jctx); err != nil {
+				if err := a.runRound(ctx, j); err != nil {
 					a.Log.Error("job failed", "job", j.name, "err", err)
 				}
-				cancel()
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(done) }()
 	return done
+}
+
+// runRound runs one round of j within half its period: a queue job at
+// once, a sweep if this replica takes the job's lease for the period.
+func (a *App) runRound(ctx context.Context, j job) error {
+	jctx, cancel := context.WithTimeout(ctx, j.every/2)
+	defer cancel()
+	if j.queue {
+		return j.run(jctx)
+	}
+	held, ok, err := a.leases.TryAcquire(jctx, a.DB.DB, "job:"+j.name, j.every)
+	if err != nil || !ok {
+		return err
+	}
+	err = j.run(lease.WithHeld(jctx, a.leases, held))
+	if ctx.Err() != nil {
+		// Cut off by shutdown: another replica may run the round now.
+		err = errors.Join(err, a.leases.Release(context.WithoutCancel(ctx), a.DB.DB, held))
+	}
+	return err
 }
 
 // sendMessages runs one round of the message outbox, on the same terms as

@@ -58,7 +58,7 @@ func (a *App) messageRoutes(r *router) {
 	r.add(route{Method: "POST", Path: twilioStatusPath, Tag: "notify",
 		Summary: "Twilio's delivery status callback, checked by X-Twilio-Signature; forged or replayed callbacks get 403",
 		Access:  public, RawRequest: fiber.MIMEApplicationForm, Status: fiber.StatusNoContent,
-		Before: perMinute(6000, "status callbacks"), Handler: a.twilioStatus})
+		Before: a.perMinute("twilio-callbacks", 6000, "status callbacks"), Handler: a.twilioStatus})
 }
 
 func (a *App) contractMessages(c *fiber.Ctx) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func (a *App) accessLog(c *fiber.Ctx) error {
 	a.metrics.duration.WithLabelValues(method, routePath).Observe(elapsed.Seconds())
 	attrs := []any{
 		"request_id", requestID(c), "method", c.Method(), "path", c.Path(), "route", routePath, // a.Log redacts link tokens (redact.go)
-		"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", c.IP(),
+		"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", clientIP(c),
 		"bytes_out", len(c.Response().Body()),
 	}
 	if p, ok := c.Locals(principalKey).(tenants.Principal); ok {
@@ -214,4 +215,57 @@ func (a *App) require(level access, scope string) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+const clientIPKey = "signet.client_ip"
+
+// resolveClientIP records the client's address for clientIP: the TCP peer,
+// or, when the peer is a trusted proxy (SIGNET_TRUSTED_PROXIES), the
+// nearest address in X-Forwarded-For that is not one. Proxies append the
+// address they received from, so the list is read from the right: the
+// entries left of the first untrusted one were written by the client and
+// prove nothing.
+func (a *App) resolveClientIP(c *fiber.Ctx) error {
+	c.Locals(clientIPKey, forwardedClient(c.Context().RemoteIP().String(), c.Get(fiber.HeaderXForwardedFor), a.Config.TrustedProxies))
+	return c.Next()
+}
+
+// forwardedClient is resolveClientIP's rule on plain values.
+func forwardedClient(peer, xff string, trusted []netip.Prefix) string {
+	isTrusted := func(s string) bool {
+		addr, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		addr = addr.Unmap()
+		for _, p := range trusted {
+			if p.Contains(addr) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(trusted) == 0 || !isTrusted(peer) || xff == "" {
+		return peer
+	}
+	hops := strings.Split(xff, ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		addr, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // a malformed hop: believe no further
+		}
+		if !isTrusted(hop) {
+			return addr.Unmap().String()
+		}
+	}
+	return strings.TrimSpace(hops[0])
+}
+
+// clientIP is the request's client address (see resolveClientIP).
+func clientIP(c *fiber.Ctx) string {
+	if ip, ok := c.Locals(clientIPKey).(string); ok {
+		return ip
+	}
+	return c.IP()
 }

@@ -99,7 +99,7 @@ func (a *App) setTenantStatus(status string) fiber.Handler {
 		// same transaction as the change.
 		record := func(tx *gorm.DB) error {
 			_, err := evidence.Append(ctx, tx, evidence.Record{Chain: evidence.TenantChain(id), Type: typ, Actor: principal(c).Actor(),
-				IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent()), Payload: payload}, time.Now())
+				IP: clientIP(c), UserAgent: string(c.Request().Header.UserAgent()), Payload: payload}, time.Now())
 			return err
 		}
 		if err := a.Tenants.SetTenantStatus(ctx, id, status, record); err != nil {

@@ -142,7 +142,7 @@ func (a *App) sealRoutes(r *router) {
 }
 
 func sealActorOf(c *fiber.Ctx) seals.Actor {
-	return seals.Actor{Principal: principal(c), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+	return seals.Actor{Principal: principal(c), IP: clientIP(c), UserAgent: string(c.Request().Header.UserAgent())}
 }
 
 func (a *App) listSeals(c *fiber.Ctx) error {

@@ -123,7 +123,7 @@ func (a *App) signerRoutes(r *router) {
 		Access: public, Request: smsLoginRequest{}, Response: sessionDTO{}, Before: limit, Handler: a.mobileLogin})
 
 	r.add(route{Method: "GET", Path: "/api/links/:token/info", Tag: tag, Summary: "What a signing link leads to, before sign-in: its state, the contract, the sender and the (masked) number to sign in with",
-		Access: public, Response: linkInfoDTO{}, Before: perMinute(60, "look-ups"), Handler: a.linkInfo})
+		Access: public, Response: linkInfoDTO{}, Before: a.perMinute("link-info", 60, "look-ups"), Handler: a.linkInfo})
 	r.add(route{Method: "POST", Path: "/api/links/:token/login-code", Tag: "auth", Summary: "Send an SMS sign-in code to the number the signing link was sent to",
 		Access: public, Response: mobileCodeDTO{}, Status: fiber.StatusAccepted, Before: limit, Handler: a.linkLoginCode})
 	r.add(route{Method: "POST", Path: "/api/links/:token/login", Tag: "auth", Summary: "Sign in as the link's signer with the SMS code sent to its number; the first sign-in creates the account",
@@ -187,7 +187,7 @@ func (a *App) sendLoginCode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: mobile, Intent: loginIntent(mobile), IP: c.IP()})
+	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: mobile, Intent: loginIntent(mobile), IP: clientIP(c)})
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func (a *App) linkLoginCode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: info.Mobile, Intent: loginIntent(info.Mobile), IP: c.IP()})
+	t, err := a.OTP.Issue(c.UserContext(), otp.Request{Mobile: info.Mobile, Intent: loginIntent(info.Mobile), IP: clientIP(c)})
 	if err != nil {
 		return err
 	}

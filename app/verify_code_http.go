@@ -45,7 +45,7 @@ func toPublicContract(p contracts.Public) publicContractDTO {
 }
 
 func (a *App) verifyCodeRoutes(r *router) {
-	limit := perMinute(60, "look-ups")
+	limit := a.perMinute("verify-code", 60, "look-ups")
 	r.add(route{Method: "GET", Path: "/api/verify/codes/:code", Tag: "verify", Summary: "Look up a contract by the short code printed with its QR code (public, rate-limited)",
 		Access: public, Response: publicContractDTO{}, Before: limit, Handler: a.verifyCode})
 }

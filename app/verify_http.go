@@ -8,7 +8,7 @@ func (a *App) verifyRoutes(r *router) {
 	r.add(route{Method: "POST", Path: "/api/verify", Tag: "verify",
 		Summary: "Verify every signature of a PDF (public, rate-limited): signer and chain, integrity, changes after each signature, time-stamp, revocation at signing time, and a verdict",
 		Access:  public, RawRequest: "application/pdf", Response: VerificationReport{},
-		Before:  perMinute(30, "verifications"),
+		Before:  a.perMinute("verify", 30, "verifications"),
 		Handler: a.verifyPDF})
 }
 

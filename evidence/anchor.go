@@ -11,7 +11,9 @@ import (
 	"gorm.io/gorm"
 
 	"signet/evidence/tsa"
+	"signet/internal/database"
 	"signet/internal/ids"
+	"signet/internal/lease"
 	"signet/tenants"
 )
 
@@ -66,7 +68,15 @@ func AnchorChain(ctx context.Context, db *gorm.DB, ts Timestamper, chain string)
 		return Anchor{}, false, fmt.Errorf("anchor %s: %w", chain, err)
 	}
 	a := Anchor{ID: ids.New(), Chain: chain, Seq: head.Seq, Hash: head.Hash, Token: tok.DER, GenTime: tok.Info.GenTime.UTC()}
-	if err := db.Create(&a).Error; err != nil {
+	// Under the anchoring job's lease (lease.FenceFrom), a replica that lost
+	// it while it waited for the TSA does not record a second anchor.
+	err = database.Transaction(db, func(tx *gorm.DB) error {
+		if err := lease.FenceFrom(ctx, tx); err != nil {
+			return err
+		}
+		return tx.Create(&a).Error
+	})
+	if err != nil {
 		return Anchor{}, false, fmt.Errorf("anchor %s: %w", chain, err)
 	}
 	return a, true, nil
