@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFoundationFlow is the issue's "done when": a company signs up, logs in,
@@ -235,6 +236,27 @@ func TestIdempotency(t *testing.T) {
 		r2 := ta.call("POST", "/api/api-keys", c.Access, bad, "Idempotency-Key", "k-2")
 		mustStatus(t, r1, 422)
 		mustStatus(t, r2, 422)
+	})
+	t.Run("AbandonedKeyIsTakenOver", func(t *testing.T) {
+		// A replica that died during its request leaves the key in
+		// progress: a retry is refused while the request could still be
+		// running, and runs once it cannot be.
+		fresh := map[string]any{"name": "after a crash", "scopes": []string{"members:read"}}
+		r := ta.call("POST", "/api/api-keys", c.Access, fresh, "Idempotency-Key", "k-crash")
+		mustStatus(t, r, http.StatusCreated)
+		rows := ta.DB.Table("idempotency_records").Where("`key` = ?", "k-crash").
+			Updates(map[string]any{"completed_at": nil, "status": 0, "created_at": time.Now().UTC().Add(-time.Minute)})
+		if rows.Error != nil || rows.RowsAffected != 1 {
+			t.Fatal(rows.Error)
+		}
+		mustStatus(t, ta.call("POST", "/api/api-keys", c.Access, fresh, "Idempotency-Key", "k-crash"), http.StatusConflict)
+		ta.DB.Table("idempotency_records").Where("`key` = ?", "k-crash").Update("created_at", time.Now().UTC().Add(-3*time.Minute))
+		again := ta.call("POST", "/api/api-keys", c.Access, fresh, "Idempotency-Key", "k-crash")
+		mustStatus(t, again, http.StatusCreated)
+		if again.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatal("an abandoned key was replayed instead of run")
+		}
+		mustStatus(t, ta.call("POST", "/api/api-keys", c.Access, fresh, "Idempotency-Key", "k-crash"), http.StatusCreated)
 	})
 	t.Run("BadKey", func(t *testing.T) {
 		mustStatus(t, ta.call("POST", "/api/api-keys", c.Access, body, "Idempotency-Key", strings.Repeat("x", 201)), http.StatusBadRequest)

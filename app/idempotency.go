@@ -24,6 +24,14 @@ import (
 
 const idempotencyTTL = 24 * time.Hour
 
+// idempotencyAbandoned is how long a key may stay "in progress": longer
+// than any request runs. A key older than that was left by a replica that
+// died during its request (or lost the database before it could forget a
+// 5xx), and a retry takes it over and runs. The one case this cannot tell
+// apart is a replica that died after its work committed and before it
+// recorded the response, a window of one statement.
+const idempotencyAbandoned = 2 * time.Minute
+
 type idempotencyRecord struct {
 	Scope       string `gorm:"primaryKey;size:80"`
 	Key         string `gorm:"primaryKey;size:200"`
@@ -71,8 +79,19 @@ func (a *App) idempotency(c *fiber.Ctx) error {
 		switch {
 		case prev.RequestHash != hash:
 			return errIdemMismatch
-		case prev.CompletedAt == nil:
+		case prev.CompletedAt == nil && prev.CreatedAt.After(rec.CreatedAt.Add(-idempotencyAbandoned)):
 			return errIdemBusy
+		case prev.CompletedAt == nil:
+			res := db.Model(&idempotencyRecord{}).
+				Where("scope = ? AND `key` = ? AND completed_at IS NULL AND created_at = ?", scope, key, prev.CreatedAt).
+				Update("created_at", rec.CreatedAt)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return errIdemBusy // another retry took it over first
+			}
+			return a.runIdempotent(c, db, scope, key)
 		}
 		body, err := a.Keyring.Open(idemLabel(scope, key), prev.Body)
 		if err != nil {
@@ -83,6 +102,12 @@ func (a *App) idempotency(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, prev.ContentType)
 		return c.Status(prev.Status).Send(body)
 	}
+	return a.runIdempotent(c, db, scope, key)
+}
+
+// runIdempotent runs the request as the holder of its key and records the
+// response, or forgets the key when the request failed with a 5xx.
+func (a *App) runIdempotent(c *fiber.Ctx, db *gorm.DB, scope, key string) error {
 	// A panic further down must not leave the key stuck "in progress".
 	defer func() {
 		if r := recover(); r != nil {
