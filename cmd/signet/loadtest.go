@@ -23,10 +23,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"signet/app"
+	"signet/internal/ids"
 	"signet/internal/otp"
 	"signet/notify"
 )
@@ -83,6 +85,7 @@ type ltOptions struct {
 	asJSON      bool
 	login       bool
 	padMB       int
+	urls        []string // the replicas -url names
 }
 
 // loadtestCmd parses the flags, runs every scenario asked for and prints
@@ -91,7 +94,7 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o ltOptions
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the running server (console SMS sender, reached over loopback)")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the running server (console SMS sender, reached over loopback), or several replicas of one, comma-separated: requests go round-robin")
 	scen := fs.String("scenario", "stamp", "stamp, autostamp, link or mixed; several, comma-separated, run one after another")
 	fs.IntVar(&o.concurrency, "concurrency", 50, "concurrent callers")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "measured phase of each scenario")
@@ -103,7 +106,14 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	o.url = strings.TrimRight(o.url, "/")
+	for _, u := range strings.Split(o.url, ",") {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+			o.urls = append(o.urls, u)
+		}
+	}
+	if len(o.urls) == 0 {
+		return errors.New("loadtest: -url is empty")
+	}
 	if o.n > 0 {
 		o.limit = 0
 		fs.Visit(func(f *flag.Flag) {
@@ -171,6 +181,7 @@ type loadtest struct {
 	// and starves every other writer; and two first real-name applications
 	// deadlock on InnoDB (a locking read of a missing row, then an insert).
 	serial  sync.Mutex
+	rr      atomic.Uint64 // round-robin position over opt.urls
 	workers []ltWorker
 	next    int // round-robin position over workers
 }
@@ -246,7 +257,17 @@ func multipartOf(fields map[string]string, name string, file []byte) ltMultipart
 
 // call sends one request and decodes a JSON answer into out (or copies
 // it, for *[]byte). The duration runs to the answer's last byte.
+// ltIdemKey is the context key of the Idempotency-Key that retry sends
+// with every attempt of one POST.
+type ltIdemKey struct{}
+
+// call sends a request to the next replica, round-robin.
 func (lt *loadtest) call(ctx context.Context, method, path, token string, body, out any) (time.Duration, error) {
+	return lt.callAt(ctx, lt.opt.urls[lt.rr.Add(1)%uint64(len(lt.opt.urls))], method, path, token, body, out)
+}
+
+// callAt sends a request to the replica at base.
+func (lt *loadtest) callAt(ctx context.Context, base, method, path, token string, body, out any) (time.Duration, error) {
 	var rd io.Reader
 	ctype := ""
 	switch b := body.(type) {
@@ -260,9 +281,12 @@ func (lt *loadtest) call(ctx context.Context, method, path, token string, body, 
 		}
 		rd, ctype = bytes.NewReader(j), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, lt.opt.url+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
 		return 0, err
+	}
+	if key, ok := ctx.Value(ltIdemKey{}).(string); ok && method == http.MethodPost {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
@@ -326,10 +350,15 @@ func (lt *loadtest) must(ctx context.Context, method, path, token string, body, 
 }
 
 // retry is must for a request that may be repeated: a server still busy
-// with signings cut off at the end of a phase, or a database deadlock,
-// may fail it for a while.
+// with signings cut off at the end of a phase, a database deadlock, or a
+// replica that went away, may fail it for a while. Every attempt carries
+// the same Idempotency-Key, so a POST whose answer was lost is not done
+// twice.
 func (lt *loadtest) retry(ctx context.Context, method, path, token string, body, out any) error {
 	var err error
+	if _, ok := ctx.Value(ltIdemKey{}).(string); !ok {
+		ctx = context.WithValue(ctx, ltIdemKey{}, "lt-"+ids.New())
+	}
 	for _, pause := range []time.Duration{time.Second, 3 * time.Second, 10 * time.Second, 0} {
 		err = lt.must(ctx, method, path, token, body, out)
 		var p *ltProblem
@@ -345,10 +374,10 @@ func (lt *loadtest) retry(ctx context.Context, method, path, token string, body,
 func (lt *loadtest) run(ctx context.Context) (*ltReport, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rep := &ltReport{Date: time.Now().UTC(), URL: lt.opt.url, Client: ltMachine{OS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU(),
+	rep := &ltReport{Date: time.Now().UTC(), URL: strings.Join(lt.opt.urls, ","), Client: ltMachine{OS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version()}, Concurrency: lt.opt.concurrency}
 	start := time.Now()
-	lt.sms = &smsBroker{lt: lt, waiting: map[string]chan string{}, last: time.Now()}
+	lt.sms = newSMSBroker(lt.devTexts())
 	if err := lt.sms.start(ctx); err != nil {
 		return nil, err
 	}
@@ -841,28 +870,57 @@ func cmpOr(a, b error) error {
 	return b
 }
 
-// smsBroker follows the console sender's texts and hands each code to the
-// worker waiting on its number. The console keeps only the latest 100
-// texts, so it polls often and counts any it missed.
+// smsBroker follows the texts of one or more sources (each replica's
+// console sender, or a stand-in SMS provider) and hands each code to the
+// worker waiting on its number. A console keeps only its latest 100
+// texts, so the broker polls often and counts any it missed.
 type smsBroker struct {
-	lt      *loadtest
+	sources []*textSource
 	mu      sync.Mutex
-	after   int64
 	waiting map[string]chan string
 	lost    int64
 	last    time.Time // when the latest text arrived
+}
+
+// textSource is where texts are read from: fetch returns those after seq
+// after, newest first.
+type textSource struct {
+	fetch func(ctx context.Context, after int64) ([]notify.SentSMS, error)
+	after int64
+}
+
+func newSMSBroker(sources []*textSource) *smsBroker {
+	return &smsBroker{sources: sources, waiting: map[string]chan string{}, last: time.Now()}
+}
+
+// devTexts reads each replica's console sender through /api/dev/sms.
+func (lt *loadtest) devTexts() []*textSource {
+	var out []*textSource
+	for _, base := range lt.opt.urls {
+		out = append(out, &textSource{fetch: func(ctx context.Context, after int64) ([]notify.SentSMS, error) {
+			var page struct{ Items []notify.SentSMS }
+			_, err := lt.callAt(ctx, base, "GET", "/api/dev/sms?after="+strconv.FormatInt(after, 10), "", nil, &page)
+			if p := (*ltProblem)(nil); errors.As(err, &p) && p.Status == http.StatusNotFound {
+				err = fmt.Errorf("GET %s/api/dev/sms: %w (the server needs the console SMS sender, reached over loopback)", base, err)
+			}
+			return page.Items, err
+		}})
+	}
+	return out
 }
 
 var ltCodeRE = regexp.MustCompile(`(?:验证码为|code is) ?(\d{6})`)
 
 // start reads where the texts stand and follows them from there.
 func (b *smsBroker) start(ctx context.Context) error {
-	var out struct{ Items []notify.SentSMS }
-	if err := b.lt.must(ctx, "GET", "/api/dev/sms", "", nil, &out); err != nil {
-		return err
-	}
-	if len(out.Items) > 0 {
-		b.after = out.Items[0].Seq
+	for _, src := range b.sources {
+		items, err := src.fetch(ctx, 0)
+		if err != nil {
+			return err
+		}
+		if len(items) > 0 {
+			src.after = items[0].Seq
+		}
 	}
 	go b.follow(ctx)
 	return nil
@@ -870,17 +928,20 @@ func (b *smsBroker) start(ctx context.Context) error {
 
 func (b *smsBroker) follow(ctx context.Context) {
 	for ctx.Err() == nil {
-		var out struct{ Items []notify.SentSMS }
 		b.mu.Lock()
-		after, busy := b.after, len(b.waiting) > 0
+		busy := len(b.waiting) > 0
 		b.mu.Unlock()
-		if _, err := b.lt.call(ctx, "GET", "/api/dev/sms?after="+strconv.FormatInt(after, 10), "", nil, &out); err == nil && len(out.Items) > 0 {
-			b.mu.Lock()
-			if oldest := out.Items[len(out.Items)-1].Seq; oldest > b.after+1 {
-				b.lost += oldest - b.after - 1
+		for _, src := range b.sources {
+			items, err := src.fetch(ctx, src.after)
+			if err != nil || len(items) == 0 {
+				continue // a replica that is down has nothing new
 			}
-			for i := len(out.Items) - 1; i >= 0; i-- {
-				m := out.Items[i]
+			b.mu.Lock()
+			if oldest := items[len(items)-1].Seq; oldest > src.after+1 {
+				b.lost += oldest - src.after - 1
+			}
+			for i := len(items) - 1; i >= 0; i-- {
+				m := items[i]
 				if c := ltCodeRE.FindStringSubmatch(m.Body); c != nil {
 					if ch, ok := b.waiting[m.To]; ok {
 						ch <- c[1]
@@ -888,7 +949,7 @@ func (b *smsBroker) follow(ctx context.Context) {
 					}
 				}
 			}
-			b.after, b.last = out.Items[0].Seq, time.Now()
+			src.after, b.last = items[0].Seq, time.Now()
 			b.mu.Unlock()
 		}
 		pause := 100 * time.Millisecond
