@@ -199,6 +199,7 @@ type ltSigner struct {
 
 // ltContract is a contract to prepare: the signings it is for.
 type ltContract struct {
+	id   string // once made
 	jobs []*ltJob
 }
 
@@ -702,6 +703,7 @@ func (lt *loadtest) makeContract(ctx context.Context, c *ltContract) error {
 		}
 		time.Sleep(time.Second)
 	}
+	c.id = k.ID
 	if len(k.Parties) != len(c.jobs) {
 		return fmt.Errorf("contract %s has %d parties, want %d", k.ID, len(k.Parties), len(c.jobs))
 	}
