@@ -440,7 +440,7 @@ func loadKeyring(cfg Config, log *slog.Logger, generate bool) (*kek.Keyring, err
 // shutdownGrace is how long requests in flight at shutdown may take to
 // finish. Kubernetes' terminationGracePeriodSeconds must exceed it plus the
 // preStop delay (deploy/k8s).
-const shutdownGrace = 30 * time.Second
+const shutdownGrace = 20 * time.Second
 
 // Run serves HTTP on cfg.Addr and runs background jobs until ctx ends, then
 // shuts down gracefully.
