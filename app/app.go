@@ -172,7 +172,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	if err := a.Tokens.RotateIfDue(ctx); err != nil {
+	// Replicas starting together on a new database must agree on the
+	// first signing key: one creates it, the others load it.
+	if err := a.leases.Hold(ctx, db.DB, "jwt-keys", 30*time.Second, a.Tokens.RotateIfDue); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -206,6 +206,13 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			p.Detail = "the database did not answer, so nothing was saved; try again shortly"
 			c.Set(fiber.HeaderRetryAfter, "5")
 			log.WarnContext(c.UserContext(), "database unavailable", "request_id", p.RequestID, "err", err)
+		case database.Deadlock(err):
+			// A write conflict that outlasted the domain's retries (on
+			// Galera: certification failures): rolled back whole.
+			p.Status, p.Code = http.StatusServiceUnavailable, "database_conflict"
+			p.Detail = "the change conflicted with a concurrent one and was rolled back; try again"
+			c.Set(fiber.HeaderRetryAfter, "1")
+			log.WarnContext(c.UserContext(), "write conflict", "request_id", p.RequestID, "err", err)
 		case errors.As(err, &fe):
 			p.Status, p.Detail = fe.Code, fe.Message
 			p.Code = statusCodes[fe.Code]

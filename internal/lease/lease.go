@@ -30,6 +30,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 )
 
@@ -95,6 +96,10 @@ func (q Queue) Claim(ctx context.Context, db *gorm.DB, id string, hold time.Dura
 	res := db.WithContext(ctx).Table(q.Table).
 		Where("id = ? AND state = ? AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)", id, q.Pending, now, now).
 		Updates(upd)
+	if database.Deadlock(res.Error) {
+		// Another worker claimed it through another Galera node.
+		return "", nil
+	}
 	if res.Error != nil {
 		return "", fmt.Errorf("claim %s %s: %w", q.Table, id, res.Error)
 	}
@@ -126,7 +131,9 @@ func (q Queue) Finish(ctx context.Context, tx *gorm.DB, id, token string, change
 // longer than one hold (a batch renews after each item). It returns
 // [ErrLost] when the lease is no longer the holder's.
 func (q Queue) Renew(ctx context.Context, db *gorm.DB, id, token string, hold time.Duration) error {
-	res := db.WithContext(ctx).Table(q.Table).Where("id = ? AND lease = ?", id, token).Update("locked_until", q.now().Add(hold))
+	res := retried(func() *gorm.DB {
+		return db.WithContext(ctx).Table(q.Table).Where("id = ? AND lease = ?", id, token).Update("locked_until", q.now().Add(hold))
+	})
 	if res.Error != nil {
 		return fmt.Errorf("renew %s %s: %w", q.Table, id, res.Error)
 	}
@@ -140,8 +147,10 @@ func (q Queue) Renew(ctx context.Context, db *gorm.DB, id, token string, hold ti
 // attempt: the row is due again at once. Workers call it when they were
 // cut off (shutdown) before acting.
 func (q Queue) Release(ctx context.Context, db *gorm.DB, id, token string) error {
-	err := db.WithContext(ctx).Table(q.Table).Where("id = ? AND lease = ?", id, token).
-		Updates(map[string]any{"locked_until": nil, "lease": "", "attempts": gorm.Expr("attempts - 1")}).Error
+	err := retried(func() *gorm.DB {
+		return db.WithContext(ctx).Table(q.Table).Where("id = ? AND lease = ?", id, token).
+			Updates(map[string]any{"locked_until": nil, "lease": "", "attempts": gorm.Expr("attempts - 1")})
+	}).Error
 	if err != nil {
 		return fmt.Errorf("release %s %s: %w", q.Table, id, err)
 	}
@@ -192,4 +201,19 @@ func Each[T any](ctx context.Context, items []T, concurrency int, need time.Dura
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// retried runs one statement of a lease's holder again while it deadlocks:
+// on Galera a conflict with a concurrent writer of the row (a worker
+// trying to claim it, the holder's own fencing write through another node)
+// fails at certification, and the holder's write is still wanted.
+func retried(stmt func() *gorm.DB) *gorm.DB {
+	var res *gorm.DB
+	for attempt := range database.Attempts {
+		if res = stmt(); !database.Deadlock(res.Error) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return res
 }

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 )
 
@@ -91,6 +92,11 @@ func (n Named) TryAcquire(ctx context.Context, db *gorm.DB, name string, hold ti
 	db = db.WithContext(ctx)
 	res := db.Table(namedTable).Where("name = ? AND locked_until < ?", name, now).
 		Updates(map[string]any{"token": h.Token, "holder": n.Holder, "version": gorm.Expr("version + 1"), "locked_until": h.Until})
+	if database.Deadlock(res.Error) {
+		// On Galera two nodes may both see the lease free; the one that
+		// loses certification gets a deadlock: someone else has it.
+		return Held{}, false, nil
+	}
 	if res.Error != nil {
 		return Held{}, false, fmt.Errorf("acquire lease %s: %w", name, res.Error)
 	}
@@ -99,7 +105,7 @@ func (n Named) TryAcquire(ctx context.Context, db *gorm.DB, name string, hold ti
 		// key means it exists, and so is held (it was not due above).
 		err := db.Table(namedTable).Create(map[string]any{"name": name, "token": h.Token, "holder": n.Holder, "version": 1, "locked_until": h.Until}).Error
 		switch {
-		case errors.Is(err, gorm.ErrDuplicatedKey):
+		case errors.Is(err, gorm.ErrDuplicatedKey), database.Deadlock(err):
 			return Held{}, false, nil
 		case err != nil:
 			return Held{}, false, fmt.Errorf("acquire lease %s: %w", name, err)
@@ -132,7 +138,9 @@ func (n Named) Acquire(ctx context.Context, db *gorm.DB, name string, hold, poll
 // longer the lease's holder.
 func (n Named) Renew(ctx context.Context, db *gorm.DB, h *Held, hold time.Duration) error {
 	until := n.now().Add(hold)
-	res := db.WithContext(ctx).Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).Update("locked_until", until)
+	res := retried(func() *gorm.DB {
+		return db.WithContext(ctx).Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).Update("locked_until", until)
+	})
 	if res.Error != nil {
 		return fmt.Errorf("renew lease %s: %w", h.Name, res.Error)
 	}
@@ -145,8 +153,10 @@ func (n Named) Renew(ctx context.Context, db *gorm.DB, h *Held, hold time.Durati
 
 // Release gives h up, so that another holder may take it at once.
 func (n Named) Release(ctx context.Context, db *gorm.DB, h Held) error {
-	err := db.WithContext(ctx).Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).
-		Update("locked_until", time.Unix(0, 0).UTC()).Error
+	err := retried(func() *gorm.DB {
+		return db.WithContext(ctx).Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).
+			Update("locked_until", time.Unix(0, 0).UTC())
+	}).Error
 	if err != nil {
 		return fmt.Errorf("release lease %s: %w", h.Name, err)
 	}

@@ -339,20 +339,26 @@ func (quota) TableName() string { return "message_quotas" }
 
 // take counts one use of key if fewer than limit were counted.
 func (s *Service) take(ctx context.Context, key string, limit int, expires time.Time) (bool, error) {
-	db := s.d.DB.WithContext(ctx)
-	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&quota{Key: key, ExpiresAt: expires}).Error; err != nil {
+	var took bool
+	err := database.Transaction(s.d.DB.WithContext(ctx), func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&quota{Key: key, ExpiresAt: expires}).Error; err != nil {
+			return err
+		}
+		res := tx.Model(&quota{}).Where("quota_key = ? AND used < ?", key, limit).Update("used", gorm.Expr("used + 1"))
+		took = res.RowsAffected == 1
+		return res.Error
+	})
+	if err != nil {
 		return false, fmt.Errorf("rate limit: %w", err)
 	}
-	res := db.Model(&quota{}).Where("quota_key = ? AND used < ?", key, limit).Update("used", gorm.Expr("used + 1"))
-	if res.Error != nil {
-		return false, fmt.Errorf("rate limit: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	return took, nil
 }
 
 // give returns one use of key.
 func (s *Service) give(ctx context.Context, key string) {
-	_ = s.d.DB.WithContext(ctx).Model(&quota{}).Where("quota_key = ? AND used > 0", key).Update("used", gorm.Expr("used - 1")).Error
+	_ = database.Transaction(s.d.DB.WithContext(ctx), func(tx *gorm.DB) error {
+		return tx.Model(&quota{}).Where("quota_key = ? AND used > 0", key).Update("used", gorm.Expr("used - 1")).Error
+	})
 }
 
 func (s *Service) provider(ch notify.Channel) string {
