@@ -180,7 +180,7 @@ func (s *Service) algorithm(ctx context.Context) (string, error) {
 // from now. Signing links follow the deadline.
 func (s *Service) Extend(ctx context.Context, a Actor, id string, days int) (Contract, error) {
 	var c Contract
-	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		var err error
 		if c, err = lockContract(tx, id); err != nil {
 			return err
@@ -216,7 +216,7 @@ func (s *Service) Revoke(ctx context.Context, a Actor, id, reason string) (Contr
 		return Contract{}, err
 	}
 	var c Contract
-	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		var err error
 		if c, err = lockContract(tx, id); err != nil {
 			return err
@@ -309,19 +309,22 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, c := range due {
-		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+		var ended bool // set by the run that commits
+		err := database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 			c, err := lockContract(tx, c.ID)
 			if err != nil {
 				return err
 			}
-			if c.State != StateInProgress || c.Deadline.After(s.now()) {
+			if ended = c.State == StateInProgress && !c.Deadline.After(s.now()); !ended {
 				return nil
 			}
-			n++
 			return s.end(ctx, tx, &c, System, StateExpired, "deadline passed", "contract.expired")
 		})
 		if err != nil {
 			return n, err
+		}
+		if ended {
+			n++
 		}
 	}
 	return n, nil

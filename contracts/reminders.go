@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/notify"
 	"signet/tenants"
 )
@@ -15,7 +16,7 @@ import (
 // [NudgeInterval] ([ErrTooSoon]). Individuals get a fresh link.
 func (s *Service) Nudge(ctx context.Context, a Actor, contractID, partyID string) (Party, error) {
 	var p Party
-	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		c, err := lockContract(tx, contractID)
 		if err != nil {
 			return err
@@ -95,7 +96,9 @@ func (s *Service) tellWaiting(ctx context.Context, q *gorm.DB, due func(Contract
 	}
 	sent := 0
 	for id := range owed {
-		err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+		var reminded int // counted by the run that commits
+		err := database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
+			reminded = 0
 			c, err := lockContract(tx, id)
 			if err != nil || c.State != StateInProgress {
 				return err
@@ -119,13 +122,14 @@ func (s *Service) tellWaiting(ctx context.Context, q *gorm.DB, due func(Contract
 				if err := s.event(ctx, tx, c, System, typ, hook, partyEvent(p)); err != nil {
 					return err
 				}
-				sent++
+				reminded++
 			}
 			return nil
 		})
 		if err != nil {
 			return sent, err
 		}
+		sent += reminded
 		s.kick()
 	}
 	return sent, nil

@@ -228,7 +228,7 @@ func (s *Service) NewLink(ctx context.Context, a Actor, contractID, partyID stri
 
 // RevokeLinks revokes every live link of a party.
 func (s *Service) RevokeLinks(ctx context.Context, a Actor, contractID, partyID string) error {
-	return tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		c, err := lockContract(tx, contractID)
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/page"
 	"signet/tenants"
@@ -246,7 +247,7 @@ func (s *Service) OrgParty(ctx context.Context, partyID string) (Access, error) 
 // first view of a notified signer.
 func (s *Service) View(acc Access, a Actor) (Detail, error) {
 	ctx := acc.ctx
-	err := tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		c, err := lockContract(tx, acc.Contract.ID)
 		if err != nil {
 			return err
@@ -304,7 +305,7 @@ func (s *Service) Reject(acc Access, a Actor, reason string) (Contract, error) {
 	}
 	ctx := acc.ctx
 	var c Contract
-	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		var err error
 		if c, err = lockContract(tx, acc.Contract.ID); err != nil {
 			return err
@@ -519,7 +520,7 @@ func (s *Service) signOnce(acc Access, a Actor, planned *Job, fn SignFunc) (Part
 		out       Party
 		completed bool
 	)
-	err = tenants.DB(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(tenants.DB(ctx, s.db), func(tx *gorm.DB) error {
 		c, err := lockContract(tx, job.Contract.ID)
 		if err != nil {
 			return err

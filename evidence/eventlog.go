@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/tenants"
 )
@@ -102,7 +104,7 @@ func Append(ctx context.Context, db *gorm.DB, rec Record, now time.Time) (Event,
 		At: now.UTC().Truncate(time.Microsecond), IP: clip(rec.IP, 45), UserAgent: clip(rec.UserAgent, 255),
 		Payload: payload, PayloadDigest: hex.EncodeToString(digest[:]),
 	}
-	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(db.WithContext(ctx), func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&chainHead{Chain: rec.Chain, Seq: 0, Hash: GenesisHash}).Error
 		if err != nil {
@@ -115,6 +117,11 @@ func Append(ctx context.Context, db *gorm.DB, rec Record, now time.Time) (Event,
 		e.Seq, e.PrevHash = head.Seq+1, head.Hash
 		e.Hash = ChainHash(e)
 		if err := tx.Create(&e).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				// Another writer appended seq first (the head's row lock
+				// is one node's only, on Galera): read the head again.
+				return fmt.Errorf("%w: event %d of %s", database.ErrConflict, e.Seq, rec.Chain)
+			}
 			return err
 		}
 		return tx.Model(&chainHead{}).Where("chain = ?", rec.Chain).Updates(map[string]any{"seq": e.Seq, "hash": e.Hash}).Error

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/valid"
 )
@@ -99,7 +100,7 @@ func (s *Service) AddPersonDocument(ctx context.Context, personID, kind string, 
 		return Document{}, v
 	}
 	var d Document
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var row PersonVerification
 		if err := tx.Where("person_id = ?", personID).First(&row).Error; err != nil {
 			return notFound(err, "person verification")
@@ -128,7 +129,7 @@ func (s *Service) AddOrgDocument(ctx context.Context, kind string, data []byte, 
 		return Document{}, v
 	}
 	var d Document
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var row OrgVerification
 		if err := tx.First(&row).Error; err != nil {
 			return notFound(err, "organisation verification")

@@ -161,7 +161,7 @@ func (s *Service) OrgByID(ctx context.Context, id string) (OrgVerification, erro
 // 0.99 CNY and asks the payments adapter to send it, in the same transaction.
 func (s *Service) SubmitOrg(ctx context.Context, a Actor) (OrgVerification, error) {
 	var row OrgVerification
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&row).Error; err != nil {
 			return notFound(err, "organisation verification")
 		}
@@ -229,7 +229,7 @@ func (s *Service) RecordPayout(ctx context.Context, payoutID, reference string, 
 	}
 	ctx = tenants.WithTenant(ctx, org.TenantID)
 	now := s.now()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		res := tx.Model(&Payout{}).Where("id = ? AND state = ?", p.ID, PayoutPending).
 			Updates(map[string]any{"state": PayoutSent, "reference": reference, "recorded_by": a.Ref, "recorded_at": now})
 		if res.Error != nil {
@@ -355,7 +355,7 @@ func (s *Service) approveOrg(ctx context.Context, row OrgVerification, a Actor) 
 	}
 	now := s.now()
 	expires := now.Add(s.opt.Validity)
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		res := tx.Model(&OrgVerification{}).Where("id = ? AND state = ?", row.ID, row.State).Updates(map[string]any{
 			"state": StateApproved, "verified_uscc": row.USCC, "reason": "", "decided_at": now, "expires_at": expires,
 		})
@@ -396,7 +396,7 @@ func (s *Service) RejectOrg(ctx context.Context, id, reason string, a Actor) (Or
 }
 
 func (s *Service) rejectOrg(ctx context.Context, row OrgVerification, reason string, a Actor) (OrgVerification, error) {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		res := tx.Model(&OrgVerification{}).Where("id = ? AND state IN ?", row.ID, []State{StateSubmitted, StateResubmitted}).Updates(map[string]any{
 			"state": StateRejected, "reason": reason, "rejections": gorm.Expr("rejections + 1"), "decided_at": s.now(),
 		})

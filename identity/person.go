@@ -171,7 +171,7 @@ func (s *Service) PersonByID(ctx context.Context, id string) (PersonVerification
 // provider gives no usable answer.
 func (s *Service) SubmitPerson(ctx context.Context, personID string, a Actor) (PersonVerification, error) {
 	var row PersonVerification
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("person_id = ?", personID).First(&row).Error; err != nil {
 			return notFound(err, "person verification")
 		}
@@ -234,7 +234,7 @@ func (s *Service) checkWithProvider(ctx context.Context, row PersonVerification)
 	}
 	if err != nil {
 		// The application stays submitted and joins the operators' queue.
-		_ = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		_ = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 			return s.audit(ctx, tx, PlatformTenant, PersonChain(row.PersonID), "identity.person.provider_failed", provider, map[string]any{"verification_id": row.ID})
 		})
 		return row, nil
@@ -278,7 +278,7 @@ func (s *Service) approvePerson(ctx context.Context, id string, a Actor, provide
 	}
 	now := s.now()
 	expires := now.Add(s.opt.Validity)
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		res := tx.Model(&PersonVerification{}).Where("id = ? AND state = ?", id, row.State).Updates(map[string]any{
 			"state": StateApproved, "verified_index": row.IDIndex, "person_ref": ref, "provider_ref": clip(providerRef, 100),
 			"reason": "", "decided_at": now, "expires_at": expires,
@@ -317,7 +317,7 @@ func (s *Service) RejectPerson(ctx context.Context, id, reason string, a Actor) 
 	if err != nil {
 		return row, fmt.Errorf("reject person: %w", err)
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		res := tx.Model(&PersonVerification{}).Where("id = ? AND state IN ?", id, []State{StateSubmitted, StateResubmitted}).Updates(map[string]any{
 			"state": StateRejected, "reason": reason, "rejections": gorm.Expr("rejections + 1"), "decided_at": s.now(),
 		})
@@ -390,7 +390,7 @@ func (s *Service) end(ctx context.Context, e ending, to State, reason string, r 
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", to, e.what, err)
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		res := tx.Model(e.model).Where("id = ? AND state = ?", e.id, StateApproved).Updates(map[string]any{
 			"state": to, e.index: nil, "reason": reason, "decided_at": s.now(),
 		})

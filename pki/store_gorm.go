@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
+
+	"signet/internal/database"
 )
 
 // The live row structs. Migrate0001 holds its own frozen copies; a test
@@ -93,7 +95,7 @@ func NewGormStore(db *gorm.DB) *GormStore { return &GormStore{db: db} }
 
 // CreateAuthorities implements [Store].
 func (g *GormStore) CreateAuthorities(ctx context.Context, keys []KeyRecord, auths []AuthorityRecord) error {
-	err := g.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(g.db.WithContext(ctx), func(tx *gorm.DB) error {
 		for _, k := range keys {
 			if err := tx.Create(toKeyRow(k)).Error; err != nil {
 				return err
@@ -161,7 +163,7 @@ func (g *GormStore) UpdateKey(ctx context.Context, id string, wrapped []byte) er
 
 // CreateCertificate implements [Store].
 func (g *GormStore) CreateCertificate(ctx context.Context, key KeyRecord, cert CertRecord, supersedes string) error {
-	err := g.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(g.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if supersedes != "" {
 			res := tx.Model(&certificateRow{}).
 				Where("id = ? AND current_slot = ?", supersedes, cert.CurrentSlot).
@@ -228,7 +230,7 @@ func certRecords(rows []certificateRow) []CertRecord {
 
 // RevokeCertificate implements [Store].
 func (g *GormStore) RevokeCertificate(ctx context.Context, id string, reason Reason, at time.Time) error {
-	err := g.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(g.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var row certificateRow
 		if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/valid"
 	"signet/tenants"
@@ -88,7 +89,7 @@ func (s *Service) Authorise(ctx context.Context, a Actor, z Authorisation) (Auth
 		return Authorisation{}, fmt.Errorf("authorise use of a %s seal: %w", seal.State, ErrState)
 	}
 	z.ID, z.TenantID, z.RevokedAt, z.CreatedBy = ids.New(), "", nil, a.Principal.Actor()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Create(&z).Error; err != nil {
 			return fmt.Errorf("create authorisation: %w", err)
 		}
@@ -119,7 +120,7 @@ func (s *Service) Deauthorise(ctx context.Context, a Actor, sealID, id string) e
 	if !a.manages() {
 		return fmt.Errorf("deauthorise seal use: %w", ErrForbidden)
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var z Authorisation
 		if err := tx.Where("id = ? AND seal_id = ?", id, sealID).First(&z).Error; err != nil {
 			return notFound(err, "authorisation "+id)

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/valid"
 	"signet/tenants"
 )
@@ -34,7 +35,7 @@ func (s *Service) SetCustodian(ctx context.Context, a Actor, sealID, personID st
 			return Seal{}, fmt.Errorf("set custodian: %w", err)
 		}
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Model(&Seal{}).Where("id = ?", seal.ID).Update("custodian_person_id", personID).Error; err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"signet/internal/database"
 	"signet/tenants"
 )
 
@@ -119,7 +120,7 @@ func (s *Service) transition(ctx context.Context, a Actor, id string, action Act
 		made = &row
 	}
 	var row Seal
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var err error
 		if row, err = findSeal(tx.Clauses(clause.Locking{Strength: "UPDATE"}), id); err != nil {
 			return err

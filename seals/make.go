@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/ses"
 	"signet/internal/valid"
@@ -171,7 +172,7 @@ func (s *Service) Apply(ctx context.Context, a Actor, app Application) (Seal, er
 	if err := s.storeImage(ctx, &row, img); err != nil {
 		return Seal{}, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("create seal: %w", err)
 		}

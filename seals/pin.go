@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/tenants"
 )
@@ -91,7 +92,7 @@ func (s *Service) SetPIN(ctx context.Context, a Actor, sealID, pin string) error
 		return fmt.Errorf("set seal pin: %w", ErrNotAuthorised)
 	}
 	hash := s.hashPIN(sealID, p.PersonID, pin)
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var h Holder
 		err := tx.Where("seal_id = ? AND person_id = ?", sealID, p.PersonID).First(&h).Error
 		switch {
@@ -115,7 +116,7 @@ func (s *Service) UnlockPIN(ctx context.Context, a Actor, sealID, personID strin
 	if !a.manages() {
 		return fmt.Errorf("unlock seal pin: %w", ErrForbidden)
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var h Holder
 		if err := tx.Where("seal_id = ? AND person_id = ?", sealID, personID).First(&h).Error; err != nil {
 			return notFound(err, "seal holder")

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 )
 
@@ -220,7 +221,7 @@ func (s *Service) consumeApproval(ctx context.Context, seal Seal, personID strin
 	sealID := seal.ID
 	digest := clip(req.DocumentDigest, 128)
 	consumed, asked := false, false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var open []UseApproval
 		if err := tx.Where("seal_id = ? AND person_id = ? AND document_digest = ? AND state IN ?", sealID, personID, digest, []string{"approved", "pending"}).
 			Order("id").Find(&open).Error; err != nil {
@@ -291,7 +292,7 @@ func (s *Service) DecideApproval(ctx context.Context, a Actor, sealID, id string
 		return UseApproval{}, err
 	}
 	var ap UseApproval
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND seal_id = ?", id, sealID).First(&ap).Error; err != nil {
 			return notFound(err, "use approval "+id)
 		}

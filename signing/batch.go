@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/lease"
 	"signet/internal/page"
@@ -182,7 +183,7 @@ func (s *Service) CreateBatch(ctx context.Context, a Signer, in NewBatch) (Batch
 		}
 		items[i] = BatchItem{ID: ids.New(), BatchID: b.ID, N: i + 1, Name: clip(d.Name, 255), InputKey: art.Key, InputSM3: art.SM3, State: ItemPending, UpdatedAt: s.now()}
 	}
-	err := tenants.DB(ctx, s.d.DB).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(tenants.DB(ctx, s.d.DB), func(tx *gorm.DB) error {
 		if err := tx.Create(&b).Error; err != nil {
 			return fmt.Errorf("save batch: %w", err)
 		}
@@ -315,7 +316,7 @@ func (s *Service) stampItem(ctx context.Context, b Batch, it BatchItem) {
 		changes["state"], changes["output_key"], changes["output_sm3"], changes["ses_key"], changes["use_id"] = ItemDone, out.Key, out.SM3, ses, useID
 	}
 	db := tenants.DB(ctx, s.d.DB)
-	_ = db.Transaction(func(tx *gorm.DB) error {
+	_ = database.Transaction(db, func(tx *gorm.DB) error {
 		res := tx.Model(&BatchItem{}).Where("id = ? AND state = ?", it.ID, ItemPending).Updates(changes)
 		if res.Error != nil || res.RowsAffected != 1 {
 			return res.Error

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/page"
 	"signet/internal/valid"
@@ -40,7 +41,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUp) (Tenant, Person, error)
 	}
 	t := Tenant{ID: ids.New(), Name: company, Status: TenantActive}
 	p := Person{ID: ids.New(), Email: email, Name: name, PasswordHash: hash}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Create(&p).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fmt.Errorf("sign up %s: %w", email, ErrEmailTaken)
@@ -77,7 +78,7 @@ func (s *Service) CreateOperator(ctx context.Context, email, name, password stri
 		return Person{}, err
 	}
 	var p Person
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		err := tx.Where("email = ?", email).First(&p).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/page"
 	"signet/internal/valid"
@@ -122,7 +123,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in Accept) (Person, Memb
 		p Person
 		m Membership
 	)
-	err := s.db.WithContext(Unscoped(ctx)).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(Unscoped(ctx)), func(tx *gorm.DB) error {
 		var inv Invitation
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", digestSecret(in.Token)).First(&inv).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

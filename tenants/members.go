@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"signet/internal/database"
 	"signet/internal/page"
 	"signet/internal/valid"
 )
@@ -40,7 +41,7 @@ func (s *Service) SetRole(ctx context.Context, actor Principal, id string, role 
 		return Membership{}, v
 	}
 	var m Membership
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).First(&m).Error; err != nil {
 			return notFound(err, "member", id)
 		}
@@ -72,7 +73,7 @@ func (s *Service) SetRole(ctx context.Context, actor Principal, id string, role 
 // working at once.
 func (s *Service) RemoveMember(ctx context.Context, actor Principal, id string) error {
 	var m Membership
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).First(&m).Error; err != nil {
 			return notFound(err, "member", id)
 		}
@@ -107,7 +108,7 @@ func (s *Service) SetTenantStatus(ctx context.Context, tenantID, status string, 
 		v.Add("status", "invalid", "must be active or suspended")
 		return v
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		res := tx.Model(&Tenant{}).Where("id = ?", tenantID).Update("status", status)
 		if res.Error != nil {
 			return res.Error

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/valid"
 )
@@ -52,7 +53,7 @@ func (s *Service) PersonByMobile(ctx context.Context, mobile, name string) (Pers
 		return Person{}, false, err
 	}
 	p := Person{ID: ids.New(), Name: name, Mobile: mobile, Email: strings.TrimPrefix(mobile, "+") + mobileEmailDomain}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(db, func(tx *gorm.DB) error {
 		if err := tx.Create(&p).Error; err != nil {
 			return fmt.Errorf("create person: %w", err)
 		}

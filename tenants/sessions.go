@@ -48,7 +48,7 @@ func (s *Service) StartSession(ctx context.Context, p Person, tenantID string, m
 	}
 	sess.FamilyID, sess.Version = ids.New(), 1
 	var tok string
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		row := sessionRow{ID: sess.FamilyID, PersonID: p.ID, ActiveTenantID: sess.TenantID, Version: sess.Version, CreatedAt: s.now()}
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("start session: %w", err)
@@ -134,7 +134,7 @@ func (s *Service) spend(ctx context.Context, digest string, meta ClientMeta) (st
 		next string
 		sess Session
 	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		now := s.now()
 		res := tx.Model(&refreshToken{}).
 			Where("token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", digest, now).
@@ -240,7 +240,7 @@ func (s *Service) revokeFamily(ctx context.Context, familyID string) error {
 }
 
 func (s *Service) revoke(ctx context.Context, f sessionsOf) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		return s.revokeSessions(tx, f)
 	})
 	s.checked.forget(f.matches)

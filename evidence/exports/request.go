@@ -11,6 +11,7 @@ import (
 
 	"signet/contracts"
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/lease"
 	"signet/internal/page"
@@ -56,7 +57,7 @@ func (s *Service) Request(ctx context.Context, r Requester, sel Selection) (Expo
 	x := Export{ID: ids.New(), ContractIDsJSON: string(idsJSON), Total: len(uniq), FailuresJSON: "[]",
 		RequestedBy: who.actor, IP: who.ip[:min(len(who.ip), 45)], UserAgent: who.userAgent[:min(len(who.userAgent), 255)],
 		Columns: lease.Columns{State: string(StateQueued), NextAttemptAt: now}, CreatedAt: now, UpdatedAt: now}
-	err = tenants.DB(ctx, s.d.DB).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(tenants.DB(ctx, s.d.DB), func(tx *gorm.DB) error {
 		if err := tx.Create(&x).Error; err != nil {
 			return fmt.Errorf("save evidence export: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"signet/contracts"
 	"signet/evidence"
+	"signet/internal/database"
 	"signet/internal/lease"
 	"signet/tenants"
 )
@@ -150,7 +151,7 @@ func (s *Service) runExport(ctx context.Context, x Export, token string) error {
 	// and the row done, together, so that a run that lost its lease records
 	// nothing.
 	who := access{actor: x.RequestedBy, ip: x.IP, userAgent: x.UserAgent, exportID: x.ID}
-	err = tenants.DB(ctx, s.d.DB).Transaction(func(tx *gorm.DB) error {
+	err = database.Transaction(tenants.DB(ctx, s.d.DB), func(tx *gorm.DB) error {
 		for _, pkg := range built {
 			if err := s.logExport(ctx, tx, who, pkg); err != nil {
 				return err

@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -54,5 +55,11 @@ func TestTransactionRetriesDeadlocks(t *testing.T) {
 	other := errors.New("not a deadlock")
 	if err := database.Transaction(db.DB, func(*gorm.DB) error { runs++; return other }); err != other || runs != 1 {
 		t.Fatalf("other error: %v after %d runs", err, runs)
+	}
+}
+
+func TestConflictIsRetried(t *testing.T) {
+	if !database.Deadlock(fmt.Errorf("append: %w", database.ErrConflict)) {
+		t.Fatal("a wrapped ErrConflict is not retried")
 	}
 }

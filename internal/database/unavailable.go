@@ -38,8 +38,14 @@ func Unavailable(err error) bool {
 // run again.
 func Deadlock(err error) bool {
 	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+	return errors.Is(err, ErrConflict) || errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
+
+// ErrConflict is what a transaction returns when it finds that a concurrent
+// one got there first in a way the server does not report as a deadlock
+// (two writers that both read the same head and inserted the same next
+// key): [Transaction] runs it again, as for a deadlock.
+var ErrConflict = errors.New("concurrent write conflict")
 
 // Attempts bounds how often [Transaction] runs a transaction that keeps
 // being rolled back to break a deadlock or a Galera certification

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/notify"
 	"signet/tenants"
@@ -79,7 +80,7 @@ func (s *Service) TwilioCallback(ctx context.Context, v CallbackVerifier, fullUR
 		ctx = uctx
 	}
 	now := s.now()
-	return s.d.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(s.d.DB.WithContext(ctx), func(tx *gorm.DB) error {
 		var seen int64
 		if err := tx.Model(&StatusReport{}).Where("message_id = ? AND status = ? AND error_code = ? AND source = ?", m.ID, status, code, "callback").
 			Count(&seen).Error; err != nil {

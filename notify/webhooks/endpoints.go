@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/page"
 	"signet/internal/valid"
@@ -136,7 +137,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, id string) error {
 	if _, err := s.Endpoint(ctx, id); err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var dids []string
 		if err := tx.Model(&Delivery{}).Where("endpoint_id = ?", id).Pluck("id", &dids).Error; err != nil {
 			return fmt.Errorf("delete webhook endpoint %s: %w", id, err)

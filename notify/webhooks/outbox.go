@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"signet/internal/database"
 	"signet/internal/ids"
 	"signet/internal/page"
 	"signet/tenants"
@@ -91,7 +92,7 @@ func (s *Service) SendTest(ctx context.Context, id string) (Delivery, error) {
 		return Delivery{}, err
 	}
 	var out []Delivery
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
 		var err error
 		out, err = s.enqueue(ctx, tx, Event{Type: TestEvent, Data: map[string]string{"endpoint_id": id, "message": "a test event from Signet"}},
 			func(e Endpoint) bool { return e.ID == id })
