@@ -34,7 +34,9 @@ type kustomization struct {
 	Namespace  string            `json:"namespace,omitempty"`
 	Resources  []string          `json:"resources,omitempty"`
 	Labels     []kustomizeLabels `json:"labels,omitempty"`
-	Images     []struct {
+	// CommonLabels is the deprecated form of Labels; accepted, not used.
+	CommonLabels map[string]string `json:"commonLabels,omitempty"`
+	Images       []struct {
 		Name    string `json:"name"`
 		NewName string `json:"newName,omitempty"`
 		NewTag  string `json:"newTag,omitempty"`
@@ -217,11 +219,19 @@ func TestDeploymentContract(t *testing.T) {
 	if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
 		t.Error("liveness must probe /healthz")
 	}
-	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Exec == nil {
+	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil {
 		t.Fatal("no preStop")
 	}
 	sleep := 0
-	fmt.Sscan(c.Lifecycle.PreStop.Exec.Command[len(c.Lifecycle.PreStop.Exec.Command)-1], &sleep)
+	switch ps := c.Lifecycle.PreStop; {
+	case ps.Sleep != nil:
+		sleep = int(ps.Sleep.Seconds)
+	case ps.Exec != nil && len(ps.Exec.Command) > 0:
+		fmt.Sscan(ps.Exec.Command[len(ps.Exec.Command)-1], &sleep)
+	}
+	if sleep <= 0 {
+		t.Error("preStop must wait for endpoints to drop the pod")
+	}
 	// Signet drains for 20 s after SIGTERM (app.shutdownGrace).
 	if g := spec.TerminationGracePeriodSeconds; g == nil || *g <= int64(sleep)+20 {
 		t.Errorf("terminationGracePeriodSeconds must exceed preStop %d s + 20 s drain", sleep)
@@ -233,6 +243,7 @@ func TestDeploymentContract(t *testing.T) {
 		sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
 		t.Error("container must have a read-only root and no privilege escalation")
 	}
+	checkHardened(t, "deployment", spec)
 	if spec.Affinity == nil || spec.Affinity.PodAntiAffinity == nil {
 		t.Error("no pod anti-affinity")
 	}
@@ -244,6 +255,12 @@ func TestDeploymentContract(t *testing.T) {
 	}
 	if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/tmp" }) {
 		t.Error("a read-only root needs a writable /tmp")
+	}
+
+	job := find[*batchv1.Job](t, docs, "base/migrate-job.yaml")
+	checkHardened(t, "migrate job", job.Spec.Template.Spec)
+	if args := job.Spec.Template.Spec.Containers[0].Args; !slices.Equal(args, []string{"migrate"}) {
+		t.Errorf("migrate job runs %q, want [migrate]", args)
 	}
 
 	pdb := find[*policyv1.PodDisruptionBudget](t, docs, "base/pdb.yaml")
@@ -278,6 +295,31 @@ func TestDeploymentContract(t *testing.T) {
 	}
 }
 
+// checkHardened: non-root uid 10001, RuntimeDefault seccomp, and every
+// container read-only with no capabilities and no privilege escalation.
+func checkHardened(t *testing.T, what string, spec corev1.PodSpec) {
+	t.Helper()
+	sc := spec.SecurityContext
+	if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.RunAsUser == nil || *sc.RunAsUser != 10001 ||
+		sc.RunAsGroup == nil || *sc.RunAsGroup != 10001 {
+		t.Errorf("%s: must run as non-root uid/gid 10001", what)
+	}
+	if sc == nil || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("%s: seccomp must be RuntimeDefault", what)
+	}
+	if len(spec.Containers) == 0 {
+		t.Fatalf("%s: no containers", what)
+	}
+	for _, c := range spec.Containers {
+		cs := c.SecurityContext
+		if cs == nil || cs.ReadOnlyRootFilesystem == nil || !*cs.ReadOnlyRootFilesystem ||
+			cs.AllowPrivilegeEscalation == nil || *cs.AllowPrivilegeEscalation ||
+			cs.Capabilities == nil || !slices.Contains(cs.Capabilities.Drop, "ALL") {
+			t.Errorf("%s/%s: needs a read-only root, no privilege escalation and drop ALL", what, c.Name)
+		}
+	}
+}
+
 // TestSettingsAreDocumented: every SIGNET_ name in a ConfigMap or Secret
 // is a setting the README documents, so a typo cannot go unnoticed.
 func TestSettingsAreDocumented(t *testing.T) {
@@ -296,6 +338,10 @@ func TestSettingsAreDocumented(t *testing.T) {
 			for k := range o.StringData {
 				keys = append(keys, k)
 			}
+		case *appsv1.Deployment:
+			keys = append(keys, envNames(o.Spec.Template.Spec)...)
+		case *batchv1.Job:
+			keys = append(keys, envNames(o.Spec.Template.Spec)...)
 		}
 		for _, k := range keys {
 			if strings.HasPrefix(k, "SIGNET_") && !bytes.Contains(readme, []byte("`"+k+"`")) {
@@ -303,4 +349,16 @@ func TestSettingsAreDocumented(t *testing.T) {
 			}
 		}
 	}
+}
+
+// envNames lists the variables containers set directly (env, not envFrom,
+// whose keys the ConfigMap and Secret cases cover).
+func envNames(spec corev1.PodSpec) []string {
+	var names []string
+	for _, c := range append(spec.InitContainers, spec.Containers...) {
+		for _, e := range c.Env {
+			names = append(names, e.Name)
+		}
+	}
+	return names
 }
