@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"signet/evidence"
+	"signet/internal/pdftest"
 	"signet/internal/testenv"
 )
 
@@ -300,6 +301,41 @@ func TestFaultMinIOStopsDuringSigning(t *testing.T) {
 	r = ta.trySign(p, sms, &codeMu, sig)
 	mustStatus(t, r, http.StatusOK)
 	ta.mustBeSignedOnce(owner, p.kid)
+}
+
+// TestFaultMinIOStopsDuringBatch: a stamp batch whose runner finds MinIO
+// gone keeps its items pending (no item fails, no seal use is logged) and
+// finishes once MinIO is back, each item stamped once.
+func TestFaultMinIOStopsDuringBatch(t *testing.T) {
+	m := testenv.MinIO(t)
+	proxy := newTCPProxy(t, m.Endpoint)
+	ta := newTestApp(t, func(c *Config) {
+		c.Vault, c.MinIOEndpoint, c.MinIOAccessKey, c.MinIOSecretKey, c.MinIOBucket = "minio", proxy.addr, m.AccessKey, m.SecretKey, m.Bucket
+	})
+	_, seal, key := ta.stampingOrg()
+	doc := pdftest.Document(pdftest.Page{Width: 595, Height: 842, Texts: []pdftest.Text{{X: 72, Y: 700, Size: 16, S: "营业执照"}}})
+	r := ta.stampBatch(key, seal, doc, doc)
+	mustStatus(t, r, http.StatusAccepted)
+	id := r.JSON(t)["id"].(string)
+
+	proxy.cut()
+	if _, err := ta.Signing.RunBatches(context.Background()); !errors.Is(err, evidence.ErrUnavailable) {
+		t.Fatalf("run with MinIO away: %v, want a storage error", err)
+	}
+	proxy.restore()
+	r = ta.call("GET", "/api/stamp-batches/"+id, key, nil)
+	if b := r.JSON(t); b["state"] == "done" || b["failed"].(float64) != 0 || b["done"].(float64) != 0 {
+		t.Fatalf("after the outage: %s", r.Body)
+	}
+	// The batch waits a little before it is due again (simulated).
+	ta.DB.DB.Exec("UPDATE stamp_batches SET locked_until = ? WHERE id = ?", time.Now().UTC().Add(-time.Second), id)
+	if _, err := ta.Signing.RunBatches(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r = ta.call("GET", "/api/stamp-batches/"+id, key, nil)
+	if b := r.JSON(t); b["state"] != "done" || b["done"].(float64) != 2 || b["failed"].(float64) != 0 {
+		t.Fatalf("after MinIO came back: %s", r.Body)
+	}
 }
 
 // TestFaultMariaDBRestartUnderLoad signs several contracts at once while

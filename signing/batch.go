@@ -284,8 +284,14 @@ func (s *Service) RunBatches(ctx context.Context) (bool, error) {
 			return true, q.Release(work, s.d.DB, b.ID, token)
 		}
 		ictx, cancel := context.WithTimeout(work, itemTimeout)
-		s.stampItem(ictx, b, it)
+		err := s.stampItem(ictx, b, it)
 		cancel()
+		if transient(err) {
+			// The vault or the database is away for now: the item stays
+			// pending and the batch is taken up again shortly, by
+			// whichever runner sees it due first.
+			return true, errors.Join(err, q.Renew(work, s.d.DB, b.ID, token, batchRetry))
+		}
 		if err := q.Renew(work, s.d.DB, b.ID, token, batchLease); err != nil {
 			if errors.Is(err, lease.ErrLost) {
 				return true, nil // another runner took over
@@ -306,9 +312,30 @@ func (s *Service) RunBatches(ctx context.Context) (bool, error) {
 // itemTimeout bounds the stamping of one document.
 const itemTimeout = 90 * time.Second
 
-// stampItem stamps one document and records the outcome on its row.
-func (s *Service) stampItem(ctx context.Context, b Batch, it BatchItem) {
+// batchRetry is how long a batch waits after a transient failure.
+const batchRetry = 15 * time.Second
+
+// notYet marks a failure before the item had any effect (no seal use
+// logged yet) that says nothing about the item: the vault or the database
+// did not answer.
+type notYet struct{ error }
+
+func (e notYet) Unwrap() error { return e.error }
+
+// transient reports an item to try again rather than fail.
+func transient(err error) bool {
+	var ny notYet
+	return errors.As(err, &ny) && (errors.Is(err, evidence.ErrUnavailable) || database.Unavailable(err) || database.Deadlock(err))
+}
+
+// stampItem stamps one document and records the outcome on its row. A
+// transient failure is returned and recorded nowhere: the item is tried
+// again.
+func (s *Service) stampItem(ctx context.Context, b Batch, it BatchItem) error {
 	out, ses, useID, err := s.stamp(ctx, b, it)
+	if transient(err) {
+		return err
+	}
 	changes := map[string]any{"updated_at": s.now()}
 	if err != nil {
 		changes["state"], changes["error"] = ItemFailed, clip(err.Error(), 500)
@@ -327,12 +354,13 @@ func (s *Service) stampItem(ctx context.Context, b Batch, it BatchItem) {
 		}
 		return tx.Model(&Batch{}).Where("id = ?", b.ID).Update(col, gorm.Expr(col+" + 1")).Error
 	})
+	return nil
 }
 
 func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Artefact, string, string, error) {
 	pdf, err := evidence.GetArtefact(ctx, s.d.Vault, it.InputKey, 200<<20)
 	if err != nil {
-		return evidence.Artefact{}, "", "", err
+		return evidence.Artefact{}, "", "", notYet{err}
 	}
 	principal := tenants.Principal{PersonID: b.ActorPersonID, APIKeyID: b.ActorAPIKeyID, TenantID: b.TenantID, Role: tenants.Role(b.ActorRole)}
 	use, err := s.useSeal(ctx, seals.UseRequest{SealID: b.SealID, Actor: seals.Actor{Principal: principal, IP: b.IP, UserAgent: b.UserAgent},

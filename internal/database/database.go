@@ -58,6 +58,11 @@ func Open(dsn string) (*DB, error) {
 		}
 		mc.ParseTime = true
 		mc.Loc = time.UTC
+		// RowsAffected counts the rows an UPDATE matched, as on SQLite,
+		// not only those whose values changed: a conditional update that
+		// writes what is already there (a lease renewed twice in one
+		// second) still reports that its WHERE held.
+		mc.ClientFoundRows = true
 		if mc.Params == nil {
 			mc.Params = map[string]string{}
 		}

@@ -63,3 +63,24 @@ func TestConflictIsRetried(t *testing.T) {
 		t.Fatal("a wrapped ErrConflict is not retried")
 	}
 }
+
+// TestRowsAffectedCountsMatchedRows: an UPDATE that writes the values a row
+// already has still reports the row, on MariaDB as on SQLite, so that a
+// conditional update (renewing a lease twice in one second) is not taken
+// for a lost race.
+func TestRowsAffectedCountsMatchedRows(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			db := dbtest.MustOpen(t, dialect)
+			if err := db.Exec("CREATE TABLE found_probe (id INTEGER PRIMARY KEY, v INTEGER)").Error; err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Exec("DROP TABLE found_probe") })
+			db.Exec("INSERT INTO found_probe (id, v) VALUES (1, 7)")
+			res := db.Exec("UPDATE found_probe SET v = 7 WHERE id = 1")
+			if res.Error != nil || res.RowsAffected != 1 {
+				t.Fatalf("same-value update: %d rows, %v", res.RowsAffected, res.Error)
+			}
+		})
+	}
+}
