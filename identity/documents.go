@@ -67,25 +67,30 @@ func sniff(kind string, data []byte) (string, error) {
 // storeDocument seals data and writes it to the vault under a fresh key,
 // then records the row in tx. The vault object comes first: a row never
 // points at nothing, and an object without a row is unreadable ciphertext.
-func (s *Service) storeDocument(ctx context.Context, tx *gorm.DB, tenant, ownerID, kind string, data []byte) (Document, error) {
-	ct, err := sniff(kind, data)
-	if err != nil {
-		return Document{}, err
+// d keeps what an earlier run of the caller's transaction stored for the
+// same owner: a rerun records that object again rather than storing another.
+func (s *Service) storeDocument(ctx context.Context, tx *gorm.DB, tenant, ownerID, kind string, data []byte, d *Document) error {
+	if d.ID == "" || d.OwnerID != ownerID {
+		ct, err := sniff(kind, data)
+		if err != nil {
+			return err
+		}
+		nd := Document{ID: ids.New(), OwnerID: ownerID, Kind: kind, ContentType: ct, Size: int64(len(data)), CreatedAt: s.now()}
+		sealed, err := s.keys.Seal(docLabel(nd.ID), data)
+		if err != nil {
+			return err
+		}
+		sum := sm3.Sum(sealed)
+		nd.ObjectKey = evidence.ObjectKey(tenant, vaultKind, hex.EncodeToString(sum[:]))
+		if _, err := s.vault.Put(ctx, nd.ObjectKey, bytes.NewReader(sealed), int64(len(sealed)), evidence.PutOptions{ContentType: "application/octet-stream"}); err != nil {
+			return fmt.Errorf("store document: %w", err)
+		}
+		*d = nd
 	}
-	d := Document{ID: ids.New(), OwnerID: ownerID, Kind: kind, ContentType: ct, Size: int64(len(data)), CreatedAt: s.now()}
-	sealed, err := s.keys.Seal(docLabel(d.ID), data)
-	if err != nil {
-		return Document{}, err
+	if err := tx.Create(d).Error; err != nil {
+		return fmt.Errorf("store document: %w", err)
 	}
-	sum := sm3.Sum(sealed)
-	d.ObjectKey = evidence.ObjectKey(tenant, vaultKind, hex.EncodeToString(sum[:]))
-	if _, err := s.vault.Put(ctx, d.ObjectKey, bytes.NewReader(sealed), int64(len(sealed)), evidence.PutOptions{ContentType: "application/octet-stream"}); err != nil {
-		return Document{}, fmt.Errorf("store document: %w", err)
-	}
-	if err := tx.Create(&d).Error; err != nil {
-		return Document{}, fmt.Errorf("store document: %w", err)
-	}
-	return d, nil
+	return nil
 }
 
 func docLabel(id string) string { return "identity/doc/" + id }
@@ -108,8 +113,7 @@ func (s *Service) AddPersonDocument(ctx context.Context, personID, kind string, 
 		if row.State != StateDraft && row.State != StateRejected {
 			return ErrState
 		}
-		var err error
-		if d, err = s.storeDocument(ctx, tx, PlatformTenant, row.ID, kind, data); err != nil {
+		if err := s.storeDocument(ctx, tx, PlatformTenant, row.ID, kind, data, &d); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, PlatformTenant, PersonChain(personID), "identity.person.document_added", a, docPayload(d))
@@ -137,8 +141,7 @@ func (s *Service) AddOrgDocument(ctx context.Context, kind string, data []byte, 
 		if row.State != StateDraft && row.State != StateRejected {
 			return ErrState
 		}
-		var err error
-		if d, err = s.storeDocument(ctx, tx, row.TenantID, row.ID, kind, data); err != nil {
+		if err := s.storeDocument(ctx, tx, row.TenantID, row.ID, kind, data, &d); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, row.TenantID, evidence.TenantChain(row.TenantID), "identity.org.document_added", a, docPayload(d))

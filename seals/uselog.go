@@ -220,8 +220,9 @@ func (UseApproval) TableName() string { return "seal_use_approvals" }
 func (s *Service) consumeApproval(ctx context.Context, seal Seal, personID string, req UseRequest, consume bool) error {
 	sealID := seal.ID
 	digest := clip(req.DocumentDigest, 128)
-	consumed, asked := false, false
+	var consumed, asked bool
 	err := database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+		consumed, asked = false, false // a rerun decides afresh
 		var open []UseApproval
 		if err := tx.Where("seal_id = ? AND person_id = ? AND document_digest = ? AND state IN ?", sealID, personID, digest, []string{"approved", "pending"}).
 			Order("id").Find(&open).Error; err != nil {

@@ -79,6 +79,7 @@ func (s *Service) CreateOperator(ctx context.Context, email, name, password stri
 	}
 	var p Person
 	err = database.Transaction(s.db.WithContext(ctx), func(tx *gorm.DB) error {
+		p = Person{} // a rerun must not look the email up by a rolled-back id
 		err := tx.Where("email = ?", email).First(&p).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):

@@ -124,6 +124,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in Accept) (Person, Memb
 		m Membership
 	)
 	err := database.Transaction(s.db.WithContext(Unscoped(ctx)), func(tx *gorm.DB) error {
+		p, m = Person{}, Membership{} // a rerun must not look the email up by a rolled-back id
 		var inv Invitation
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", digestSecret(in.Token)).First(&inv).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

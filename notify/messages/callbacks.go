@@ -90,6 +90,9 @@ func (s *Service) TwilioCallback(ctx context.Context, v CallbackVerifier, fullUR
 			return fmt.Errorf("twilio callback for %s %s: %w", id, status, ErrReplayed)
 		}
 		if err := tx.Create(&StatusReport{ID: ids.New(), TenantID: m.TenantID, MessageID: m.ID, Status: status, ErrorCode: code, Source: "callback", At: now}).Error; err != nil {
+			if database.Deadlock(err) {
+				return fmt.Errorf("twilio callback: %w", err) // run again
+			}
 			// The unique index catches a replay racing this one.
 			return fmt.Errorf("twilio callback for %s %s: %w", id, status, ErrReplayed)
 		}

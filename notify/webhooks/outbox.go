@@ -66,6 +66,15 @@ func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, ev Event, want func(
 	if res.RowsAffected == 0 {
 		return nil, nil // already enqueued
 	}
+	// MySQL counts the row an ignored duplicate matched (clientFoundRows):
+	// only the stored id tells whether this insert wrote it.
+	var got eventRow
+	if err := db.Select("id").Where("event_id = ?", ev.ID).Take(&got).Error; err != nil {
+		return nil, fmt.Errorf("enqueue webhook %s: %w", ev.ID, err)
+	}
+	if got.ID != row.ID {
+		return nil, nil // already enqueued
+	}
 	var eps []Endpoint
 	if err := db.Order("id").Find(&eps).Error; err != nil {
 		return nil, fmt.Errorf("enqueue webhook %s: %w", ev.ID, err)
