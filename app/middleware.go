@@ -135,6 +135,9 @@ func (a *App) authenticate(c *fiber.Ctx) error {
 	)
 	if strings.HasPrefix(cred, "sgk_") {
 		p, err = a.Tenants.AuthenticateAPIKey(ctx, cred)
+		if err != nil && !errors.Is(err, tenants.ErrInvalidCredentials) {
+			return err // the database did not answer: 503, not "who are you?"
+		}
 	} else if p, err = a.Tokens.Parse(ctx, cred); err == nil {
 		// The token's session decides, not the token: a revoked session,
 		// a removed member or a suspended tenant fails here, and the role

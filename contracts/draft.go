@@ -14,6 +14,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"signet/evidence"
 	"signet/identity"
 	"signet/internal/database"
 	"signet/internal/ids"
@@ -150,7 +151,11 @@ func (s *Service) Create(ctx context.Context, a Actor, d Draft) (Contract, error
 	docs := s.draftDocuments(ctx, &v, d.DocumentIDs)
 	c := Contract{ID: ids.New(), Title: title, State: StateDraft, CreatedBy: a.Who(), DeadlineDays: days,
 		RemindEveryHours: remind, TemplateID: d.TemplateID, Algorithm: "sm2"}
-	parties, fields := s.draftParties(ctx, &v, c.ID, d.Parties, docs)
+	var unavailable error // the vault did not give a document back: not the caller's fault
+	parties, fields := s.draftParties(ctx, &v, c.ID, d.Parties, docs, &unavailable)
+	if unavailable != nil {
+		return Contract{}, unavailable
+	}
 	for i, doc := range docs {
 		signed := false
 		for _, f := range fields {
@@ -246,7 +251,7 @@ func (s *Service) draftDocuments(ctx context.Context, v *valid.Errors, idList []
 	return docs
 }
 
-func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID string, specs []PartySpec, docs []Document) ([]Party, []Field) {
+func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID string, specs []PartySpec, docs []Document, unavailable *error) ([]Party, []Field) {
 	var parties []Party
 	var fields []Field
 	signers, ccs, nFields := 0, 0, 0
@@ -326,7 +331,7 @@ func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID 
 		marks := 0
 		for j, f := range p.Fields {
 			nFields++
-			fl, ok := s.draftField(ctx, v, field+".fields["+strconv.Itoa(j)+"]", party, f, docs)
+			fl, ok := s.draftField(ctx, v, field+".fields["+strconv.Itoa(j)+"]", party, f, docs, unavailable)
 			if ok {
 				fl.ContractID, fl.PartyID = contractID, party.ID
 				fields = append(fields, fl)
@@ -359,7 +364,10 @@ func (s *Service) draftParties(ctx context.Context, v *valid.Errors, contractID 
 }
 
 // draftField checks one field against its document and resolves an anchor.
-func (s *Service) draftField(ctx context.Context, v *valid.Errors, field string, p Party, f FieldSpec, docs []Document) (Field, bool) {
+//
+// unavailable (may be nil) receives a storage failure met while reading a
+// document for an anchor: that is no fault of the field.
+func (s *Service) draftField(ctx context.Context, v *valid.Errors, field string, p Party, f FieldSpec, docs []Document, unavailable *error) (Field, bool) {
 	n := len(*v)
 	fl := Field{ID: ids.New(), Kind: f.Kind, Page: f.Page, X: f.X, Y: f.Y, W: f.W, H: f.H,
 		Anchor: strings.TrimSpace(f.Anchor), AnchorIndex: f.AnchorIndex, OffsetX: f.OffsetX, OffsetY: f.OffsetY}
@@ -429,7 +437,7 @@ func (s *Service) draftField(ctx context.Context, v *valid.Errors, field string,
 		return fl, len(*v) == n
 	}
 	if fl.Anchor != "" {
-		if !s.resolveAnchor(ctx, v, field, &fl, doc) {
+		if !s.resolveAnchor(ctx, v, field, &fl, doc, unavailable) {
 			return fl, false
 		}
 	} else if fl.Page < 1 || fl.Page > doc.Pages {
@@ -444,7 +452,7 @@ func (s *Service) draftField(ctx context.Context, v *valid.Errors, field string,
 }
 
 // resolveAnchor finds the anchor keyword in the original document.
-func (s *Service) resolveAnchor(ctx context.Context, v *valid.Errors, field string, fl *Field, doc Document) bool {
+func (s *Service) resolveAnchor(ctx context.Context, v *valid.Errors, field string, fl *Field, doc Document, unavailable *error) bool {
 	if fl.AnchorIndex == 0 {
 		fl.AnchorIndex = 1
 	}
@@ -454,6 +462,9 @@ func (s *Service) resolveAnchor(ctx context.Context, v *valid.Errors, field stri
 	}
 	data, err := s.read(ctx, doc.OriginalKey)
 	if err != nil {
+		if unavailable != nil && errors.Is(err, evidence.ErrUnavailable) {
+			*unavailable = err
+		}
 		v.Add(field+".anchor", "unreadable", "the document could not be read")
 		return false
 	}

@@ -155,7 +155,7 @@ func (s *Service) CreateTemplate(ctx context.Context, a Actor, name string, pdf 
 				v.Add(field+".fields["+strconv.Itoa(j)+"].anchor", "not_allowed", "template fields are placed by coordinates")
 				continue
 			}
-			s.draftField(ctx, &v, field+".fields["+strconv.Itoa(j)+"]", p, f, fake)
+			s.draftField(ctx, &v, field+".fields["+strconv.Itoa(j)+"]", p, f, fake, nil)
 		}
 	}
 	if len(spec.Roles) == 0 {

@@ -112,6 +112,11 @@ func Append(ctx context.Context, db *gorm.DB, rec Record, now time.Time) (Event,
 		}
 		var head chainHead
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("chain = ?", rec.Chain).First(&head).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				// The head was just made or found: Galera aborted this
+				// transaction under us (a node left the cluster). Again.
+				return fmt.Errorf("%w: head of %s vanished", database.ErrConflict, rec.Chain)
+			}
 			return err
 		}
 		e.Seq, e.PrevHash = head.Seq+1, head.Hash
