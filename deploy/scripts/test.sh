@@ -56,6 +56,8 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+go vet -tags cluster ./cmd/signet ./internal/testenv
+(cd deploy/k8s && go vet ./...)
 
 echo "== web app: build, type check, lint, unit tests"
 # make web installs the locked packages (npm ci), generates the typed API
@@ -93,7 +95,13 @@ set -e
 echo "== go test"
 go build -o "$state/testreport" ./deploy/testreport
 set +e
-go test -count=1 -json -timeout 30m ./... | "$state/testreport"
+# The cluster test (3 replicas over Galera and distributed MinIO, with
+# faults) runs alone after the others: it wants the machine's cores.
+{
+  go test -count=1 -json -timeout 30m ./...
+  (cd deploy/k8s && go test -count=1 -json ./...)
+  go test -p 1 -count=1 -json -timeout 20m -tags cluster -run '^(TestGaleraAndMinIOCluster|TestCluster)$' ./internal/testenv ./cmd/signet
+} | "$state/testreport"
 status=${PIPESTATUS[1]}
 set -e
 exit "$status"

@@ -22,6 +22,11 @@ command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 [ -d /usr/share/poppler/cMap ] || need+=(poppler-data)
 # Node.js for the web app's build and tests (the machines ship Node 20; this is for bare ones)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+# internal/testenv (the cluster test): a 3-node Galera cluster of Debian's MariaDB, joined by rsync SST
+command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
+[ -f /usr/lib/galera/libgalera_smm.so ] || need+=(galera-4)
+command -v rsync >/dev/null 2>&1 || need+=(rsync)
+command -v ss >/dev/null 2>&1 || need+=(iproute2) # wsrep_sst_rsync checks its port with ss
 # internal/convert: headless Writer, about 85 MB to download with --no-install-recommends
 command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 

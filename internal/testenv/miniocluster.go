@@ -82,6 +82,25 @@ func StartMinIOCluster(tb testing.TB) *MinIOCluster {
 	if err := c.MakeBucket(ctx, minioClusterBucket, minio.MakeBucketOptions{ObjectLocking: true}); err != nil {
 		tb.Fatalf("minio cluster: make bucket: %v", err)
 	}
+	// Healthy is not yet writable everywhere: each process must see every
+	// drive before it has write quorum. Wait until a write through each
+	// one goes through.
+	for i := range minioClusterNodes {
+		ci, err := m.Client(i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for {
+			_, err := ci.PutObject(ctx, minioClusterBucket, "probe/"+strconv.Itoa(i), strings.NewReader("probe"), 5, minio.PutObjectOptions{})
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				tb.Fatalf("minio cluster: process %d takes no writes: %v\n%s", i, err, m.logTail(i))
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
 	tally(tb, "minio-cluster")
 	return m
 }
@@ -98,8 +117,11 @@ func (m *MinIOCluster) launch(i int) error {
 	args := append([]string{"server", "--quiet", "--address", fmt.Sprintf("127.0.0.1:%d", m.ports[i]),
 		"--console-address", fmt.Sprintf("127.0.0.1:%d", m.consol[i])}, drives...)
 	cmd := exec.Command(m.bin, args...)
+	// In a container (/.dockerenv) MinIO waits for every host to resolve
+	// to a non-loopback address; _MINIO_SERVER_LOCAL names this process's
+	// own endpoint instead. MINIO_CI_CD lets drives share the root disk.
 	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+minioClusterUser, "MINIO_ROOT_PASSWORD="+minioClusterPassword,
-		"MINIO_UPDATE=off", "MINIO_BROWSER=off", "MINIO_CI_CD=1")
+		"MINIO_UPDATE=off", "MINIO_BROWSER=off", "MINIO_CI_CD=1", "_MINIO_SERVER_LOCAL="+m.Endpoint(i))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
