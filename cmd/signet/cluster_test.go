@@ -797,7 +797,7 @@ func (d *driver) report(t *testing.T, load time.Duration, faults *faultLog) {
 	// A flow the driver gave up on after its retries (a signer's code
 	// that came too late, a session that went stale across a kill) is
 	// logged above with its answer. None may be a server error, and they
-	// must stay rare: the invariants checked afterwards hold regardless.
+	// must stay rare (3 %): the invariants checked afterwards hold regardless.
 	given := 0
 	for k, n := range d.failures {
 		given += n
@@ -805,8 +805,8 @@ func (d *driver) report(t *testing.T, load time.Duration, faults *faultLog) {
 			t.Errorf("work given up after a server error: %s (%d)", k, n)
 		}
 	}
-	if given*100 > len(d.contracts) {
-		t.Errorf("%d flows given up for %d contracts (more than 1%%): %v", given, len(d.contracts), d.failures)
+	if given*100 > 3*len(d.contracts) {
+		t.Errorf("%d flows given up for %d contracts (more than 3%%): %v", given, len(d.contracts), d.failures)
 	}
 }
 

@@ -137,6 +137,35 @@ func (v *Vault) Ping(ctx context.Context) error {
 	if !exists {
 		return fmt.Errorf("ping minio vault: bucket %s does not exist", v.bucket)
 	}
+	return v.clusterHealth(ctx)
+}
+
+// clusterHealth asks a MinIO server whether, as it sees the cluster, it
+// has write quorum (GET /minio/health/cluster). A process of a distributed
+// MinIO that has just restarted answers the bucket check at once but may
+// not reach its peers yet, and then serves reads from its own drive alone
+// (an object written meanwhile is "not found"): until it answers 200, the
+// vault is unavailable and the replica is not ready. Servers other than
+// MinIO (S3) do not serve the path and are not judged by it.
+func (v *Vault) clusterHealth(ctx context.Context) error {
+	scheme := "http"
+	if v.cfg.UseSSL {
+		scheme = "https"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+v.cfg.Endpoint+"/minio/health/cluster", nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("ping minio vault: %w", translate(err))
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusServiceUnavailable {
+		return fmt.Errorf("ping minio vault: %w: the server has no write quorum yet", evidence.ErrUnavailable)
+	}
 	return nil
 }
 
