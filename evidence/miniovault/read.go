@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -17,16 +18,30 @@ func (v *Vault) Get(ctx context.Context, key string) (io.ReadCloser, evidence.Ob
 	if !evidence.ValidKey(key) {
 		return nil, evidence.ObjectInfo{}, fmt.Errorf("get %q: %w", key, evidence.ErrInvalidKey)
 	}
-	obj, err := v.client.GetObject(ctx, v.bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, translate(err))
-	}
-	// Stat sends the GET; the body it opens is what the caller then reads,
-	// so the description and the bytes are of the same version.
-	st, err := obj.Stat()
-	if err != nil {
+	var (
+		obj *minio.Object
+		st  minio.ObjectInfo
+		err error
+	)
+	// A process of a distributed MinIO that has just restarted may answer
+	// "no such key" for an object written while it was down, until it
+	// reaches its peers (a second or two). Signet reads only keys its rows
+	// name, so a miss is asked again a few times before it is believed.
+	for attempt := 0; ; attempt++ {
+		obj, err = v.client.GetObject(ctx, v.bucket, key, minio.GetObjectOptions{})
+		if err != nil {
+			return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, translate(err))
+		}
+		// Stat sends the GET; the body it opens is what the caller then
+		// reads, so the description and the bytes are of the same version.
+		if st, err = obj.Stat(); err == nil {
+			break
+		}
 		obj.Close()
-		return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, translate(err))
+		if errorCode(err) != "NoSuchKey" || attempt == 3 || ctx.Err() != nil {
+			return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, translate(err))
+		}
+		time.Sleep(time.Duration(attempt+1) * 250 * time.Millisecond)
 	}
 	info, err := infoOf(key, st)
 	if err != nil {

@@ -92,6 +92,22 @@ func TestGaleraAndMinIOCluster(t *testing.T) {
 	if err := m.Start(2); err != nil {
 		t.Fatal(err)
 	}
+	// The restarted process answers "no such key" for b until it has
+	// reached its peers; the vault asks again (miniovault.Get). Here: it
+	// must converge within seconds.
 	c2, _ := m.Client(2)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		o, err := c2.GetObject(ctx, m.Bucket(), "b", minio.GetObjectOptions{})
+		if err == nil {
+			if _, err = o.Stat(); err == nil {
+				o.Close()
+				break
+			}
+			o.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("restarted process 2 still cannot read b: %v", err)
+		}
+	}
 	get(c2, "b")
 }
