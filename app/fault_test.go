@@ -215,7 +215,7 @@ func (ta *testApp) trySign(p pendingSigning, sms *smsInbox, codeMu *sync.Mutex, 
 		codeMu.Unlock()
 		return r
 	}
-	code := sms.code(ta.t)
+	code := sms.codeFor(ta.t, p.mobile)
 	codeMu.Unlock()
 	return ta.call("POST", "/api/links/"+p.link+"/sign", p.signer, map[string]any{"signature_png": sig, "code": code})
 }
