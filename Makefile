@@ -9,7 +9,7 @@ WEB     := frontend
 # The web app's sources: a change to any of them rebuilds dist/.
 WEB_SRC := $(shell find $(WEB)/src $(WEB)/public $(WEB)/index.html $(WEB)/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run build build-go web test vet fmt bench clean demo
+.PHONY: run build build-go web test test-cluster vet fmt bench clean demo
 
 run: build
 	@echo "Try it with no phone: ./bin/signet demo (while this runs), then open the link it prints; texts appear at /dev/sms"
@@ -40,6 +40,12 @@ $(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB)/src/api/schema.d.t
 
 test:
 	./deploy/scripts/test.sh
+
+# The cluster test (docs/scale-out.md): 3 replicas over a 3-node Galera
+# cluster and 4-process MinIO, with faults. Not yet in `make test`: it
+# still fails now and then (see issue #16's closing note).
+test-cluster:
+	$(GO) test -p 1 -count=1 -v -timeout 20m -tags cluster -run '^(TestGaleraAndMinIOCluster|TestCluster)$$' ./internal/testenv ./cmd/signet
 
 vet:
 	$(GO) vet ./...
