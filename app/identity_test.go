@@ -66,24 +66,20 @@ func (b *smsInbox) code(t *testing.T) string {
 	return m[len(m)-1][1]
 }
 
-// codeFor returns the last code texted to mobile. Under faults a code's
-// text can be printed late, by the outbox job, between another signer's
-// request and read: matching the number keeps each signer to its own.
-func (b *smsInbox) codeFor(t *testing.T, mobile string) string {
-	t.Helper()
+// codesTo lists, in order, the codes texted to mobile. Several signers
+// share the console, and under faults a code's text can be printed late,
+// so a signer reads only texts to its own number.
+func (b *smsInbox) codesTo(mobile string) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	to := `"to":"` + notify.MaskNumber(mobile) + `"`
-	var last string
+	var codes []string
 	for _, line := range strings.Split(b.buf.String(), "\n") {
 		if m := smsCodeRE.FindStringSubmatch(line); m != nil && strings.Contains(line, to) {
-			last = m[1]
+			codes = append(codes, m[1])
 		}
 	}
-	if last == "" {
-		t.Fatalf("no SMS code to %s in the console log:\n%s", mobile, b.buf.String())
-	}
-	return last
+	return codes
 }
 
 // inbox routes the app's SMS through a console sender logging to a buffer.
