@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -70,6 +71,11 @@ func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, ev Event, want func(
 	// only the stored id tells whether this insert wrote it.
 	var got eventRow
 	if err := db.Select("id").Where("event_id = ?", ev.ID).Take(&got).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			// Just inserted or found, and gone: Galera aborted the
+			// transaction under us (a node left). The caller runs it again.
+			err = database.ErrConflict
+		}
 		return nil, fmt.Errorf("enqueue webhook %s: %w", ev.ID, err)
 	}
 	if got.ID != row.ID {
