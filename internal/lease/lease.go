@@ -131,13 +131,13 @@ func (q Queue) Finish(ctx context.Context, tx *gorm.DB, id, token string, change
 // longer than one hold (a batch renews after each item). It returns
 // [ErrLost] when the lease is no longer the holder's.
 func (q Queue) Renew(ctx context.Context, db *gorm.DB, id, token string, hold time.Duration) error {
-	res := retried(func() *gorm.DB {
-		return db.WithContext(ctx).Table(q.Table).Where("id = ? AND lease = ?", id, token).Update("locked_until", q.now().Add(hold))
+	n, err := retried(db.WithContext(ctx), func(tx *gorm.DB) *gorm.DB {
+		return tx.Table(q.Table).Where("id = ? AND lease = ?", id, token).Update("locked_until", q.now().Add(hold))
 	})
-	if res.Error != nil {
-		return fmt.Errorf("renew %s %s: %w", q.Table, id, res.Error)
+	if err != nil {
+		return fmt.Errorf("renew %s %s: %w", q.Table, id, err)
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return fmt.Errorf("renew %s %s: %w", q.Table, id, ErrLost)
 	}
 	return nil
@@ -147,10 +147,10 @@ func (q Queue) Renew(ctx context.Context, db *gorm.DB, id, token string, hold ti
 // attempt: the row is due again at once. Workers call it when they were
 // cut off (shutdown) before acting.
 func (q Queue) Release(ctx context.Context, db *gorm.DB, id, token string) error {
-	err := retried(func() *gorm.DB {
-		return db.WithContext(ctx).Table(q.Table).Where("id = ? AND lease = ?", id, token).
+	_, err := retried(db.WithContext(ctx), func(tx *gorm.DB) *gorm.DB {
+		return tx.Table(q.Table).Where("id = ? AND lease = ?", id, token).
 			Updates(map[string]any{"locked_until": nil, "lease": "", "attempts": gorm.Expr("attempts - 1")})
-	}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("release %s %s: %w", q.Table, id, err)
 	}
@@ -203,17 +203,18 @@ func Each[T any](ctx context.Context, items []T, concurrency int, need time.Dura
 	return errors.Join(errs...)
 }
 
-// retried runs one statement of a lease's holder again while it deadlocks:
-// on Galera a conflict with a concurrent writer of the row (a worker
-// trying to claim it, the holder's own fencing write through another node)
-// fails at certification, and the holder's write is still wanted.
-func retried(stmt func() *gorm.DB) *gorm.DB {
-	var res *gorm.DB
-	for attempt := range database.Attempts {
-		if res = stmt(); !database.Deadlock(res.Error) {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
-	return res
+// retried runs one statement of a lease's holder through
+// [database.Transaction], so that it runs again while it deadlocks: on
+// Galera a conflict with a concurrent writer of the row (a worker trying
+// to claim it, the holder's own fencing write through another node) fails
+// at certification, and the holder's write is still wanted. It returns the
+// rows the statement matched.
+func retried(db *gorm.DB, stmt func(tx *gorm.DB) *gorm.DB) (int64, error) {
+	var n int64
+	err := database.Transaction(db, func(tx *gorm.DB) error {
+		res := stmt(tx)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
 }

@@ -138,13 +138,13 @@ func (n Named) Acquire(ctx context.Context, db *gorm.DB, name string, hold, poll
 // longer the lease's holder.
 func (n Named) Renew(ctx context.Context, db *gorm.DB, h *Held, hold time.Duration) error {
 	until := n.now().Add(hold)
-	res := retried(func() *gorm.DB {
-		return db.WithContext(ctx).Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).Update("locked_until", until)
+	rows, err := retried(db.WithContext(ctx), func(tx *gorm.DB) *gorm.DB {
+		return tx.Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).Update("locked_until", until)
 	})
-	if res.Error != nil {
-		return fmt.Errorf("renew lease %s: %w", h.Name, res.Error)
+	if err != nil {
+		return fmt.Errorf("renew lease %s: %w", h.Name, err)
 	}
-	if res.RowsAffected != 1 {
+	if rows != 1 {
 		return fmt.Errorf("renew lease %s: %w", h.Name, ErrLost)
 	}
 	h.Until = until
@@ -153,10 +153,10 @@ func (n Named) Renew(ctx context.Context, db *gorm.DB, h *Held, hold time.Durati
 
 // Release gives h up, so that another holder may take it at once.
 func (n Named) Release(ctx context.Context, db *gorm.DB, h Held) error {
-	err := retried(func() *gorm.DB {
-		return db.WithContext(ctx).Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).
+	_, err := retried(db.WithContext(ctx), func(tx *gorm.DB) *gorm.DB {
+		return tx.Table(namedTable).Where("name = ? AND token = ?", h.Name, h.Token).
 			Update("locked_until", time.Unix(0, 0).UTC())
-	}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("release lease %s: %w", h.Name, err)
 	}
