@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,13 +23,17 @@ import (
 // it but before the outcome was recorded. After a restart the dispatcher
 // runs again, and in every case Twilio ends up with exactly one copy: the
 // first two are sent now, the last is found at Twilio and not sent again.
+// "message.sent late" restarts after the message's expiry: the copy
+// Twilio has still makes it sent (asking comes before the expiry and the
+// caps, which the first attempt already passed).
 func TestKilledAroundSend(t *testing.T) {
 	if os.Getenv("SIGNET_CRASH_CHILD") != "" {
 		crashChild(t)
 		return
 	}
-	for _, point := range []string{"queued", "message.sending", "message.sent"} {
-		t.Run(point, func(t *testing.T) {
+	for _, name := range []string{"queued", "message.sending", "message.sent", "message.sent late"} {
+		point, late := strings.CutSuffix(name, " late")
+		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			server := twiliotest.New(t, accountSID, authToken)
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKilledAroundSend$", "-test.count=1")
@@ -47,6 +52,9 @@ func TestKilledAroundSend(t *testing.T) {
 			// the dead worker's lease.
 			e := newEnvOn(t, openFile(t, dir), server)
 			e.clock.advance(5 * time.Minute)
+			if late {
+				e.clock.advance(48 * time.Hour)
+			}
 			e.dispatch(t)
 			e.dispatch(t)
 			got := e.to(mobile)

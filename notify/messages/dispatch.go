@@ -115,6 +115,27 @@ func (s *Service) sendOne(ctx context.Context, id string) (bool, error) {
 	if m.TenantID != "" {
 		ctx = tenants.WithTenant(ctx, m.TenantID)
 	}
+	body, err := s.open(m)
+	if err != nil {
+		return false, s.finish(ctx, m, token, outcome{state: StateFailed, status: notify.StatusFailed, code: "sealed", err: "cannot open: " + err.Error()})
+	}
+
+	// A row still marked in flight was claimed before and its worker never
+	// recorded what happened: ask the provider before anything else. A
+	// text the provider has is sent, however late or over the caps it
+	// would be now (its attempt already took its share of them).
+	if m.SendingSince != nil {
+		if f, ok := s.d.SMS.(Finder); ok && m.Channel == notify.ChannelSMS {
+			rc, found, err := f.Find(ctx, body.To, m.SendingSince.Add(-time.Minute), body.Text)
+			if err != nil {
+				return false, errors.Join(fmt.Errorf("reconcile message %s: %w", id, err), q.Release(ctx, s.d.DB, id, token))
+			}
+			s.d.Log.WarnContext(ctx, "message was left in flight: asked the provider", "message", m.ID, "since", m.SendingSince, "found", found, "provider_id", rc.ProviderID)
+			if found {
+				return true, s.finish(ctx, m, token, outcome{state: StateSent, status: orQueued(rc.Status), providerID: rc.ProviderID, text: body.Text})
+			}
+		}
+	}
 	now := s.now()
 	if !now.Before(m.ExpiresAt) {
 		return false, s.finish(ctx, m, token, outcome{state: StateExpired, status: notify.StatusExpired, err: "expired before it could be sent"})
@@ -125,24 +146,6 @@ func (s *Service) sendOne(ctx context.Context, id string) (bool, error) {
 				return false, errors.Join(err, q.Release(ctx, s.d.DB, id, token))
 			}
 			return false, s.postpone(ctx, m, token, wait)
-		}
-	}
-	body, err := s.open(m)
-	if err != nil {
-		return false, s.finish(ctx, m, token, outcome{state: StateFailed, status: notify.StatusFailed, code: "sealed", err: "cannot open: " + err.Error()})
-	}
-
-	// A row still marked in flight was claimed before and its worker never
-	// recorded what happened: ask the provider before sending again.
-	if m.SendingSince != nil {
-		if f, ok := s.d.SMS.(Finder); ok && m.Channel == notify.ChannelSMS {
-			rc, found, err := f.Find(ctx, body.To, m.SendingSince.Add(-time.Minute), body.Text)
-			if err != nil {
-				return false, errors.Join(fmt.Errorf("reconcile message %s: %w", id, err), q.Release(ctx, s.d.DB, id, token))
-			}
-			if found {
-				return true, s.finish(ctx, m, token, outcome{state: StateSent, status: orQueued(rc.Status), providerID: rc.ProviderID, text: body.Text})
-			}
 		}
 	}
 	res := s.d.DB.WithContext(ctx).Table(m.TableName()).Where("id = ? AND lease = ?", id, token).Update("sending_since", now)

@@ -16,7 +16,9 @@
 //     row "in flight" (sending_since set); the next attempt asks the
 //     provider whether it already has the message when the provider can
 //     answer ([Finder], Twilio), and otherwise sends again (SMTP: the copy
-//     carries the same Message-ID). README "Notifications" says so.
+//     carries the same Message-ID). It asks before it checks the expiry
+//     and the rate limits: a copy the provider has is sent, not expired
+//     or held back. README "Notifications" says so.
 //   - The recipient and the words are stored sealed by the keyring and are
 //     wiped once the row is final; what stays is the masked recipient, a
 //     keyed digest of it (for rate limits) and the statuses.
