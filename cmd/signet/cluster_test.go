@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -944,6 +945,21 @@ func checkCluster(ctx context.Context, t *testing.T, env map[string]string, stop
 	}
 	if extra := len(bySID) - len(rows); extra != 0 {
 		t.Errorf("the provider got %d texts that no outbox row accounts for (sent twice)", extra)
+		// Name them and their rows: the status callback carries the row's id.
+		for _, m := range twilio.Messages() {
+			if rows[m.SID] {
+				continue
+			}
+			u, _ := url.Parse(m.StatusCallback)
+			id := u.Query().Get("m")
+			var row struct {
+				State, ProviderID, Error, Kind string
+				Attempts                       int
+				SentAt, ExpiresAt              *time.Time
+			}
+			db.Table("messages").Select("state, provider_id, error, kind, attempts, sent_at, expires_at").Where("id = ?", id).Scan(&row)
+			t.Logf("unaccounted text %s at %s to %s: row %s %+v", m.SID, m.DateCreated.Format(time.TimeOnly+".000"), m.To, id, row)
+		}
 	}
 	var stuck int64
 	owed := db.Table("messages").Where("state NOT IN ? AND error <> ?", []string{"sent", "expired"}, "held back by the rate limit")
