@@ -393,7 +393,7 @@ func openVault(ctx context.Context, cfg Config) (evidence.Vault, error) {
 	switch cfg.Vault {
 	case "minio":
 		return miniovault.Open(ctx, miniovault.Config{
-			Endpoint: cfg.MinIOEndpoint, AccessKey: cfg.MinIOAccessKey, SecretKey: cfg.MinIOSecretKey,
+			Endpoint: cfg.MinIOEndpoint, ReadFallbacks: cfg.MinIOReadFallbacks, AccessKey: cfg.MinIOAccessKey, SecretKey: cfg.MinIOSecretKey,
 			Bucket: cfg.MinIOBucket, UseSSL: cfg.MinIOUseSSL, RetentionMode: mode, RetentionPeriod: cfg.RetentionPeriod,
 		})
 	default:

@@ -29,15 +29,18 @@ type Config struct {
 
 	DBDSN string
 
-	Vault           string // "local" or "minio"
-	VaultDir        string
-	MinIOEndpoint   string
-	MinIOAccessKey  string
-	MinIOSecretKey  string
-	MinIOBucket     string
-	MinIOUseSSL     bool
-	RetentionMode   string // GOVERNANCE, COMPLIANCE or NONE
-	RetentionPeriod time.Duration
+	Vault         string // "local" or "minio"
+	VaultDir      string
+	MinIOEndpoint string
+	// MinIOReadFallbacks are other processes of the same MinIO, for reads
+	// the endpoint answers "no such key" (miniovault.Config.ReadFallbacks).
+	MinIOReadFallbacks []string
+	MinIOAccessKey     string
+	MinIOSecretKey     string
+	MinIOBucket        string
+	MinIOUseSSL        bool
+	RetentionMode      string // GOVERNANCE, COMPLIANCE or NONE
+	RetentionPeriod    time.Duration
 
 	MasterKey     string
 	MasterKeyFile string
@@ -124,6 +127,15 @@ var settings = []setting{
 	}},
 	{"SIGNET_VAULT_DIR", "vault-dir", "", "local vault directory (default DATA_DIR/vault)", false, func(c *Config, v string) error { c.VaultDir = v; return nil }},
 	{"SIGNET_MINIO_ENDPOINT", "minio-endpoint", "", "MinIO host:port", false, func(c *Config, v string) error { c.MinIOEndpoint = v; return nil }},
+	{"SIGNET_MINIO_READ_FALLBACKS", "minio-read-fallbacks", "", "other processes of the same distributed MinIO (host:port, comma-separated), asked when the endpoint answers a read with no such key", false, func(c *Config, v string) error {
+		c.MinIOReadFallbacks = nil
+		for _, ep := range strings.Split(v, ",") {
+			if ep = strings.TrimSpace(ep); ep != "" {
+				c.MinIOReadFallbacks = append(c.MinIOReadFallbacks, ep)
+			}
+		}
+		return nil
+	}},
 	{"SIGNET_MINIO_ACCESS_KEY", "minio-access-key", "", "MinIO access key", true, func(c *Config, v string) error { c.MinIOAccessKey = v; return nil }},
 	{"SIGNET_MINIO_SECRET_KEY", "minio-secret-key", "", "MinIO secret key", true, func(c *Config, v string) error { c.MinIOSecretKey = v; return nil }},
 	{"SIGNET_MINIO_BUCKET", "minio-bucket", "signet-evidence", "MinIO bucket, created with object lock if missing", false, func(c *Config, v string) error { c.MinIOBucket = v; return nil }},

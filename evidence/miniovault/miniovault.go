@@ -23,6 +23,12 @@ import (
 type Config struct {
 	// Endpoint is the server's host:port, without scheme.
 	Endpoint string
+	// ReadFallbacks are other processes of the same distributed MinIO
+	// (host:port each). A read that Endpoint answers with "no such key" is
+	// asked of them before it is believed: a process that has just
+	// restarted answers so for objects written while it was down, until it
+	// has caught up with its peers. Writes and readiness use Endpoint only.
+	ReadFallbacks []string
 	// AccessKey and SecretKey are the credentials; see LogValue for logging them.
 	AccessKey string
 	SecretKey string
@@ -47,6 +53,7 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("endpoint", c.Endpoint),
+		slog.Any("read_fallbacks", c.ReadFallbacks),
 		slog.String("access_key", c.AccessKey),
 		slog.String("secret_key", secret),
 		slog.String("bucket", c.Bucket),
@@ -61,8 +68,10 @@ func (c Config) LogValue() slog.Value {
 // safe for concurrent use.
 type Vault struct {
 	client *minio.Client
-	bucket string
-	cfg    Config
+	// fallbacks are clients of Config.ReadFallbacks, in order.
+	fallbacks []*minio.Client
+	bucket    string
+	cfg       Config
 }
 
 var _ evidence.Vault = (*Vault)(nil)
@@ -74,15 +83,22 @@ func Open(ctx context.Context, cfg Config) (*Vault, error) {
 	if err := checkConfig(cfg); err != nil {
 		return nil, fmt.Errorf("open minio vault: %w", err)
 	}
-	client, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: cfg.UseSSL,
-		Region: cfg.Region,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open minio vault %s: %w", cfg.Endpoint, err)
+	v := &Vault{bucket: cfg.Bucket, cfg: cfg}
+	for i, ep := range append([]string{cfg.Endpoint}, cfg.ReadFallbacks...) {
+		client, err := minio.New(ep, &minio.Options{
+			Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+			Secure: cfg.UseSSL,
+			Region: cfg.Region,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("open minio vault %s: %w", ep, err)
+		}
+		if i == 0 {
+			v.client = client
+		} else {
+			v.fallbacks = append(v.fallbacks, client)
+		}
 	}
-	v := &Vault{client: client, bucket: cfg.Bucket, cfg: cfg}
 	if err := v.ensureBucket(ctx); err != nil {
 		return nil, fmt.Errorf("open minio vault %s/%s: %w", cfg.Endpoint, cfg.Bucket, err)
 	}
@@ -93,8 +109,15 @@ func checkConfig(cfg Config) error {
 	switch {
 	case cfg.Endpoint == "":
 		return errors.New("no endpoint")
-	case strings.Contains(cfg.Endpoint, "://"):
-		return fmt.Errorf("endpoint %q must be host:port, without scheme (set UseSSL for https)", cfg.Endpoint)
+	case cfg.Bucket == "":
+		return errors.New("no bucket")
+	}
+	for _, ep := range append([]string{cfg.Endpoint}, cfg.ReadFallbacks...) {
+		if ep == "" || strings.Contains(ep, "://") {
+			return fmt.Errorf("endpoint %q must be host:port, without scheme (set UseSSL for https)", ep)
+		}
+	}
+	switch {
 	case cfg.Bucket == "":
 		return errors.New("no bucket")
 	}

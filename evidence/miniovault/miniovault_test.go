@@ -5,7 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -303,4 +308,70 @@ func countVersions(t *testing.T, c *minio.Client, bucket, key string) int {
 		}
 	}
 	return n
+}
+
+// TestReadFallbacks: a process that answers "no such key" for an object the
+// cluster has (one that has just restarted) is not believed while another
+// process has it; with no other process to ask, the miss stands. The
+// lagging process is a proxy in front of the test server that hides one
+// key from reads.
+func TestReadFallbacks(t *testing.T) {
+	v, _, cfg := MustOpen(t)
+	ctx := context.Background()
+	key := "t/fallback/object"
+	if _, err := v.Put(ctx, key, strings.NewReader("kept"), 4, evidence.PutOptions{ContentType: "text/plain"}); err != nil {
+		t.Fatal(err)
+	}
+	target, _ := url.Parse("http://" + cfg.Endpoint)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var hidden atomic.Int64
+	lagging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasSuffix(r.URL.Path, "/"+key) {
+			hidden.Add(1)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusNotFound) // a HEAD's 404 has no body; the client reads it as NoSuchKey
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`)
+			return
+		}
+		proxy.ServeHTTP(w, r) // the Host header stays the proxy's, which the signature covers
+	}))
+	defer lagging.Close()
+	laggingEP := strings.TrimPrefix(lagging.URL, "http://")
+
+	for _, tc := range []struct {
+		name      string
+		fallbacks []string
+		found     bool
+	}{
+		{"another process has it", []string{"127.0.0.1:1", cfg.Endpoint}, true}, // an unreachable one is passed over
+		{"no other process", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := vaultConfig(cfg)
+			c.Endpoint, c.ReadFallbacks = laggingEP, tc.fallbacks
+			lv, err := miniovault.Open(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := hidden.Load()
+			rc, _, err := lv.Get(ctx, key)
+			if hidden.Load() == before {
+				t.Fatal("the read did not go to the lagging process first")
+			}
+			if !tc.found {
+				if !errors.Is(err, evidence.ErrObjectNotFound) {
+					t.Fatalf("Get = %v, want ErrObjectNotFound", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Get: %v", err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			if string(b) != "kept" {
+				t.Fatalf("Get read %q", b)
+			}
+		})
+	}
 }

@@ -18,30 +18,30 @@ func (v *Vault) Get(ctx context.Context, key string) (io.ReadCloser, evidence.Ob
 	if !evidence.ValidKey(key) {
 		return nil, evidence.ObjectInfo{}, fmt.Errorf("get %q: %w", key, evidence.ErrInvalidKey)
 	}
-	var (
-		obj *minio.Object
-		st  minio.ObjectInfo
-		err error
-	)
+	obj, st, err := getFrom(ctx, v.client, v.bucket, key)
 	// A process of a distributed MinIO that has just restarted may answer
 	// "no such key" for an object written while it was down, until it
-	// reaches its peers (a second or two). Signet reads only keys its rows
-	// name, so a miss is asked again a few times before it is believed.
-	for attempt := 0; ; attempt++ {
-		obj, err = v.client.GetObject(ctx, v.bucket, key, minio.GetObjectOptions{})
-		if err != nil {
-			return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, translate(err))
+	// reaches its peers (seconds, sometimes longer). Signet reads only keys
+	// its rows name, so a miss is asked of the other processes
+	// (Config.ReadFallbacks), or without them asked again a few times,
+	// before it is believed.
+	if errorCode(err) == "NoSuchKey" {
+		for _, c := range v.fallbacks {
+			if ctx.Err() != nil {
+				break
+			}
+			if o, s, ferr := getFrom(ctx, c, v.bucket, key); ferr == nil {
+				obj, st, err = o, s, nil
+				break
+			}
 		}
-		// Stat sends the GET; the body it opens is what the caller then
-		// reads, so the description and the bytes are of the same version.
-		if st, err = obj.Stat(); err == nil {
-			break
-		}
-		obj.Close()
-		if errorCode(err) != "NoSuchKey" || attempt == 3 || ctx.Err() != nil {
-			return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, translate(err))
-		}
+	}
+	for attempt := 0; len(v.fallbacks) == 0 && errorCode(err) == "NoSuchKey" && attempt < 3 && ctx.Err() == nil; attempt++ {
 		time.Sleep(time.Duration(attempt+1) * 250 * time.Millisecond)
+		obj, st, err = getFrom(ctx, v.client, v.bucket, key)
+	}
+	if err != nil {
+		return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, translate(err))
 	}
 	info, err := infoOf(key, st)
 	if err != nil {
@@ -49,6 +49,22 @@ func (v *Vault) Get(ctx context.Context, key string) (io.ReadCloser, evidence.Ob
 		return nil, evidence.ObjectInfo{}, fmt.Errorf("get %s: %w", key, err)
 	}
 	return obj, info, nil
+}
+
+// getFrom opens key in bucket through c. Stat sends the GET; the body it
+// opens is what the caller then reads, so the description and the bytes
+// are of the same version.
+func getFrom(ctx context.Context, c *minio.Client, bucket, key string) (*minio.Object, minio.ObjectInfo, error) {
+	obj, err := c.GetObject(ctx, bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, minio.ObjectInfo{}, err
+	}
+	st, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, minio.ObjectInfo{}, err
+	}
+	return obj, st, nil
 }
 
 // Stat describes the key's current version.
