@@ -148,10 +148,15 @@ func (s *Service) Create(ctx context.Context, a Actor, d Draft) (Contract, error
 			v.Add("remind_every_hours", "out_of_range", "must be between 0 (off) and 720")
 		}
 	}
-	docs := s.draftDocuments(ctx, &v, d.DocumentIDs)
+	// unavailable is a failure of the database or the vault met while
+	// checking the draft: not the caller's fault, and not a 422.
+	var unavailable error
+	docs := s.draftDocuments(ctx, &v, d.DocumentIDs, &unavailable)
+	if unavailable != nil {
+		return Contract{}, unavailable
+	}
 	c := Contract{ID: ids.New(), Title: title, State: StateDraft, CreatedBy: a.Who(), DeadlineDays: days,
 		RemindEveryHours: remind, TemplateID: d.TemplateID, Algorithm: "sm2"}
-	var unavailable error // the vault did not give a document back: not the caller's fault
 	parties, fields := s.draftParties(ctx, &v, c.ID, d.Parties, docs, &unavailable)
 	if unavailable != nil {
 		return Contract{}, unavailable
@@ -221,8 +226,9 @@ func countRole(ps []Party, r Role) int {
 }
 
 // draftDocuments loads the listed uploads, which must be the tenant's and
-// not yet part of a contract.
-func (s *Service) draftDocuments(ctx context.Context, v *valid.Errors, idList []string) []Document {
+// not yet part of a contract. A read that fails for another reason than a
+// missing row goes to unavailable.
+func (s *Service) draftDocuments(ctx context.Context, v *valid.Errors, idList []string, unavailable *error) []Document {
 	switch {
 	case len(idList) == 0:
 		v.Add("document_ids", "required", "at least one document is required")
@@ -240,8 +246,11 @@ func (s *Service) draftDocuments(ctx context.Context, v *valid.Errors, idList []
 		}
 		doc, err := s.Document(ctx, id)
 		switch {
-		case err != nil:
+		case errors.Is(err, ErrNotFound):
 			v.Add(field, "not_found", "no such document")
+		case err != nil:
+			*unavailable = err
+			return nil
 		case doc.ContractID != "":
 			v.Add(field, "in_use", "belongs to another contract")
 		default:
