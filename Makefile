@@ -42,8 +42,8 @@ test:
 	./deploy/scripts/test.sh
 
 # The cluster test (docs/scale-out.md): 3 replicas over a 3-node Galera
-# cluster and 4-process MinIO, with faults. Not yet in `make test`: it
-# still fails now and then (see issue #16's closing note).
+# cluster and 4-process MinIO, with faults. `make test` runs it too, last;
+# this target runs only it and the engines' smoke test.
 test-cluster:
 	$(GO) test -p 1 -count=1 -v -timeout 20m -tags cluster -run '^(TestGaleraAndMinIOCluster|TestCluster)$$' ./internal/testenv ./cmd/signet
 

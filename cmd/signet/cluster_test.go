@@ -96,7 +96,8 @@ func TestCluster(t *testing.T) {
 		reps[i] = newReplica(t, i, map[string]string{
 			"SIGNET_PUBLIC_URL": lb.URL,
 			"SIGNET_DB_DSN":     galera.DSN(i), "SIGNET_VAULT": "minio", "SIGNET_MINIO_ENDPOINT": minio.Endpoint(i),
-			"SIGNET_MINIO_ACCESS_KEY": minio.AccessKey(), "SIGNET_MINIO_SECRET_KEY": minio.SecretKey(), "SIGNET_MINIO_BUCKET": minio.Bucket(),
+			"SIGNET_MINIO_READ_FALLBACKS": minio.Endpoint((i+1)%4) + "," + minio.Endpoint((i+2)%4) + "," + minio.Endpoint((i+3)%4),
+			"SIGNET_MINIO_ACCESS_KEY":     minio.AccessKey(), "SIGNET_MINIO_SECRET_KEY": minio.SecretKey(), "SIGNET_MINIO_BUCKET": minio.Bucket(),
 			"SIGNET_VAULT_RETENTION_MODE": "GOVERNANCE", "SIGNET_VAULT_RETENTION": "1h", "SIGNET_MASTER_KEY": master,
 			"SIGNET_LOG_LEVEL": "warn", "SIGNET_ARGON2_MEMORY_KIB": "1024", "SIGNET_ARGON2_TIME": "1",
 			"SIGNET_OTP_PER_IP_PER_DAY": "1000000", "SIGNET_AUTH_RATE_PER_MIN": "1000000", "SIGNET_WEBHOOK_ALLOW_LOOPBACK": "true",
