@@ -12,7 +12,10 @@
 // row is then due again. What that means for work that reached the outside
 // world before the crash (an SMS handed to the provider) is the caller's
 // concern: it records the claim before acting so it can tell a first
-// attempt from a recovery.
+// attempt from a recovery. A worker that is alive but cannot record its
+// outcome because the database is away keeps trying while its lease lasts
+// ([Persist]), so a database node restarting does not make the work run
+// twice.
 //
 // Invariants:
 //   - Claim changes a row only if it is pending and unleased (or its lease
@@ -217,4 +220,26 @@ func retried(db *gorm.DB, stmt func(tx *gorm.DB) *gorm.DB) (int64, error) {
 		return res.Error
 	})
 	return n, err
+}
+
+// Persist runs record, a holder's writing of an outcome that has already
+// happened outside (a webhook the receiver answered, a text the provider
+// took), again every second while the database is unavailable, until
+// until. Giving up at once would leave the row leased and due again once
+// the lease runs out, and the work would be done twice; a database that
+// is back within the lease (a Galera node restarting) gets the record.
+// until should fall a little before the lease's end, so the record can
+// still find the lease its own.
+func Persist(ctx context.Context, until time.Time, record func() error) error {
+	for {
+		err := record()
+		if !database.Unavailable(err) || !time.Now().Add(time.Second).Before(until) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
 }

@@ -3,6 +3,8 @@ package lease_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,5 +135,34 @@ func TestNamed(t *testing.T) {
 				t.Fatalf("not free after Hold: %v, %v", ok, err)
 			}
 		})
+	}
+}
+
+// TestPersist: a record that meets an unavailable database is tried again
+// until it goes through, within the time given; other errors, and the
+// database still away at the end, are returned.
+func TestPersist(t *testing.T) {
+	down := fmt.Errorf("record: %w", syscall.ECONNREFUSED)
+	calls := 0
+	err := lease.Persist(context.Background(), time.Now().Add(time.Minute), func() error {
+		calls++
+		if calls < 3 {
+			return down
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("Persist = %v after %d calls, want nil after 3", err, calls)
+	}
+
+	other := errors.New("lease lost")
+	calls = 0
+	if err := lease.Persist(context.Background(), time.Now().Add(time.Minute), func() error { calls++; return other }); err != other || calls != 1 {
+		t.Fatalf("Persist = %v after %d calls, want the error at once", err, calls)
+	}
+
+	calls = 0
+	if err := lease.Persist(context.Background(), time.Now().Add(1500*time.Millisecond), func() error { calls++; return down }); err != down || calls > 2 {
+		t.Fatalf("Persist = %v after %d calls, want the outage back once the time is up", err, calls)
 	}
 }

@@ -104,10 +104,12 @@ func (s *Service) Send(ctx context.Context, id string) error {
 func (s *Service) sendOne(ctx context.Context, id string) (bool, error) {
 	ctx = tenants.Unscoped(ctx)
 	q := s.queue()
-	token, err := q.Claim(ctx, s.d.DB, id, s.opt.Timeout+time.Minute, nil)
+	hold := s.opt.Timeout + time.Minute
+	token, err := q.Claim(ctx, s.d.DB, id, hold, nil)
 	if err != nil || token == "" {
 		return false, err
 	}
+	leaseEnd := time.Now().Add(hold)
 	var m Message
 	if err := s.d.DB.WithContext(ctx).Where("id = ?", id).First(&m).Error; err != nil {
 		return false, errors.Join(fmt.Errorf("claim message %s: %w", id, err), q.Release(ctx, s.d.DB, id, token))
@@ -165,7 +167,12 @@ func (s *Service) sendOne(ctx context.Context, id string) (bool, error) {
 	}
 	ctx = context.WithoutCancel(ctx)
 	if err == nil {
-		return true, s.finish(ctx, m, token, outcome{state: StateSent, status: orQueued(rc.Status), providerID: rc.ProviderID, text: body.Text})
+		// The provider took it: record that while the lease lasts, even if
+		// the database is away for a moment (else the next attempt must
+		// ask the provider, which not every channel can answer).
+		return true, lease.Persist(ctx, leaseEnd.Add(-5*time.Second), func() error {
+			return s.finish(ctx, m, token, outcome{state: StateSent, status: orQueued(rc.Status), providerID: rc.ProviderID, text: body.Text})
+		})
 	}
 	var se *notify.SendError
 	errors.As(err, &se)

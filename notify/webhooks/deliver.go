@@ -48,10 +48,12 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 // delivery another runner claimed first is skipped.
 func (s *Service) deliverOne(ctx context.Context, id string) (bool, error) {
 	q := s.queue()
-	token, err := q.Claim(ctx, s.db, id, s.opt.Timeout+time.Minute, nil)
+	hold := s.opt.Timeout + time.Minute
+	token, err := q.Claim(ctx, s.db, id, hold, nil)
 	if err != nil || token == "" {
 		return false, err
 	}
+	leaseEnd := time.Now().Add(hold)
 	var d Delivery
 	if err := s.db.WithContext(ctx).Where("id = ?", id).First(&d).Error; err != nil {
 		return false, errors.Join(fmt.Errorf("claim webhook delivery %s: %w", id, err), q.Release(ctx, s.db, id, token))
@@ -95,7 +97,11 @@ func (s *Service) deliverOne(ctx context.Context, id string) (bool, error) {
 			a.Error = "receiver answered " + strconv.Itoa(resp.StatusCode)
 		}
 	}
-	return a.Error == "", s.record(context.WithoutCancel(ctx), d, token, a)
+	// The receiver has its answer: record it while the lease lasts, even if
+	// the database is away for a moment, or the event goes out twice.
+	return a.Error == "", lease.Persist(context.WithoutCancel(ctx), leaseEnd.Add(-5*time.Second), func() error {
+		return s.record(context.WithoutCancel(ctx), d, token, a)
+	})
 }
 
 // record stores attempt a and moves d on: delivered, dead once RetryUntil
