@@ -128,12 +128,7 @@ var settings = []setting{
 	{"SIGNET_VAULT_DIR", "vault-dir", "", "local vault directory (default DATA_DIR/vault)", false, func(c *Config, v string) error { c.VaultDir = v; return nil }},
 	{"SIGNET_MINIO_ENDPOINT", "minio-endpoint", "", "MinIO host:port", false, func(c *Config, v string) error { c.MinIOEndpoint = v; return nil }},
 	{"SIGNET_MINIO_READ_FALLBACKS", "minio-read-fallbacks", "", "other processes of the same distributed MinIO (host:port, comma-separated), asked when the endpoint answers a read with no such key", false, func(c *Config, v string) error {
-		c.MinIOReadFallbacks = nil
-		for _, ep := range strings.Split(v, ",") {
-			if ep = strings.TrimSpace(ep); ep != "" {
-				c.MinIOReadFallbacks = append(c.MinIOReadFallbacks, ep)
-			}
-		}
+		c.MinIOReadFallbacks = commaList(v)
 		return nil
 	}},
 	{"SIGNET_MINIO_ACCESS_KEY", "minio-access-key", "", "MinIO access key", true, func(c *Config, v string) error { c.MinIOAccessKey = v; return nil }},
@@ -160,12 +155,7 @@ var settings = []setting{
 	{"SIGNET_PLATFORM_NAME", "platform-name", "Signet Development Platform", "the operator's legal name: O= of the platform CA and its certificates", false, func(c *Config, v string) error { c.PlatformName = v; return nil }},
 	{"SIGNET_PLATFORM_USCC", "platform-uscc", "91110108MA0000PT31", "the operator's unified social credit code, carried by the seal-maker certificate (the default is a fictitious development code)", false, func(c *Config, v string) error { c.PlatformUSCC = v; return nil }},
 	{"SIGNET_TSA_URLS", "tsa-urls", "", "external RFC 3161 TSAs, comma-separated, tried in order (empty: the built-in TSA at /tsa)", false, func(c *Config, v string) error {
-		c.TSAURLs = nil
-		for _, u := range strings.Split(v, ",") {
-			if u = strings.TrimSpace(u); u != "" {
-				c.TSAURLs = append(c.TSAURLs, u)
-			}
-		}
+		c.TSAURLs = commaList(v)
 		return nil
 	}},
 	{"SIGNET_WEB_DIR", "web-dir", "", "serve the web app from this built directory (a Vite dist/) instead of the one in the binary", false, func(c *Config, v string) error {
@@ -255,20 +245,12 @@ var settings = []setting{
 		return err
 	}},
 	{"SIGNET_CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed by CORS (empty: none)", false, func(c *Config, v string) error {
-		c.CORSOrigins = nil
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.CORSOrigins = append(c.CORSOrigins, o)
-			}
-		}
+		c.CORSOrigins = commaList(v)
 		return nil
 	}},
 	{"SIGNET_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of the reverse proxies (ingress, load balancer) whose X-Forwarded-For names the client; rate limits and audit logs then see the real client address (empty: the TCP peer is the client)", false, func(c *Config, v string) error {
 		c.TrustedProxies = nil
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p == "" {
-				continue
-			}
+		for _, p := range commaList(v) {
 			pfx, err := netip.ParsePrefix(p)
 			if err != nil {
 				addr, aerr := netip.ParseAddr(p)
@@ -426,4 +408,16 @@ func maskDSN(dsn string) string {
 		return scheme + user + ":****" + dsn[at:]
 	}
 	return dsn
+}
+
+// commaList splits a comma-separated setting, trimming each item and
+// leaving out empty ones; it returns nil for none.
+func commaList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
