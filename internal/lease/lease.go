@@ -224,13 +224,13 @@ func retried(db *gorm.DB, stmt func(tx *gorm.DB) *gorm.DB) (int64, error) {
 
 // Persist runs record, a holder's writing of an outcome that has already
 // happened outside (a webhook the receiver answered, a text the provider
-// took), again every second while the database is unavailable, until
-// until. Giving up at once would leave the row leased and due again once
+// took), again every second while the database is unavailable, until a
+// few seconds before leaseEnd (so the record can still find the lease its
+// own). Giving up at once would leave the row leased and due again once
 // the lease runs out, and the work would be done twice; a database that
 // is back within the lease (a Galera node restarting) gets the record.
-// until should fall a little before the lease's end, so the record can
-// still find the lease its own.
-func Persist(ctx context.Context, until time.Time, record func() error) error {
+func Persist(ctx context.Context, leaseEnd time.Time, record func() error) error {
+	until := leaseEnd.Add(-persistMargin)
 	for {
 		err := record()
 		if !database.Unavailable(err) || !time.Now().Add(time.Second).Before(until) {
@@ -243,3 +243,6 @@ func Persist(ctx context.Context, until time.Time, record func() error) error {
 		}
 	}
 }
+
+// persistMargin is how long before its lease ends Persist stops trying.
+const persistMargin = 5 * time.Second

@@ -142,9 +142,10 @@ func TestNamed(t *testing.T) {
 // until it goes through, within the time given; other errors, and the
 // database still away at the end, are returned.
 func TestPersist(t *testing.T) {
+	const persistFor = time.Minute
 	down := fmt.Errorf("record: %w", syscall.ECONNREFUSED)
 	calls := 0
-	err := lease.Persist(context.Background(), time.Now().Add(time.Minute), func() error {
+	err := lease.Persist(context.Background(), time.Now().Add(persistFor), func() error {
 		calls++
 		if calls < 3 {
 			return down
@@ -157,12 +158,12 @@ func TestPersist(t *testing.T) {
 
 	other := errors.New("lease lost")
 	calls = 0
-	if err := lease.Persist(context.Background(), time.Now().Add(time.Minute), func() error { calls++; return other }); err != other || calls != 1 {
+	if err := lease.Persist(context.Background(), time.Now().Add(persistFor), func() error { calls++; return other }); err != other || calls != 1 {
 		t.Fatalf("Persist = %v after %d calls, want the error at once", err, calls)
 	}
 
 	calls = 0
-	if err := lease.Persist(context.Background(), time.Now().Add(1500*time.Millisecond), func() error { calls++; return down }); err != down || calls > 2 {
+	if err := lease.Persist(context.Background(), time.Now().Add(5*time.Second+1500*time.Millisecond), func() error { calls++; return down }); err != down || calls > 2 {
 		t.Fatalf("Persist = %v after %d calls, want the outage back once the time is up", err, calls)
 	}
 }

@@ -170,7 +170,7 @@ func (s *Service) sendOne(ctx context.Context, id string) (bool, error) {
 		// The provider took it: record that while the lease lasts, even if
 		// the database is away for a moment (else the next attempt must
 		// ask the provider, which not every channel can answer).
-		return true, lease.Persist(ctx, leaseEnd.Add(-5*time.Second), func() error {
+		return true, lease.Persist(ctx, leaseEnd, func() error {
 			return s.finish(ctx, m, token, outcome{state: StateSent, status: orQueued(rc.Status), providerID: rc.ProviderID, text: body.Text})
 		})
 	}

@@ -99,9 +99,8 @@ func (s *Service) deliverOne(ctx context.Context, id string) (bool, error) {
 	}
 	// The receiver has its answer: record it while the lease lasts, even if
 	// the database is away for a moment, or the event goes out twice.
-	return a.Error == "", lease.Persist(context.WithoutCancel(ctx), leaseEnd.Add(-5*time.Second), func() error {
-		return s.record(context.WithoutCancel(ctx), d, token, a)
-	})
+	ctx = context.WithoutCancel(ctx)
+	return a.Error == "", lease.Persist(ctx, leaseEnd, func() error { return s.record(ctx, d, token, a) })
 }
 
 // record stores attempt a and moves d on: delivered, dead once RetryUntil
