@@ -161,3 +161,21 @@ func verifyToken(token []byte, opts VerifyOptions) (*Info, error) {
 		Chain:         chains[0],
 	}, nil
 }
+
+// ImprintHash returns the hash algorithm of a token's message imprint, read
+// without checking the token: what the caller must digest before Verify.
+func ImprintHash(token []byte) (Hash, error) {
+	sd, err := cms.Parse(token)
+	if err != nil {
+		return 0, fmt.Errorf("time-stamp token: %w: %v", ErrMalformed, err)
+	}
+	tst, err := rfc3161.ParseTSTInfo(sd.Content)
+	if err != nil {
+		return 0, fmt.Errorf("time-stamp token: %w: %v", ErrMalformed, err)
+	}
+	h := hashFor(tst.HashAlgorithm)
+	if h == 0 {
+		return 0, fmt.Errorf("time-stamp token: %w: unsupported imprint hash algorithm %s", ErrMalformed, tst.HashAlgorithm.Algorithm)
+	}
+	return h, nil
+}

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
+	"io"
 	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -28,13 +29,63 @@ import (
 // itself is among them is the caller's choice. The digest algorithm follows
 // the key: SHA-256 for P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521.
 func Sign(contentType asn1.ObjectIdentifier, content []byte, key crypto.Signer, cert *x509.Certificate, certs []*x509.Certificate) ([]byte, error) {
+	h, _, err := signatureAlgorithmFor(key.Public())
+	if err != nil {
+		return nil, err
+	}
+	return sign(contentType, content, hashSum(h, content), key, cert, certs, DetachedOptions{})
+}
+
+// Attribute is one CMS attribute with a single value, given as DER.
+type Attribute struct {
+	Type  asn1.ObjectIdentifier
+	Value []byte
+}
+
+// DetachedOptions adds to what SignDetached writes.
+type DetachedOptions struct {
+	// Signed are signed attributes beyond contentType, messageDigest and
+	// signingCertificateV2, such as Adobe's revocationInfoArchival.
+	Signed []Attribute
+	// Unsigned, when set, is called with the signature value and returns
+	// the unsigned attributes, such as a time-stamp token over it.
+	Unsigned func(signature []byte) ([]Attribute, error)
+}
+
+// SignDetached returns a DER ContentInfo holding SignedData that signs the
+// bytes read from content without encapsulating them (content type id-data,
+// version 1): the CMS of a PAdES baseline signature (ETSI EN 319 142-1),
+// whose signed attributes are contentType, messageDigest and
+// signingCertificateV2 and never signingTime. The digest algorithm follows
+// the key, as for Sign.
+func SignDetached(content io.Reader, key crypto.Signer, cert *x509.Certificate, certs []*x509.Certificate, opts DetachedOptions) ([]byte, error) {
+	h, _, err := signatureAlgorithmFor(key.Public())
+	if err != nil {
+		return nil, err
+	}
+	d := h.New()
+	if _, err := io.Copy(d, content); err != nil {
+		return nil, fmt.Errorf("cms: read content: %w", err)
+	}
+	return sign(OIDData, nil, d.Sum(nil), key, cert, certs, opts)
+}
+
+// sign makes the SignedData; content nil means detached.
+func sign(contentType asn1.ObjectIdentifier, content, digest []byte, key crypto.Signer, cert *x509.Certificate, certs []*x509.Certificate, opts DetachedOptions) ([]byte, error) {
 	h, sigAlg, err := signatureAlgorithmFor(key.Public())
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := signedAttributes(contentType, hashSum(h, content), cert)
+	attrs, err := signedAttributes(contentType, digest, cert)
 	if err != nil {
 		return nil, err
+	}
+	for _, a := range opts.Signed {
+		der, err := encodeAttribute(a)
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, der)
 	}
 	// The signature covers the attributes as a universal SET OF (RFC 5652
 	// §5.4), although they travel with an implicit [0] tag.
@@ -46,6 +97,20 @@ func Sign(contentType asn1.ObjectIdentifier, content []byte, key crypto.Signer, 
 	if err != nil {
 		return nil, fmt.Errorf("cms: sign: %w", err)
 	}
+	var unsigned [][]byte
+	if opts.Unsigned != nil {
+		extra, err := opts.Unsigned(signature)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range extra {
+			der, err := encodeAttribute(a)
+			if err != nil {
+				return nil, err
+			}
+			unsigned = append(unsigned, der)
+		}
+	}
 	digestAlg := AlgorithmIdentifier{Algorithm: digestOID(h)}
 
 	var b cryptobyte.Builder
@@ -53,16 +118,22 @@ func Sign(contentType asn1.ObjectIdentifier, content []byte, key crypto.Signer, 
 		b.AddASN1ObjectIdentifier(OIDSignedData)
 		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
-				// Version 3 because the content is not id-data (RFC 5652 §5.1).
-				b.AddASN1Int64(3)
+				// Version 3 when the content is not id-data (RFC 5652 §5.1).
+				if contentType.Equal(OIDData) {
+					b.AddASN1Int64(1)
+				} else {
+					b.AddASN1Int64(3)
+				}
 				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
 					AddAlgorithmIdentifier(b, digestAlg)
 				})
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // EncapsulatedContentInfo
 					b.AddASN1ObjectIdentifier(contentType)
-					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-						b.AddASN1OctetString(content)
-					})
+					if content != nil {
+						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+							b.AddASN1OctetString(content)
+						})
+					}
 				})
 				if len(certs) > 0 {
 					raws := make([][]byte, len(certs))
@@ -79,6 +150,9 @@ func Sign(contentType asn1.ObjectIdentifier, content []byte, key crypto.Signer, 
 						b.AddBytes(retag(set, cbasn1.Tag(0).Constructed().ContextSpecific()))
 						AddAlgorithmIdentifier(b, sigAlg)
 						b.AddASN1OctetString(signature)
+						if len(unsigned) > 0 {
+							addSetOf(b, cbasn1.Tag(1).Constructed().ContextSpecific(), unsigned)
+						}
 					})
 				})
 			})
@@ -87,6 +161,20 @@ func Sign(contentType asn1.ObjectIdentifier, content []byte, key crypto.Signer, 
 	der, err := b.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("cms: encode signed data: %w", err)
+	}
+	return der, nil
+}
+
+// encodeAttribute returns the DER Attribute with a's one value.
+func encodeAttribute(a Attribute) ([]byte, error) {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1ObjectIdentifier(a.Type)
+		b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { b.AddBytes(a.Value) })
+	})
+	der, err := b.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("cms: encode attribute %s: %w", a.Type, err)
 	}
 	return der, nil
 }

@@ -11,7 +11,10 @@ import (
 // object with the one before it. A revision that adds a signature may add
 // its signature dictionary, widget, stamps and XObjects, extend a page's
 // /Annots and the AcroForm's /Fields, and set /SigFlags; anything else, or
-// bytes that no revision accounts for, is a modification.
+// bytes that no revision accounts for, is a modification. A revision may
+// also add or extend the Document Security Store (/DSS) with long-term
+// validation data, alone or with a signature, and a document time-stamp
+// counts as a signature.
 func changesAfter(doc *document, end int64) (Change, string) {
 	rest := doc.data[end:]
 	first := -1 // the newest section that is part of the signed revision
@@ -49,11 +52,17 @@ func checkRevision(prev, cur *document, s *section) string {
 		nums = append(nums, n)
 	}
 	slices.Sort(nums)
-	addsSignature := false
+	addsSignature, addsValidationData := false, false
 	root, _ := prev.trailer()["Root"].(ref)
 	if newRoot, _ := cur.trailer()["Root"].(ref); newRoot != root {
 		return "the catalog was replaced"
 	}
+	prevCat, _ := prev.resolve(root).(dict)
+	curCat, _ := cur.resolve(root).(dict)
+	// What the stores reach is validation data: certificates, OCSP
+	// responses, CRLs and the dictionaries and arrays that list them.
+	oldDSS, _ := dssObjects(prev, prevCat["DSS"])
+	newDSS, newItems := dssObjects(cur, curCat["DSS"])
 	for _, n := range nums {
 		if s.entries[n].kind == 0 {
 			if _, existed := prev.lookup(n); existed {
@@ -67,8 +76,12 @@ func checkRevision(prev, cur *document, s *section) string {
 		}
 		was, err := prev.object(n)
 		if err != nil { // a new object
+			if _, isStream := now.(*stream); (isStream && newItems[n]) || (!isStream && newDSS[n]) {
+				addsValidationData = true
+				continue
+			}
 			switch kind := objectKind(now); kind {
-			case "Sig":
+			case "Sig", "DocTimeStamp":
 				addsSignature = true
 			case "Widget", "Stamp", "XObject", "XRef", "ObjStm", string(sesKey):
 			default:
@@ -79,6 +92,12 @@ func checkRevision(prev, cur *document, s *section) string {
 		if equalObjects(was, now) {
 			continue
 		}
+		if oldDSS[n] && newDSS[n] {
+			if _, isStream := now.(*stream); !isStream {
+				addsValidationData = true // a store's list or dictionary updated in place
+				continue
+			}
+		}
 		wasDict, ok1 := was.(dict)
 		nowDict, ok2 := now.(dict)
 		if !ok1 || !ok2 {
@@ -86,10 +105,14 @@ func checkRevision(prev, cur *document, s *section) string {
 		}
 		switch {
 		case n == root.num:
-			if !sameExcept(wasDict, nowDict, "AcroForm") {
-				return "the catalog changed beyond its AcroForm"
+			if !sameExcept(wasDict, nowDict, "AcroForm", "DSS") {
+				return "the catalog changed beyond its AcroForm and DSS"
 			}
-			if !acroFormGrows(prev.resolve(wasDict["AcroForm"]), cur.resolve(nowDict["AcroForm"]), prev, cur) {
+			if !equalObjects(wasDict["DSS"], nowDict["DSS"]) {
+				addsValidationData = true
+			}
+			if !equalObjects(wasDict["AcroForm"], nowDict["AcroForm"]) &&
+				!acroFormGrows(prev.resolve(wasDict["AcroForm"]), cur.resolve(nowDict["AcroForm"]), prev, cur) {
 				return "the AcroForm changed beyond new fields"
 			}
 		case wasDict["Type"] == name("Page"):
@@ -104,7 +127,7 @@ func checkRevision(prev, cur *document, s *section) string {
 			return fmt.Sprintf("object %d changed", n)
 		}
 	}
-	if !addsSignature {
+	if !addsSignature && !addsValidationData {
 		return "a later revision adds no signature"
 	}
 	return ""
@@ -130,12 +153,55 @@ func objectKind(v any) string {
 	return "dictionary"
 }
 
-// sameExcept reports whether a and b agree on every key but except.
-func sameExcept(a, b dict, except name) bool {
+// sameExcept reports whether a and b agree on every key but those in except.
+func sameExcept(a, b dict, except ...name) bool {
 	a, b = a.clone(), b.clone()
-	delete(a, except)
-	delete(b, except)
+	for _, k := range except {
+		delete(a, k)
+		delete(b, k)
+	}
 	return equalObjects(a, b)
+}
+
+// dssObjects returns the numbers of the indirect objects that make up the
+// /DSS v: its dictionary, lists, /VRI dictionary and entries (structure,
+// which a later revision may rewrite in place) and the streams they list
+// (items, which are only ever added). Only the places ISO 32000-2 §12.8.4.3
+// defines are followed, so a store cannot claim a page or its content.
+func dssObjects(doc *document, v any) (structure, items map[int]bool) {
+	structure, items = map[int]bool{}, map[int]bool{}
+	resolve := func(v any) any {
+		if r, ok := v.(ref); ok {
+			structure[r.num] = true
+		}
+		return doc.resolve(v)
+	}
+	lists := func(d dict, keys ...name) {
+		for _, k := range keys {
+			list, _ := resolve(d[k]).(array)
+			for _, it := range list {
+				if r, ok := it.(ref); ok && !structure[r.num] {
+					items[r.num] = true
+				}
+			}
+		}
+	}
+	dss, _ := resolve(v).(dict)
+	if dss == nil {
+		return structure, items
+	}
+	lists(dss, "Certs", "OCSPs", "CRLs")
+	vri, _ := resolve(dss["VRI"]).(dict)
+	for _, e := range vri {
+		if entry, ok := resolve(e).(dict); ok {
+			lists(entry, "Cert", "OCSP", "CRL")
+			resolve(entry["TS"])
+		}
+	}
+	for n := range structure {
+		delete(items, n)
+	}
+	return structure, items
 }
 
 // extends reports whether array b starts with all of array a.

@@ -16,6 +16,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"signet/evidence/tsa"
+	"signet/internal/cms"
 )
 
 // Timestamper obtains an RFC 3161 time-stamp token over digest, an h
@@ -67,6 +68,82 @@ func ECDSASigner(cert *x509.Certificate, chain []*x509.Certificate, key crypto.S
 		sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
 		return finish(ctx, sd, ee, parents, key, ts, tsa.SHA256)
 	}
+}
+
+// Revocation is revocation data about certificates, as DER: OCSP
+// responses (OCSPResponse) and CRLs.
+type Revocation struct {
+	OCSPs, CRLs [][]byte
+}
+
+// oidRevocationInfoArchival is Adobe's adbe-revocationInfoArchival signed
+// attribute (ISO 32000-1 §12.8.3.3.2).
+var oidRevocationInfoArchival = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 8}
+
+// CAdESSigner returns a SignerFunc for PAdES baseline signatures (ETSI EN
+// 319 142-1, /SubFilter /ETSI.CAdES.detached; set Request.SubFilter to
+// [SubFilterCAdES]): a detached CMS whose signed attributes are
+// contentType, messageDigest and ESS signingCertificateV2, with no
+// signingTime (the time-stamp carries the time), and, when rev holds
+// anything, Adobe's revocationInfoArchival with the revocation data known
+// at signing. Validators that read only that attribute (Adobe Reader's
+// older versions, digitorus/pdfsign) find the signer's status there;
+// PAdES validators read the /DSS that [AddDSS] writes. An RFC 3161 token
+// over the SHA-256 of the signature value is the unsigned attribute
+// id-aa-timeStampToken when ts is not nil. chain holds the certificates
+// above cert, issuer first. ECDSA and RSA keys work; SM2 keys use SM2Signer.
+func CAdESSigner(cert *x509.Certificate, chain []*x509.Certificate, key crypto.Signer, ts Timestamper, rev Revocation) SignerFunc {
+	return func(ctx context.Context, signed io.Reader) ([]byte, error) {
+		var opts cms.DetachedOptions
+		if len(rev.OCSPs)+len(rev.CRLs) > 0 {
+			der, err := revocationInfoArchival(rev)
+			if err != nil {
+				return nil, err
+			}
+			opts.Signed = []cms.Attribute{{Type: oidRevocationInfoArchival, Value: der}}
+		}
+		if ts != nil {
+			opts.Unsigned = func(signature []byte) ([]cms.Attribute, error) {
+				tok, err := ts.Timestamp(ctx, tsa.SHA256.Sum(signature), tsa.SHA256)
+				if err != nil {
+					return nil, fmt.Errorf("cms: time-stamp the signature: %w", err)
+				}
+				return []cms.Attribute{{Type: oidTimeStampToken, Value: tok.DER}}, nil
+			}
+		}
+		certs := append([]*x509.Certificate{cert}, chain...)
+		der, err := cms.SignDetached(signed, key, cert, certs, opts)
+		if err != nil {
+			return nil, err
+		}
+		return der, nil
+	}
+}
+
+// revocationInfoArchival encodes RevocationInfoArchival ::= SEQUENCE {
+// crl [0] EXPLICIT SEQUENCE OF CRLs OPTIONAL, ocsp [1] EXPLICIT SEQUENCE OF
+// OCSPResponse OPTIONAL, ... }.
+func revocationInfoArchival(rev Revocation) ([]byte, error) {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		for i, list := range [][][]byte{rev.CRLs, rev.OCSPs} {
+			if len(list) == 0 {
+				continue
+			}
+			b.AddASN1(cbasn1.Tag(i).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					for _, der := range list {
+						b.AddBytes(der)
+					}
+				})
+			})
+		}
+	})
+	der, err := b.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("cms: encode revocation info: %w", err)
+	}
+	return der, nil
 }
 
 // SM2Signer returns a SignerFunc that makes a detached GM CMS SignedData

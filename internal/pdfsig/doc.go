@@ -25,7 +25,8 @@
 //     readers that do not know streams never meet one they did not before),
 //     with /Prev pointing back.
 //   - Verify trusts nothing by default: no roots given, nothing is Trusted.
-//     It fetches nothing and checks no revocation.
+//     It fetches nothing: revocation is checked only from what the document
+//     carries (its /DSS and the CMS's revocationInfoArchival).
 //
 // # What is written
 //
@@ -38,8 +39,13 @@
 // XObject, with a soft mask when it has transparency, drawn by a form
 // XObject that is the annotation's normal appearance (/AP /N).
 //
-// The signature dictionary is /Filter /Adobe.PPKLite /SubFilter
-// /adbe.pkcs7.detached. ECDSASigner makes PKCS #7/CMS SignedData with
+// The signature dictionary is /Filter /Adobe.PPKLite with the /SubFilter
+// Request.SubFilter names. CAdESSigner makes PAdES baseline signatures
+// (/ETSI.CAdES.detached, ETSI EN 319 142-1): a detached CMS whose signed
+// attributes are contentType, messageDigest and signingCertificateV2, with
+// no signingTime, and optionally Adobe's revocationInfoArchival; Signet's
+// ECDSA signatures are these. The older signers write
+// /adbe.pkcs7.detached: ECDSASigner makes PKCS #7/CMS SignedData with
 // SHA-256, the format Adobe Reader reads; poppler's pdfsig validates it
 // (tested here, with the chain trusted through an NSS database). SM2Signer uses the
 // same SubFilter with GM CMS (GB/T 35275 OIDs, SM2 with SM3), because no
@@ -121,7 +127,20 @@
 // report Modified. Existing content is wrapped in q … Q so that its
 // graphics state cannot move what is drawn after it.
 //
+// # Long-term validation
+//
+// AddDSS and AddDocTimeStamp (ltv.go) make PAdES B-LT and B-LTA documents;
+// Verify accepts their updates after a signature (a revision may add or
+// extend the /DSS, and a document time-stamp counts as a signature) and
+// reports, per signature, the Level reached, the revocation status of the
+// signer's and the TSA's certificates, and ProvenAt, the time its
+// time-stamp is relied on at. The model is in longTerm's comment: each
+// time-stamp's certificate must be valid when the next document
+// time-stamp proves it existed, and VerifyOptions.Now stands in for the
+// clock to check a document as a validator will years from now.
+//
 // Not handled: certification (DocMDP) signatures and their permissions,
-// document time-stamps and long-term validation data (/DSS), revocation,
-// and encrypted documents (Sign refuses them).
+// revocation of CA certificates (only end-entity certificates, the
+// signer's and the TSA's, are checked), and encrypted documents (Sign
+// refuses them).
 package pdfsig

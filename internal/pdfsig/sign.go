@@ -92,6 +92,10 @@ type Request struct {
 	Time time.Time
 	// ContentsSize is the room for the CMS in bytes; zero means DefaultContentsSize.
 	ContentsSize int
+	// SubFilter is the signature dictionary's /SubFilter, which names the
+	// CMS's format: [SubFilterPKCS7] (the default) or [SubFilterCAdES] for
+	// a PAdES baseline signature made by [CAdESSigner].
+	SubFilter string
 	// SES is an optional DER GB/T 38540 SES_Signature of the document being
 	// signed, as given to Sign: the seal application this signature
 	// carries. It is written into the signature dictionary as /Signet.SES,
@@ -99,7 +103,25 @@ type Request struct {
 	// the CMS covers both and Verify can report them. It does not take room
 	// from ContentsSize.
 	SES []byte
+
+	// docTimeStamp makes the update a document time-stamp: Signer returns
+	// an RFC 3161 token over the signed bytes (see [AddDocTimeStamp]).
+	docTimeStamp bool
 }
+
+// The /SubFilter values Sign writes.
+const (
+	// SubFilterPKCS7 is adbe.pkcs7.detached: a detached CMS, read by every
+	// PDF reader; Signet's SM2 signatures use it.
+	SubFilterPKCS7 = "adbe.pkcs7.detached"
+	// SubFilterCAdES is ETSI.CAdES.detached: a PAdES baseline signature
+	// (ETSI EN 319 142-1), whose CMS has no signingTime and carries the
+	// signing-certificate-v2 attribute.
+	SubFilterCAdES = "ETSI.CAdES.detached"
+	// SubFilterRFC3161 is ETSI.RFC3161: a document time-stamp, whose
+	// /Contents is an RFC 3161 token over the signed bytes.
+	SubFilterRFC3161 = "ETSI.RFC3161"
+)
 
 // Sign appends one incremental update to pdf that adds a signature field
 // with its appearances and signs the result. See SignContext.
@@ -141,11 +163,15 @@ func SignContext(ctx context.Context, pdf []byte, req Request) ([]byte, error) {
 		}
 	}
 	fieldName := req.FieldName
+	prefix := "Signature"
+	if req.docTimeStamp {
+		prefix = "DocTimeStamp"
+	}
 	for n := len(fields) + 1; fieldName == "" || taken[fieldName]; n++ {
 		if req.FieldName != "" {
 			return nil, fmt.Errorf("sign pdf: a field named %q exists", req.FieldName)
 		}
-		fieldName = fmt.Sprintf("Signature%d", n)
+		fieldName = fmt.Sprintf("%s%d", prefix, n)
 	}
 
 	// What could not be read within the budget read as missing, and an
@@ -187,10 +213,19 @@ func signInRoom(ctx context.Context, pdf []byte, doc *document, catalog dict, pa
 	if when.IsZero() {
 		when = time.Now()
 	}
+	subFilter := req.SubFilter
+	if subFilter == "" {
+		subFilter = SubFilterPKCS7
+	}
 	sig := dict{
-		"Type": name("Sig"), "Filter": name("Adobe.PPKLite"), "SubFilter": name("adbe.pkcs7.detached"),
+		"Type": name("Sig"), "Filter": name("Adobe.PPKLite"), "SubFilter": name(subFilter),
 		"ByteRange": byteRange, "Contents": contents,
 		"M": []byte(when.UTC().Format("D:20060102150405+00'00'")),
+	}
+	if req.docTimeStamp {
+		// ISO 32000-2 §12.8.5: the time is the token's; there is no /M.
+		sig = dict{"Type": name("DocTimeStamp"), "Filter": name("Adobe.PPKLite"), "SubFilter": name(SubFilterRFC3161),
+			"ByteRange": byteRange, "Contents": contents}
 	}
 	for k, v := range map[name]string{"Name": req.Name, "Reason": req.Reason, "Location": req.Location} {
 		if v != "" {

@@ -26,6 +26,17 @@ type VerifyOptions struct {
 	// TSARoots are the trusted roots for time-stamp tokens. Nil means no
 	// token is trusted.
 	TSARoots *x509.CertPool
+	// Now is the validation time when nothing later proves an earlier one;
+	// zero means the clock's. Set it to check how a document will verify
+	// years from now.
+	Now time.Time
+}
+
+func (o VerifyOptions) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
 }
 
 // Change says what happened to a document after a signature.
@@ -52,6 +63,10 @@ type SignatureReport struct {
 	Field string
 	// SubFilter is the signature dictionary's /SubFilter.
 	SubFilter string
+	// DocTimeStamp means this is a document time-stamp (/SubFilter
+	// /ETSI.RFC3161) rather than a signature: Timestamp is its token,
+	// Certificate the TSA's, and it signs nobody's intent.
+	DocTimeStamp bool
 	// Name, Reason and Location are the signature dictionary's entries.
 	Name, Reason, Location string
 	// ByteRange is the signed ranges, as written.
@@ -95,9 +110,27 @@ type SignatureReport struct {
 	// exactly. It is read only for signatures that carry an SES, the only
 	// ones whose picture anything is compared with.
 	WidgetImage *image.NRGBA
+	// Level is the PAdES baseline level the signature reaches (see
+	// [Level]); empty for a document time-stamp or a signature that is not
+	// intact and trusted.
+	Level Level
+	// Revocation is the status of the signer's and the TSA's certificates
+	// found in the document's validation data.
+	Revocation []CertStatus
+	// ProvenAt is the time the signature's time-stamp (or a document
+	// time-stamp's token) is relied on at: the time of the oldest later
+	// document time-stamp, or the validation time when there is none.
+	ProvenAt time.Time
+	// Warnings are findings that do not make the signature invalid.
+	Warnings []string
 	// Err is the first problem found; nil means intact, trusted, and
 	// time-stamped by a trusted TSA.
 	Err error
+
+	chain    []*smx509.Certificate // the verified chain, signer first
+	archived validationData        // the CMS's revocationInfoArchival
+	embedded []*smx509.Certificate // the certificates of the CMS and its time-stamp token
+	end      int64                 // where the signed ranges end
 }
 
 // ErrSignature is wrapped by a SignatureReport's Err.
@@ -132,31 +165,18 @@ func verify(pdf []byte, opts VerifyOptions) ([]SignatureReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Fields are gathered from every revision, oldest first, so that a
-	// signature a later update removed from the form is still reported.
+	lt := readValidationData(doc)
 	var reports []SignatureReport
-	seen := map[string]bool{}
-	for i := len(doc.sections) - 1; i >= 0; i-- {
-		rev := doc.revision(i)
-		catalog, _ := rev.resolve(rev.trailer()["Root"]).(dict)
-		acroForm, _ := rev.resolve(catalog["AcroForm"]).(dict)
-		fields, _ := rev.resolve(acroForm["Fields"]).(array)
-		for _, f := range signatureFields(rev, fields) {
-			var key bytes.Buffer
-			writeObject(&key, f.sig["ByteRange"])
-			if seen[key.String()] {
-				continue
-			}
-			seen[key.String()] = true
-			r := verifyOne(doc, f.title, f.sig, opts)
-			// This is the oldest revision with the field: the one the
-			// signature covers, whose widget later updates may not change.
-			if r.SES != nil {
-				r.WidgetImage = widgetImage(rev, f.field)
-			}
-			reports = append(reports, r)
+	for _, f := range allSignatures(doc) {
+		r := verifyOne(doc, f.title, f.sig, opts, lt.certs)
+		// f.rev is the oldest revision with the field: the one the
+		// signature covers, whose widget later updates may not change.
+		if r.SES != nil {
+			r.WidgetImage = widgetImage(f.rev, f.field)
 		}
+		reports = append(reports, r)
 	}
+	longTerm(doc, reports, lt, opts)
 	// Objects that could not be read within the budget read as missing on
 	// the way; the verdict would be wrong, so there is none.
 	if err := doc.budget.exceeded(); err != nil {
@@ -169,6 +189,7 @@ type signatureField struct {
 	title string
 	field dict // the field, merged with its widget as Sign writes it
 	sig   dict
+	rev   *document // the oldest revision that has the field
 }
 
 // signatureFields returns the signed signature fields in a field tree.
@@ -190,7 +211,7 @@ func signatureFields(doc *document, fields array) []signatureField {
 			}
 			if sig, ok := doc.resolve(field["V"]).(dict); ok && ft == name("Sig") {
 				title, _ := field["T"].([]byte)
-				out = append(out, signatureField{decodeText(title), field, sig})
+				out = append(out, signatureField{title: decodeText(title), field: field, sig: sig})
 			}
 		}
 	}
@@ -198,7 +219,7 @@ func signatureFields(doc *document, fields array) []signatureField {
 	return out
 }
 
-func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) SignatureReport {
+func verifyOne(doc *document, field string, sig dict, opts VerifyOptions, dssCerts []*smx509.Certificate) SignatureReport {
 	r := SignatureReport{Field: field}
 	str := func(k name) string { s, _ := sig[k].([]byte); return decodeText(s) }
 	r.Name, r.Reason, r.Location = str("Name"), str("Reason"), str("Location")
@@ -246,9 +267,13 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 		return fail("%v", err)
 	}
 
+	r.end = end
 	der, err := trimDER(contents)
 	if err != nil {
 		return fail("contents: %v", err)
+	}
+	if r.SubFilter == SubFilterRFC3161 {
+		return verifyDocTimeStamp(r, der, data[a0:a0+l0], data[a1:end], opts)
 	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
@@ -260,6 +285,8 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 	// Who the signature names, and when it claims to be made, even if it
 	// then fails: a report of a tampered file still says whose it was.
 	r.Certificate = p7.GetOnlySigner()
+	r.archived = archivedRevocation(p7)
+	r.embedded = p7.Certificates
 	_ = p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &r.SigningTime)
 	p7.Content = append(append([]byte(nil), data[a0:a0+l0]...), data[a1:end]...)
 	if err := p7.Verify(); err != nil {
@@ -271,7 +298,7 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 	r.Intact = true
 
 	si := p7.Signers[0]
-	trustTime := time.Now()
+	trustTime := opts.now()
 	var tsErr error
 	for _, attr := range si.UnauthenticatedAttributes {
 		if !attr.Type.Equal(oidTimeStampToken) || r.Timestamp != nil {
@@ -291,10 +318,14 @@ func verifyOne(doc *document, field string, sig dict, opts VerifyOptions) Signat
 		for _, c := range p7.Certificates {
 			inter.AddCert(c)
 		}
-		_, err := r.Certificate.Verify(smx509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: trustTime,
+		for _, c := range dssCerts {
+			inter.AddCert(c)
+		}
+		chains, err := r.Certificate.Verify(smx509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: trustTime,
 			KeyUsages: []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny}})
 		if err == nil {
 			r.Trusted = true
+			r.chain = chains[0]
 		} else if r.Err == nil {
 			fail("certificate chain: %v", err)
 		}
@@ -338,4 +369,35 @@ func trimDER(b []byte) ([]byte, error) {
 		return nil, errors.New("data after the signature")
 	}
 	return elem, nil
+}
+
+// verifyDocTimeStamp checks a document time-stamp: its token over the
+// signed ranges a and b.
+func verifyDocTimeStamp(r SignatureReport, token, a, b []byte, opts VerifyOptions) SignatureReport {
+	r.DocTimeStamp = true
+	fail := func(format string, args ...any) SignatureReport {
+		if r.Err == nil {
+			r.Err = fmt.Errorf("%w: %s", ErrSignature, fmt.Sprintf(format, args...))
+		}
+		return r
+	}
+	h, err := tsa.ImprintHash(token)
+	if err != nil {
+		return fail("document time-stamp: %v", err)
+	}
+	d := h.New()
+	d.Write(a)
+	d.Write(b)
+	info, err := tsa.Verify(token, d.Sum(nil), h, tsa.VerifyOptions{Roots: opts.TSARoots})
+	switch {
+	case err != nil:
+		return fail("document time-stamp: %v", err)
+	case len(r.Gaps) > 0:
+		return fail("the signed ranges leave gaps %v", r.Gaps)
+	}
+	r.Intact, r.Trusted, r.Timestamp = true, true, info
+	if c, err := smx509.ParseCertificate(info.Certificate.Raw); err == nil {
+		r.Certificate = c
+	}
+	return r
 }
