@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,6 +149,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	// External TSAs' certificates get their CRLs from where they say, for
+	// the documents' long-term validation data.
+	a.PKI.SetFetcher(pki.HTTPFetcher{Client: &http.Client{Timeout: 10 * time.Second}})
 
 	// Time-stamping.
 	if a.TSA, a.Timestamps, err = newTimestamping(ctx, cfg, a.PKI, log); err != nil {
@@ -210,6 +214,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Renderer: a.Renderer, VerifiedMobile: a.Identity.VerifiedMobile, PublicURL: cfg.PublicURL,
 	})
 	a.Contracts.SetPreparer(a.Signing.Prepare)
+	a.Contracts.SetArchiver(a.Signing.Archive)
 
 	// Evidence exports: a completed contract's package is gathered from
 	// the contracts, identity and pki domains and the vault, sealed with

@@ -307,35 +307,46 @@ func testContractFlow(t *testing.T, ta *testApp, alg string) {
 		t.Fatalf("contract: %s", r.Body)
 	}
 
-	// The final PDF: three valid, time-stamped signatures; earlier ones
-	// followed only by signatures.
+	// The final PDF: three valid, time-stamped signatures, each followed
+	// only by signatures and validation data, then the archive's document
+	// time-stamp: PAdES B-LTA.
 	r = ta.call("GET", "/api/files/"+fileID+"/pdf", a.Access, nil)
 	mustStatus(t, r, http.StatusOK)
 	final := r.Body
 	if dir := os.Getenv("SIGNET_KEEP_PDF"); dir != "" {
 		os.WriteFile(filepath.Join(dir, "contract-"+alg+".pdf"), final, 0o644) // to look at by hand
 	}
-	reps, err := pdfsig.Verify(final, pdfsig.VerifyOptions{})
+	roots := ta.verifyOptions(t)
+	reps, err := pdfsig.Verify(final, roots)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(reps) != 3 {
-		t.Fatalf("%d signatures, want 3", len(reps))
+	if len(reps) != 4 || !reps[3].DocTimeStamp || reps[3].Err != nil || reps[3].Change != pdfsig.ValidationDataOnly {
+		t.Fatalf("%d signatures, want 3 and a document time-stamp followed by its validation data: %+v", len(reps), reps)
 	}
-	for i, rep := range reps {
-		if !rep.Intact {
-			t.Errorf("signature %d: %+v", i, rep)
+	for i, rep := range reps[:3] {
+		if !rep.Intact || rep.Err != nil || rep.Level != pdfsig.LevelLTA {
+			t.Errorf("signature %d: level %q, err %v; want B-LTA", i, rep.Level, rep.Err)
 		}
-		if want := pdfsig.FurtherSignaturesOnly; i < 2 && rep.Change != want {
+		if want := pdfsig.FurtherSignaturesOnly; rep.Change != want {
 			t.Errorf("signature %d change %v, want %v", i, rep.Change, want)
 		}
 	}
+	// Thirty years on, every certificate has expired; what the document
+	// carries still proves each signature.
+	future := roots
+	future.Now = time.Now().AddDate(30, 0, 0)
+	if reps, err := pdfsig.Verify(final, future); err != nil || reps[0].Err != nil || reps[2].Err != nil || reps[2].Level != pdfsig.LevelLTA {
+		t.Fatalf("in 30 years: %v %+v", err, reps)
+	}
 	vr := verifyBody(t, ta, final)
-	if vr.Verdict != "valid" || len(vr.Signatures) != 3 {
+	if vr.Verdict != "valid" || len(vr.Signatures) != 4 || vr.Signatures[3].Kind != "document-timestamp" || vr.Signatures[0].Level != "B-LTA" {
 		t.Fatalf("verification report: %+v", vr)
 	}
 	if alg == "ecdsa" {
 		popplerCheck(t, ta, final, 3)
+		pdftest.CheckQPDF(t, final)
+		pdftest.CheckDigitorus(t, final, ecdsaRootPEM(t, ta), 3, 1)
 	}
 
 	// The verification page was added before anyone signed; its code
@@ -373,7 +384,7 @@ func testContractFlow(t *testing.T, ta *testApp, alg string) {
 		t.Fatal("a signing link token is in the event log")
 	}
 	for _, ev := range []string{"notification.delivered", "contract.created", "contract.sent", "contract.extended", "signer.notified", "signer.reminded", "signer.viewed",
-		"signer.willingness_verified", "signer.signed", "contract.completed"} {
+		"signer.willingness_verified", "signer.signed", "contract.completed", "document.archived"} {
 		if !strings.Contains(string(r.Body), `"type":"`+ev+`"`) {
 			t.Errorf("no %s event: %s", ev, r.Body)
 		}
@@ -465,6 +476,12 @@ func signaturePNG(t *testing.T) []byte {
 // and wants n valid, trusted signatures.
 func popplerCheck(t *testing.T, ta *testApp, pdf []byte, n int) {
 	t.Helper()
+	pdftest.CheckSignatures(t, pdf, ecdsaRootPEM(t, ta), n)
+}
+
+// ecdsaRootPEM is the platform's ECDSA root certificate alone.
+func ecdsaRootPEM(t *testing.T, ta *testApp) []byte {
+	t.Helper()
 	chain, err := ta.PKI.Chain(pki.ECDSA)
 	if err != nil {
 		t.Fatal(err)
@@ -477,7 +494,17 @@ func popplerCheck(t *testing.T, ta *testApp, pdf []byte, n int) {
 		}
 		root = pem.EncodeToMemory(b) // the last certificate is the root
 	}
-	pdftest.CheckSignatures(t, pdf, root, n)
+	return root
+}
+
+// verifyOptions trusts what the platform trusts.
+func (ta *testApp) verifyOptions(t *testing.T) pdfsig.VerifyOptions {
+	t.Helper()
+	tr, err := ta.verifyTrust(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pdfsig.VerifyOptions{Roots: tr.Roots, TSARoots: tr.TSARoots}
 }
 
 // TestSigningWithoutTSA: when no time-stamping authority answers, signing

@@ -230,9 +230,10 @@ func testEvidenceSingle(t *testing.T, ta *testApp, p *signingParties, id string)
 		}
 		return n
 	}
-	// Two seals (A, C), three signature time-stamps, two willingness
-	// checks (王五, A; C auto-stamps without one), three signer certificates.
-	for prefix, want := range map[string]int{"ses/": 2, "timestamps/": 3, "willingness/": 2, "certs/signer-": 3} {
+	// Two seals (A, C), three signature time-stamps and the archive's
+	// document time-stamp, two willingness checks (王五, A; C auto-stamps
+	// without one), three signer certificates.
+	for prefix, want := range map[string]int{"ses/": 2, "timestamps/": 4, "willingness/": 2, "certs/signer-": 3} {
 		if got := count(prefix); got != want {
 			t.Errorf("%d files under %s, want %d", got, prefix, want)
 		}

@@ -259,7 +259,8 @@ func (ta *testApp) mustBeUnsigned(owner company, kid string) {
 	ta.mustCheckChain(owner, kid)
 }
 
-// mustBeSignedOnce fails unless the contract has exactly one signature.
+// mustBeSignedOnce fails unless the contract has exactly one signature
+// (revision 1), and its archive time-stamp (revision 2).
 func (ta *testApp) mustBeSignedOnce(owner company, kid string) {
 	t := ta.t
 	t.Helper()
@@ -267,7 +268,7 @@ func (ta *testApp) mustBeSignedOnce(owner company, kid string) {
 	mustStatus(t, r, http.StatusOK)
 	k := r.JSON(t)
 	doc := k["documents"].([]any)[0].(map[string]any)
-	if k["state"] != "completed" || doc["revision"] != float64(1) {
+	if k["state"] != "completed" || doc["revision"] != float64(2) {
 		t.Fatalf("contract %s: state %v, revision %v; want completed after exactly one signature: %s", kid, k["state"], doc["revision"], r.Body)
 	}
 	ta.mustCheckChain(owner, kid)

@@ -64,6 +64,10 @@ func (a *App) jobs() []job {
 			return err
 		}), nil, false},
 		{"export-evidence", 5 * time.Second, a.runEvidenceExports, nil, true},
+		{"archive-documents", 10 * time.Minute, a.perTenant(a.Contracts.TenantsWithArchiveDue, func(ctx context.Context) error {
+			_, err := a.Contracts.ArchiveDue(ctx)
+			return err
+		}), nil, false},
 		{"renew-certificates", 6 * time.Hour, func(ctx context.Context) error {
 			_, err := a.PKI.RenewExpiring(ctx, 30*24*time.Hour)
 			return err
@@ -86,8 +90,13 @@ func (a *App) runStampBatches(ctx context.Context) error {
 // perOpenContractTenant runs fn once per tenant with contracts in
 // progress, with that tenant in ctx.
 func (a *App) perOpenContractTenant(fn func(ctx context.Context) error) func(ctx context.Context) error {
+	return a.perTenant(a.Contracts.TenantsWithOpenContracts, fn)
+}
+
+// perTenant runs fn once per tenant that list names, with that tenant in ctx.
+func (a *App) perTenant(list func(ctx context.Context) ([]string, error), fn func(ctx context.Context) error) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		ids, err := a.Contracts.TenantsWithOpenContracts(ctx)
+		ids, err := list(ctx)
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,9 @@ type VerificationReport struct {
 }
 
 type signatureReport struct {
+	// Kind is "signature", or "document-timestamp" for an archive
+	// time-stamp over the whole document (its signer is the TSA).
+	Kind        string     `json:"kind"`
 	Field       string     `json:"field"`
 	Signer      string     `json:"signer"`
 	Issuer      string     `json:"issuer"`
@@ -51,9 +54,22 @@ type signatureReport struct {
 	ChangedAfter string `json:"changed_after"`
 	ChangeDetail string `json:"change_detail,omitempty"`
 	// Seal is the check of the electronic seal the signature carries.
-	Seal    sealReport `json:"seal"`
-	Valid   bool       `json:"valid"`
-	Problem string     `json:"problem,omitempty"`
+	Seal sealReport `json:"seal"`
+	// Level is the PAdES baseline level the signature reaches: B-B, B-T,
+	// B-LT (the document carries the revocation data of its signer and
+	// TSA) or B-LTA (and a document time-stamp covers them); empty for a
+	// document time-stamp or an invalid signature.
+	Level string `json:"level,omitempty"`
+	// ProvenAt is when a later document time-stamp proves the signature
+	// existed, or the validation time when none does.
+	ProvenAt *time.Time `json:"proven_at,omitempty"`
+	// Revocation is what the document's own validation data says of the
+	// signer's and the TSA's certificates.
+	Revocation []revocationDTO `json:"revocation"`
+	// Warnings do not make the signature invalid.
+	Warnings []string `json:"warnings"`
+	Valid    bool     `json:"valid"`
+	Problem  string   `json:"problem,omitempty"`
 	// Checks are the rows of the report: one per check, pass or fail, with
 	// the reason.
 	Checks []checkDTO `json:"checks"`
@@ -82,9 +98,25 @@ type sealReport struct {
 	Error          string `json:"error,omitempty"`
 }
 
+// revocationDTO is the status of one certificate in the document's
+// validation data.
+type revocationDTO struct {
+	// Role is signer or tsa.
+	Role    string `json:"role"`
+	Subject string `json:"subject"`
+	Serial  string `json:"serial"`
+	// Source is ocsp or crl; empty when the document holds no status.
+	Source string `json:"source,omitempty"`
+	// InDSS means the status is in the document's /DSS.
+	InDSS     bool       `json:"in_dss"`
+	Produced  *time.Time `json:"produced,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
 // checkDTO is one row of a signature's report.
 type checkDTO struct {
-	// ID is signer, certificate, revocation, integrity, changes, seal or timestamp.
+	// ID is signer, certificate, revocation, integrity, changes, seal,
+	// timestamp or longterm.
 	ID string `json:"id"`
 	// Status is pass, fail or n/a.
 	Status string `json:"status"`
@@ -94,7 +126,8 @@ type checkDTO struct {
 func toVerificationReport(r verify.Report) VerificationReport {
 	out := VerificationReport{Verdict: r.Verdict, Signatures: make([]signatureReport, len(r.Signatures)), SM3: hex.EncodeToString(r.SM3[:])}
 	for i, s := range r.Signatures {
-		d := signatureReport{Field: s.Field, Signer: s.Signer, Issuer: s.Issuer, Serial: s.Serial, Algorithm: s.Algorithm,
+		d := signatureReport{Kind: s.Kind, Level: s.Level, ProvenAt: timeOrNil(s.ProvenAt), Warnings: s.Warnings, Revocation: []revocationDTO{},
+			Field: s.Field, Signer: s.Signer, Issuer: s.Issuer, Serial: s.Serial, Algorithm: s.Algorithm,
 			SigningTime: timeOrNil(s.SigningTime), TimestampTime: timeOrNil(s.TimestampTime), Intact: s.Intact, Trusted: s.Trusted,
 			RevokedAtSigning: s.RevokedAtSigning, ChangedAfter: s.ChangedAfter, ChangeDetail: s.ChangeDetail,
 			Valid: s.Valid, Problem: s.Problem, Checks: make([]checkDTO, len(s.Checks))}
@@ -104,6 +137,13 @@ func toVerificationReport(r verify.Report) VerificationReport {
 		}
 		for j, c := range s.Checks {
 			d.Checks[j] = checkDTO{ID: c.ID, Status: string(c.Status), Detail: c.Detail}
+		}
+		for _, r := range s.Revocation {
+			d.Revocation = append(d.Revocation, revocationDTO{Role: r.Role, Subject: r.Subject, Serial: r.Serial, Source: r.Source,
+				InDSS: r.InDSS, Produced: timeOrNil(r.Produced), RevokedAt: timeOrNil(r.RevokedAt)})
+		}
+		if d.Warnings == nil {
+			d.Warnings = []string{}
 		}
 		out.Signatures[i] = d
 	}

@@ -75,7 +75,7 @@ func verifyBody(t *testing.T, ta *testApp, pdf []byte) VerificationReport {
 				t.Fatalf("check %s has no detail", c.ID)
 			}
 		}
-		if strings.Join(ids, ",") != "signer,certificate,revocation,integrity,changes,seal,timestamp" {
+		if strings.Join(ids, ",") != "signer,certificate,revocation,integrity,changes,seal,timestamp,longterm" {
 			t.Fatalf("checks %v", ids)
 		}
 		if s.Valid == failed {

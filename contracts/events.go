@@ -2,7 +2,9 @@ package contracts
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
+	"time"
 
 	"signet/evidence"
 	"signet/identity"
@@ -84,6 +86,13 @@ type SignatureEvidence struct {
 // is about, for the lifecycle of an evidence report: the party's name (its
 // organisation's for a company) and a rejection's or an ending's reason.
 func Describe(e evidence.Event) string {
+	if e.Type == EventArchived {
+		var a ArchivedEvent
+		if json.Unmarshal(e.Payload, &a) != nil {
+			return ""
+		}
+		return fmt.Sprintf("archive time-stamp, revision %d; renew before %s / 归档时间戳", a.Revision, a.Until.UTC().Format(time.DateOnly))
+	}
 	var p PartyEvent
 	if json.Unmarshal(e.Payload, &p) != nil {
 		return ""

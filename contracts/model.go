@@ -220,8 +220,11 @@ type Document struct {
 	PreparedSM3 string `gorm:"column:prepared_sm3;size:64;not null;default:''"`
 	Revision    int    `gorm:"not null;default:0"`
 	CreatedBy   string `gorm:"size:80;not null"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ArchiveDueAt is when the document is next due for an archive
+	// time-stamp (see [Archiver]); nil until its contract completes.
+	ArchiveDueAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // TableName pins the table to its migration.

@@ -81,6 +81,7 @@ type Service struct {
 	publicURL string
 	renderer  *render.Renderer
 	anchors   evidence.Timestamper
+	archiver  Archiver
 	// algorithmOf is Deps.Algorithm.
 	algorithmOf func(ctx context.Context) (string, error)
 	log         *slog.Logger

@@ -472,6 +472,11 @@ func (s *Service) SignPlanned(acc Access, a Actor, job Job, fn SignFunc) (Party,
 		return Party{}, err
 	}
 	s.kick()
+	if completed {
+		// The final documents get their archive time-stamp at once, not
+		// only from the periodic job, and before the chain is anchored.
+		s.archiveNow(ctx, acc.Contract.ID)
+	}
 	if completed && s.anchors != nil {
 		// The head of a completed contract's chain is time-stamped at
 		// once, not only by the periodic job.

@@ -140,6 +140,8 @@ type Service struct {
 
 	mu          sync.Mutex
 	authorities map[string]*authority // by ID, including replaced ones
+
+	fetch Fetcher // finds external certificates' validation data; nil for none
 }
 
 type hierarchy struct {

@@ -372,7 +372,7 @@ func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Ar
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
-	signer, err := s.pdfSigner(ctx, cred)
+	signer, subFilter, err := s.pdfSigner(ctx, cred)
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
@@ -391,9 +391,12 @@ func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Ar
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
-	out, err := pdfsig.SignContext(ctx, pdf, pdfsig.Request{Signer: signer, Name: cred.Certificate.Subject.CommonName, Reason: "电子签章 / auto-stamp",
+	out, err := pdfsig.SignContext(ctx, pdf, pdfsig.Request{Signer: signer, SubFilter: subFilter, Name: cred.Certificate.Subject.CommonName, Reason: "电子签章 / auto-stamp",
 		Location: "Signet", Time: now, Placements: []pdfsig.Placement{{Page: page, Rect: [4]float64{b.X, b.Y, b.X + size, b.Y + size}, PNG: use.image}}, SES: sesDER})
 	if err != nil {
+		return evidence.Artefact{}, "", "", err
+	}
+	if out, err = s.addValidationData(ctx, out); err != nil {
 		return evidence.Artefact{}, "", "", err
 	}
 	sesArt, err := evidence.PutArtefact(ctx, s.d.Vault, b.TenantID, "ses-signature", sesDER, "application/octet-stream")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
 	"gorm.io/gorm"
 
 	"signet/contracts"
@@ -64,9 +65,13 @@ type Seals interface {
 	SESeal(ctx context.Context, id string) ([]byte, error)
 }
 
-// CA finds signers' certificates; *pki.Service is one.
+// CA finds signers' certificates and their long-term validation data;
+// *pki.Service is one.
 type CA interface {
 	PartyCredential(ctx context.Context, kind pki.PartyKind, partyID string, alg pki.Algorithm) (*pki.Credential, error)
+	// ValidationData returns the chains and revocation data of certs. It
+	// may ask other authorities' servers, for certificates it did not issue.
+	ValidationData(ctx context.Context, certs []*smx509.Certificate) (pki.ValidationData, error)
 }
 
 // Deps are what a Service is built from.
@@ -346,7 +351,7 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 		}
 		image = use.image
 	}
-	signer, err := s.pdfSigner(acc.Context(), cred)
+	signer, subFilter, err := s.pdfSigner(acc.Context(), cred)
 	if err != nil {
 		return contracts.Party{}, err
 	}
@@ -372,10 +377,13 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 					return nil, err
 				}
 			}
-			pdf, err := pdfsig.SignContext(ctx, jd.PDF, pdfsig.Request{Signer: signer, Placements: places, Name: name,
+			pdf, err := pdfsig.SignContext(ctx, jd.PDF, pdfsig.Request{Signer: signer, SubFilter: subFilter, Placements: places, Name: name,
 				Reason: "签署《" + job.Contract.Title + "》", Location: "Signet", Time: now,
 				FieldName: fmt.Sprintf("Signet-%s-%d", job.Party.ID[:8], jd.Document.Revision+1), SES: embeddedSES(sesDER, places, image)})
 			if err != nil {
+				return nil, fmt.Errorf("sign %s: %w", jd.Document.Name, err)
+			}
+			if pdf, err = s.addValidationData(ctx, pdf); err != nil {
 				return nil, fmt.Errorf("sign %s: %w", jd.Document.Name, err)
 			}
 			ev := contracts.SignatureEvidence{Algorithm: string(cred.Algorithm), CertSerial: cred.Serial, CertSubject: cred.Certificate.Subject.String()}
@@ -448,28 +456,37 @@ func (s *Service) useSeal(ctx context.Context, req seals.UseRequest) (sealUse, e
 	return u, nil
 }
 
-// pdfSigner makes the CMS signer of a credential, time-stamped by the TSA.
-func (s *Service) pdfSigner(ctx context.Context, cred *pki.Credential) (pdfsig.SignerFunc, error) {
+// pdfSigner makes the CMS signer of a credential, time-stamped by the
+// TSA, and names its /SubFilter. ECDSA signatures are PAdES baseline
+// (ETSI.CAdES.detached) and carry the signer's revocation status in the
+// CMS too, for validators that read only that; SM2 signatures stay
+// adbe.pkcs7.detached with GM CMS, which Chinese validators read.
+func (s *Service) pdfSigner(ctx context.Context, cred *pki.Credential) (pdfsig.SignerFunc, string, error) {
 	key, err := cred.Signer(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if cred.Algorithm == pki.SM2 {
-		return pdfsig.SM2Signer(cred.Certificate, cred.Chain, key, s.d.Timestamps), nil
+		return pdfsig.SM2Signer(cred.Certificate, cred.Chain, key, s.d.Timestamps), pdfsig.SubFilterPKCS7, nil
 	}
 	cert, err := x509.ParseCertificate(cred.Certificate.Raw)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var chain []*x509.Certificate
 	for _, c := range cred.Chain {
 		xc, err := x509.ParseCertificate(c.Raw)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		chain = append(chain, xc)
 	}
-	return pdfsig.ECDSASigner(cert, chain, key, s.d.Timestamps), nil
+	vd, err := s.d.CA.ValidationData(ctx, []*smx509.Certificate{cred.Certificate})
+	if err != nil {
+		return nil, "", fmt.Errorf("signer's revocation status: %w", err)
+	}
+	rev := pdfsig.Revocation{OCSPs: vd.OCSPs, CRLs: vd.CRLs}
+	return pdfsig.CAdESSigner(cert, chain, key, s.d.Timestamps, rev), pdfsig.SubFilterCAdES, nil
 }
 
 // sesSignature makes the GB/T 38540 SES_Signature of one use of a seal on

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"signet/internal/pdfsig"
@@ -28,7 +29,8 @@ const (
 
 // Check is one row of a signature's report.
 type Check struct {
-	// ID is signer, certificate, revocation, integrity, changes, seal or timestamp.
+	// ID is signer, certificate, revocation, integrity, changes, seal,
+	// timestamp or longterm.
 	ID     string
 	Status CheckStatus
 	Detail string
@@ -74,7 +76,13 @@ func checks(r pdfsig.SignatureReport, s Signature, pdfLen int) []Check {
 	case s.RevokedAtSigning:
 		add("revocation", CheckFail, s.Problem)
 	default:
-		add("revocation", CheckPass, "not revoked when the signature was made (checked against the platform's revocation records)")
+		detail := "not revoked when the signature was made (checked against the platform's revocation records)"
+		for _, st := range r.Revocation {
+			if st.Role == "signer" && st.Source != "" {
+				detail += fmt.Sprintf("; the document's own %s from %s says the same", st.Source, day(st.Produced))
+			}
+		}
+		add("revocation", CheckPass, detail)
 	}
 
 	covered := int64(0)
@@ -99,6 +107,8 @@ func checks(r pdfsig.SignatureReport, s Signature, pdfLen int) []Check {
 	}
 
 	switch {
+	case r.DocTimeStamp:
+		add("seal", CheckNA, "a document time-stamp carries no electronic seal")
 	case !s.Seal.Present:
 		add("seal", CheckNA, "this signature carries no electronic seal (a handwritten or typed signature)")
 	case s.Seal.Valid():
@@ -118,7 +128,38 @@ func checks(r pdfsig.SignatureReport, s Signature, pdfLen int) []Check {
 	} else {
 		add("timestamp", CheckFail, "the signature has no verified RFC 3161 time-stamp; its time is only the signer's claim")
 	}
+	add(longTermCheck(r, s))
 	return out
+}
+
+// longTermCheck is the row that says whether the document itself carries
+// what checking this signature will need when no server answers.
+func longTermCheck(r pdfsig.SignatureReport, s Signature) (string, CheckStatus, string) {
+	var sources []string
+	for _, st := range r.Revocation {
+		if st.InDSS {
+			sources = append(sources, st.Role+" "+st.Source)
+		}
+	}
+	warn := ""
+	for _, w := range r.Warnings {
+		warn += "; " + w
+	}
+	switch {
+	case r.DocTimeStamp && r.Err == nil:
+		return "longterm", CheckPass, fmt.Sprintf("document time-stamp at %s: proves the signatures and validation data before it existed then%s",
+			s.TimestampTime.Format(time.RFC3339), warn)
+	case r.DocTimeStamp || !s.Valid:
+		return "longterm", CheckNA, "not checked: the signature is not valid"
+	case r.Level == pdfsig.LevelLTA:
+		return "longterm", CheckPass, fmt.Sprintf("PAdES B-LTA: the document carries the revocation status (%s), and a document time-stamp at %s covers it%s",
+			strings.Join(sources, ", "), r.ProvenAt.UTC().Format(time.RFC3339), warn)
+	case r.Level == pdfsig.LevelLT:
+		return "longterm", CheckPass, fmt.Sprintf("PAdES B-LT: the document carries the revocation status (%s); no document time-stamp covers it yet%s",
+			strings.Join(sources, ", "), warn)
+	}
+	return "longterm", CheckNA, fmt.Sprintf("PAdES %s: the document carries no revocation status of its signer and TSA; it can be checked only while their CA answers%s",
+		r.Level, warn)
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

@@ -36,8 +36,20 @@ type Report struct {
 	SM3 [32]byte
 }
 
-// Signature is the verdict on one signature.
+// Kinds of [Signature].
+const (
+	KindSignature = "signature"
+	// KindDocTimeStamp is a document (archive) time-stamp: a TSA's token
+	// over the whole document, which keeps earlier signatures verifiable
+	// after their certificates expire.
+	KindDocTimeStamp = "document-timestamp"
+)
+
+// Signature is the verdict on one signature or document time-stamp.
 type Signature struct {
+	// Kind is [KindSignature] or [KindDocTimeStamp]; a document
+	// time-stamp's Signer is its TSA.
+	Kind   string
 	Field  string
 	Signer string
 	Issuer string
@@ -56,10 +68,34 @@ type Signature struct {
 	ChangedAfter string
 	ChangeDetail string
 	Seal         SealMark
-	Valid        bool
-	Problem      string
+	// Level is the PAdES baseline level reached: B-B, B-T, B-LT or B-LTA
+	// (empty for a document time-stamp or an invalid signature).
+	Level string
+	// ProvenAt is when a later document time-stamp proves the signature
+	// existed, or the validation time when none does.
+	ProvenAt time.Time
+	// Revocation is what the document's own validation data says of the
+	// signer's and the TSA's certificates.
+	Revocation []Revocation
+	// Warnings do not make the signature invalid.
+	Warnings []string
+	Valid    bool
+	Problem  string
 	// Checks are the rows of the report, one per check.
 	Checks []Check
+}
+
+// Revocation is the status of one certificate in a document's validation
+// data.
+type Revocation struct {
+	// Role is "signer" or "tsa".
+	Role, Subject, Serial string
+	// Source is "ocsp" or "crl"; empty when the document holds none.
+	Source string
+	// InDSS means it is in the document's /DSS (long-term validation data).
+	InDSS     bool
+	Produced  time.Time
+	RevokedAt time.Time
 }
 
 // SealMark is the check of the electronic seal a PDF signature carries (the
@@ -89,7 +125,7 @@ func (s SealMark) Valid() bool {
 // signer and shown as its picture. It returns [ErrNotPDF] for a file that
 // is not a readable PDF.
 func PDF(pdf []byte, t Trust) (Report, error) {
-	reps, err := pdfsig.Verify(pdf, pdfsig.VerifyOptions{Roots: t.Roots, TSARoots: t.TSARoots})
+	reps, err := pdfsig.Verify(pdf, pdfsig.VerifyOptions{Roots: t.Roots, TSARoots: t.TSARoots, Now: t.Now})
 	if errors.Is(err, pdfsig.ErrMalformed) {
 		return Report{}, fmt.Errorf("%w: %v", ErrNotPDF, err)
 	}
@@ -121,8 +157,16 @@ func algorithm(c *smx509.Certificate) string {
 }
 
 func signature(pdf []byte, r pdfsig.SignatureReport, t Trust) Signature {
-	s := Signature{Field: r.Field, Algorithm: r.SubFilter, Intact: r.Intact, Trusted: r.Trusted,
-		ChangedAfter: r.Change.String(), ChangeDetail: r.ChangeDetail, SigningTime: r.SigningTime.UTC()}
+	s := Signature{Kind: KindSignature, Field: r.Field, Algorithm: r.SubFilter, Intact: r.Intact, Trusted: r.Trusted,
+		ChangedAfter: r.Change.String(), ChangeDetail: r.ChangeDetail, SigningTime: r.SigningTime.UTC(),
+		Level: string(r.Level), ProvenAt: r.ProvenAt.UTC(), Warnings: r.Warnings}
+	if r.DocTimeStamp {
+		s.Kind = KindDocTimeStamp
+	}
+	for _, st := range r.Revocation {
+		s.Revocation = append(s.Revocation, Revocation{Role: st.Role, Subject: st.Subject, Serial: st.Serial, Source: st.Source,
+			InDSS: st.InDSS, Produced: st.Produced.UTC(), RevokedAt: st.RevokedAt.UTC()})
+	}
 	if c := r.Certificate; c != nil {
 		s.Signer, s.Issuer, s.Serial = c.Subject.String(), c.Issuer.String(), fmt.Sprintf("%x", c.SerialNumber.Bytes())
 		s.Algorithm = algorithm(c)
@@ -140,7 +184,7 @@ func signature(pdf []byte, r pdfsig.SignatureReport, t Trust) Signature {
 	// revocation only if its trusted time is before it; without a
 	// time-stamp, now.
 	if r.Certificate != nil && t.Revoked != nil {
-		when := time.Now()
+		when := t.now()
 		if !s.TimestampTime.IsZero() {
 			when = s.TimestampTime
 		}

@@ -28,6 +28,18 @@ type Trust struct {
 	// Revoked says how cert had been revoked at t ("revoked (reason) on
 	// date"), or "" if it had not; nil means nothing is revoked.
 	Revoked func(cert *smx509.Certificate, t time.Time) string
+	// Now is the validation time; zero means the clock's. Set a later one
+	// to check a document as it will verify years from now, from what it
+	// carries (see pdfsig's long-term validation).
+	Now time.Time
+}
+
+// now is the validation time.
+func (t Trust) now() time.Time {
+	if t.Now.IsZero() {
+		return time.Now()
+	}
+	return t.Now
 }
 
 // MaxClockSkew is how far an SES signer's claimed signing time may be from
@@ -79,7 +91,7 @@ func SESSignature(der, signed []byte, t Trust) Seal {
 	if err := ses.VerifySignature(der, signed); err != nil {
 		out.fail("%v", err)
 	}
-	when := time.Now()
+	when := t.now()
 	if sig.Timestamp == nil {
 		out.fail("the ses signature has no time-stamp")
 	} else if ts, err := t.timestamp(sig.Timestamp, sig.Signature); err != nil {

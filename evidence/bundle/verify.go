@@ -30,6 +30,10 @@ type Options struct {
 	RootsPEM []byte
 	// MaxSize bounds the package's total uncompressed size; zero means DefaultMaxSize.
 	MaxSize int64
+	// Now is the validation time; zero means the clock's. A later one
+	// checks the package as a court would years from now: what the package
+	// carries must still prove every signature (PAdES B-LTA documents).
+	Now time.Time
 }
 
 // Check is the outcome of one check.
@@ -85,7 +89,10 @@ func (r *Result) Failure() *Check {
 // the result of every check and, when any failed, an error wrapping
 // [ErrInvalid] that names the first failure and its file.
 func Verify(zipBytes []byte, opts Options) (Result, error) {
-	v := &verifier{maxSize: opts.MaxSize}
+	v := &verifier{maxSize: opts.MaxSize, now: opts.Now}
+	if v.now.IsZero() {
+		v.now = time.Now()
+	}
 	if v.maxSize <= 0 {
 		v.maxSize = DefaultMaxSize
 	}
@@ -113,6 +120,7 @@ type verifier struct {
 	tsaInter   *x509.CertPool
 	certInter  *smx509.CertPool // intermediates from keys/ and certs/
 	trustTime  time.Time        // the manifest's time-stamp, or now
+	now        time.Time        // the validation time
 	events     map[string][]evidence.Event
 	chainNames []string
 	// revoked maps issuer and serial to the revocation time, from the

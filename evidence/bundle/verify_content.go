@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -148,7 +149,7 @@ type revision struct {
 // each document's revisions extend one another, each adding signatures.
 func (v *verifier) checkDocuments() {
 	docs := map[string][]revision{}
-	opts := pdfsig.VerifyOptions{Roots: v.roots, TSARoots: v.x509Roots}
+	opts := pdfsig.VerifyOptions{Roots: v.roots, TSARoots: v.x509Roots, Now: v.now}
 	for _, name := range v.names(documentsDir, "") {
 		m := documentName.FindStringSubmatch(name)
 		if m == nil {
@@ -168,7 +169,7 @@ func (v *verifier) checkDocuments() {
 				v.fail("pdf-signatures", name, "signature %d (%s): %v", i+1, r.Field, r.Err)
 			case !r.Intact || !r.Trusted || r.Timestamp == nil:
 				v.fail("pdf-signatures", name, "signature %d (%s) is not intact, trusted and time-stamped", i+1, r.Field)
-			case last && r.Change != pdfsig.Unchanged, !last && r.Change != pdfsig.FurtherSignaturesOnly:
+			case last && r.Change != pdfsig.Unchanged && r.Change != pdfsig.ValidationDataOnly, !last && r.Change != pdfsig.FurtherSignaturesOnly:
 				v.fail("pdf-signatures", name, "signature %d (%s): document %s after it %s", i+1, r.Field, r.Change, r.ChangeDetail)
 			case v.isRevoked(r.Certificate, r.Timestamp.GenTime):
 				at, _ := v.revokedBefore(r.Certificate, r.Timestamp.GenTime)
@@ -183,7 +184,7 @@ func (v *verifier) checkDocuments() {
 		case good && len(reports) == 0:
 			v.ok("pdf-signatures", name, "not signed")
 		case good:
-			v.ok("pdf-signatures", name, "%d signatures intact, trusted and time-stamped; nothing but signatures added after each", len(reports))
+			v.ok("pdf-signatures", name, "%d signatures intact, trusted and time-stamped; nothing but signatures and validation data added after each%s", len(reports), levels(reports))
 		}
 		order := 0
 		switch {
@@ -202,6 +203,28 @@ func (v *verifier) checkDocuments() {
 	for _, id := range ids {
 		v.checkRevisions(id, docs[id])
 	}
+}
+
+// levels names the PAdES level of each signature and counts the document
+// time-stamps, e.g. " (B-LTA, B-LTA; 1 document time-stamp)".
+func levels(reports []pdfsig.SignatureReport) string {
+	var ls []string
+	stamps := 0
+	for _, r := range reports {
+		if r.DocTimeStamp {
+			stamps++
+		} else if r.Level != "" {
+			ls = append(ls, string(r.Level))
+		}
+	}
+	out := strings.Join(ls, ", ")
+	if stamps > 0 {
+		out += fmt.Sprintf("; %d document time-stamp(s)", stamps)
+	}
+	if out == "" {
+		return ""
+	}
+	return " (" + out + ")"
 }
 
 func (v *verifier) checkRevisions(id string, revs []revision) {

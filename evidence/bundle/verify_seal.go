@@ -24,7 +24,7 @@ import (
 // checkManifestTimestamp verifies manifest.tsr over SHA-256(manifest.json);
 // its time is the time certificates are judged at.
 func (v *verifier) checkManifestTimestamp() {
-	v.trustTime = time.Now()
+	v.trustTime = v.now
 	data, ok := v.files[manifestTSR]
 	if !ok {
 		v.fail("manifest-timestamp", manifestTSR, "missing")

@@ -183,10 +183,36 @@ func (g *gatherer) document(doc contracts.Document, revs []contracts.Revision, s
 					name, doc.Name, doc.Size, doc.OriginalSHA256, name, doc.Size)})
 			continue
 		}
+		if _, ok := signed[r.N]; !ok && r.PartyID == "" {
+			// An archive revision: validation data and a document time-stamp.
+			if err := g.archive(doc, r, data); err != nil {
+				return fmt.Errorf("revision %d: %w", r.N, err)
+			}
+			continue
+		}
 		if err := g.signature(doc, revs[i-1], r, name, data, signed[r.N]); err != nil {
 			return fmt.Errorf("revision %d: %w", r.N, err)
 		}
 	}
+	return nil
+}
+
+// archive adds an archive revision's document time-stamp token, which
+// the revision's /DSS and later tokens keep verifiable.
+func (g *gatherer) archive(doc contracts.Document, r contracts.Revision, data []byte) error {
+	reports, err := pdfsig.Verify(data, g.opts)
+	if err != nil {
+		return err
+	}
+	if len(reports) == 0 || !reports[len(reports)-1].DocTimeStamp {
+		return errors.New("the archive revision has no document time-stamp")
+	}
+	rep := reports[len(reports)-1]
+	der, err := documentTimestamp(data, rep.ByteRange)
+	if err != nil {
+		return err
+	}
+	g.add(fmt.Sprintf("timestamps/%d-rev-%d-document.tsr", doc.Seq, r.N), bundle.KindTimestamp, der)
 	return nil
 }
 

@@ -23,24 +23,9 @@ var oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14
 // form `openssl ts -reply -in` reads. It returns nil when the signature
 // carries none.
 func signatureTimestamp(pdf []byte, br []int64) ([]byte, error) {
-	if len(br) != 4 || br[0]+br[1] < 1 || br[2] > int64(len(pdf)) || br[0]+br[1] >= br[2] {
-		return nil, errors.New("signature byte range is malformed")
-	}
-	hole := bytes.Trim(pdf[br[0]+br[1]:br[2]], "<>")
-	hole = bytes.Map(func(r rune) rune {
-		if r == ' ' || r == '\r' || r == '\n' || r == '\t' {
-			return -1
-		}
-		return r
-	}, hole)
-	padded, err := hex.DecodeString(string(hole))
+	der, err := contentsDER(pdf, br)
 	if err != nil {
-		return nil, fmt.Errorf("signature contents: %w", err)
-	}
-	// /Contents is zero-padded after the DER value.
-	in, der := cryptobyte.String(padded), cryptobyte.String(nil)
-	if !in.ReadASN1Element(&der, cbasn1.SEQUENCE) {
-		return nil, errors.New("signature contents are not DER")
+		return nil, err
 	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
@@ -55,4 +40,32 @@ func signatureTimestamp(pdf []byte, br []int64) ([]byte, error) {
 		}
 	}
 	return nil, nil
+}
+
+// documentTimestamp returns, as a TimeStampResp, the token of the document
+// time-stamp with byte range br.
+func documentTimestamp(pdf []byte, br []int64) ([]byte, error) {
+	der, err := contentsDER(pdf, br)
+	if err != nil {
+		return nil, err
+	}
+	return (&rfc3161.Response{Status: rfc3161.StatusGranted, Token: der}).Marshal()
+}
+
+// contentsDER returns the DER value of the /Contents that byte range br
+// leaves out, without the zero padding after it.
+func contentsDER(pdf []byte, br []int64) ([]byte, error) {
+	if len(br) != 4 || br[0]+br[1] < 1 || br[2] > int64(len(pdf)) || br[0]+br[1] >= br[2] {
+		return nil, errors.New("signature byte range is malformed")
+	}
+	hole := bytes.Trim(pdf[br[0]+br[1]:br[2]], "<>")
+	padded, err := hex.DecodeString(string(bytes.Join(bytes.Fields(hole), nil)))
+	if err != nil {
+		return nil, fmt.Errorf("signature contents: %w", err)
+	}
+	in, der := cryptobyte.String(padded), cryptobyte.String(nil)
+	if !in.ReadASN1Element(&der, cbasn1.SEQUENCE) {
+		return nil, errors.New("signature contents are not DER")
+	}
+	return der, nil
 }

@@ -19,4 +19,5 @@ var All = []Migration{
 	{Version: 12, Name: "sessions and login throttles", Up: v0012SessionsLoginThrottles},
 	{Version: 13, Name: "stamp batch lease", Up: v0013StampBatchLease},
 	{Version: 14, Name: "rate limits", Up: v0014RateLimits},
+	{Version: 15, Name: "document archive", Up: v0015DocumentArchive},
 }

@@ -36,17 +36,24 @@ func changesAfter(doc *document, end int64) (Change, string) {
 	if !bytes.HasSuffix(bytes.TrimRight(doc.data[:end], "\r\n \t"), []byte("%%EOF")) {
 		return Modified, "the signed range does not end at the end of a revision"
 	}
+	signed := false
 	for i := first - 1; i >= 0; i-- {
-		if detail := checkRevision(doc.revision(i+1), doc.revision(i), doc.sections[i]); detail != "" {
+		detail, sig := checkRevision(doc.revision(i+1), doc.revision(i), doc.sections[i])
+		if detail != "" {
 			return Modified, detail
 		}
+		signed = signed || sig
+	}
+	if !signed {
+		return ValidationDataOnly, ""
 	}
 	return FurtherSignaturesOnly, ""
 }
 
 // checkRevision returns what in revision s (read as cur, with prev the
-// document before it) is more than adding a signature, or "".
-func checkRevision(prev, cur *document, s *section) string {
+// document before it) is more than adding a signature or validation data,
+// or "", and whether it adds a signature.
+func checkRevision(prev, cur *document, s *section) (string, bool) {
 	nums := make([]int, 0, len(s.entries))
 	for n := range s.entries {
 		nums = append(nums, n)
@@ -55,7 +62,7 @@ func checkRevision(prev, cur *document, s *section) string {
 	addsSignature, addsValidationData := false, false
 	root, _ := prev.trailer()["Root"].(ref)
 	if newRoot, _ := cur.trailer()["Root"].(ref); newRoot != root {
-		return "the catalog was replaced"
+		return "the catalog was replaced", false
 	}
 	prevCat, _ := prev.resolve(root).(dict)
 	curCat, _ := cur.resolve(root).(dict)
@@ -66,13 +73,13 @@ func checkRevision(prev, cur *document, s *section) string {
 	for _, n := range nums {
 		if s.entries[n].kind == 0 {
 			if _, existed := prev.lookup(n); existed {
-				return fmt.Sprintf("object %d was deleted", n)
+				return fmt.Sprintf("object %d was deleted", n), false
 			}
 			continue
 		}
 		now, err := cur.object(n)
 		if err != nil {
-			return fmt.Sprintf("object %d: %v", n, err)
+			return fmt.Sprintf("object %d: %v", n, err), false
 		}
 		was, err := prev.object(n)
 		if err != nil { // a new object
@@ -85,7 +92,7 @@ func checkRevision(prev, cur *document, s *section) string {
 				addsSignature = true
 			case "Widget", "Stamp", "XObject", "XRef", "ObjStm", string(sesKey):
 			default:
-				return fmt.Sprintf("new object %d (%s)", n, kind)
+				return fmt.Sprintf("new object %d (%s)", n, kind), false
 			}
 			continue
 		}
@@ -101,36 +108,36 @@ func checkRevision(prev, cur *document, s *section) string {
 		wasDict, ok1 := was.(dict)
 		nowDict, ok2 := now.(dict)
 		if !ok1 || !ok2 {
-			return fmt.Sprintf("object %d changed", n)
+			return fmt.Sprintf("object %d changed", n), false
 		}
 		switch {
 		case n == root.num:
 			if !sameExcept(wasDict, nowDict, "AcroForm", "DSS") {
-				return "the catalog changed beyond its AcroForm and DSS"
+				return "the catalog changed beyond its AcroForm and DSS", false
 			}
 			if !equalObjects(wasDict["DSS"], nowDict["DSS"]) {
 				addsValidationData = true
 			}
 			if !equalObjects(wasDict["AcroForm"], nowDict["AcroForm"]) &&
 				!acroFormGrows(prev.resolve(wasDict["AcroForm"]), cur.resolve(nowDict["AcroForm"]), prev, cur) {
-				return "the AcroForm changed beyond new fields"
+				return "the AcroForm changed beyond new fields", false
 			}
 		case wasDict["Type"] == name("Page"):
 			if !sameExcept(wasDict, nowDict, "Annots") || !extends(prev.resolve(wasDict["Annots"]), cur.resolve(nowDict["Annots"])) {
-				return fmt.Sprintf("page object %d changed beyond new annotations", n)
+				return fmt.Sprintf("page object %d changed beyond new annotations", n), false
 			}
 		case wasDict["Fields"] != nil:
 			if !acroFormGrows(wasDict, nowDict, prev, cur) {
-				return "the AcroForm changed beyond new fields"
+				return "the AcroForm changed beyond new fields", false
 			}
 		default:
-			return fmt.Sprintf("object %d changed", n)
+			return fmt.Sprintf("object %d changed", n), false
 		}
 	}
 	if !addsSignature && !addsValidationData {
-		return "a later revision adds no signature"
+		return "a later revision adds no signature", false
 	}
-	return ""
+	return "", addsSignature
 }
 
 // objectKind names what an object is, for the rules and for messages.

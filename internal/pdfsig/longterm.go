@@ -8,8 +8,6 @@ import (
 
 	"github.com/emmansun/gmsm/pkcs7"
 	"github.com/emmansun/gmsm/smx509"
-
-	
 )
 
 // Level is a PAdES baseline conformance level (ETSI EN 319 142-1 §6) that

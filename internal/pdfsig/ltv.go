@@ -245,11 +245,14 @@ func allSignatures(doc *document) []signatureField {
 // and whose /Contents is an RFC 3161 token, from ts, over the h digest of
 // the signed bytes (SHA-256 for PDF readers; SM3 for documents meant for
 // GM validators). Put the validation data of every earlier signature into
-// the document first (AddDSS): the time-stamp then proves it existed.
-func AddDocTimeStamp(ctx context.Context, pdf []byte, ts Timestamper, h tsa.Hash) ([]byte, error) {
+// the document first (AddDSS): the time-stamp then proves it existed. It
+// also returns what the token asserts, whose chain says when the proof
+// must be renewed.
+func AddDocTimeStamp(ctx context.Context, pdf []byte, ts Timestamper, h tsa.Hash) ([]byte, *tsa.Info, error) {
 	if ts == nil {
-		return nil, errors.New("document time-stamp: no time-stamping authority")
+		return nil, nil, errors.New("document time-stamp: no time-stamping authority")
 	}
+	var info *tsa.Info
 	out, err := SignContext(ctx, pdf, Request{docTimeStamp: true, Signer: func(ctx context.Context, signed io.Reader) ([]byte, error) {
 		d := h.New()
 		if _, err := io.Copy(d, signed); err != nil {
@@ -259,12 +262,13 @@ func AddDocTimeStamp(ctx context.Context, pdf []byte, ts Timestamper, h tsa.Hash
 		if err != nil {
 			return nil, fmt.Errorf("time-stamp the document: %w", err)
 		}
+		info = tok.Info
 		return tok.DER, nil
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("document time-stamp: %w", err)
+		return nil, nil, fmt.Errorf("document time-stamp: %w", err)
 	}
-	return out, nil
+	return out, info, nil
 }
 
 // EmbeddedCertificates returns every certificate the document's signatures

@@ -50,11 +50,14 @@ const (
 	FurtherSignaturesOnly
 	// Modified means a later update changes anything else.
 	Modified
+	// ValidationDataOnly means later updates only add long-term validation
+	// data (/DSS): no signature, no document time-stamp.
+	ValidationDataOnly
 )
 
 // String returns the change as words, such as "further signatures only".
 func (c Change) String() string {
-	return [...]string{"unchanged", "further signatures only", "modified"}[c]
+	return [...]string{"unchanged", "further signatures only", "modified", "validation data only"}[c]
 }
 
 // SignatureReport is what Verify found out about one signature field.
