@@ -164,10 +164,18 @@ var errNotPDF = newAPIError(422, "not_a_pdf", "the file is not a readable PDF")
 // platform's trust: its roots (SM2 and ECDSA hierarchies, plus the roots
 // of configured external TSAs for time-stamps) and its revocation records.
 func (a *App) VerifyPDF(ctx context.Context, pdf []byte) (VerificationReport, error) {
+	return a.VerifyPDFAt(ctx, pdf, time.Time{})
+}
+
+// VerifyPDFAt is VerifyPDF with the validation time at instead of the
+// clock (zero means the clock): `signet verify -at 2056-01-01` checks a
+// document as it will verify then, from what it carries.
+func (a *App) VerifyPDFAt(ctx context.Context, pdf []byte, at time.Time) (VerificationReport, error) {
 	t, err := a.verifyTrust(ctx)
 	if err != nil {
 		return VerificationReport{}, err
 	}
+	t.Now = at
 	r, err := verify.PDF(pdf, t)
 	if errors.Is(err, verify.ErrNotPDF) {
 		return VerificationReport{}, errNotPDF

@@ -22,8 +22,9 @@ func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	rootsFile := fs.String("roots", "", "PEM file with the trusted root certificates (default: the package's own, fingerprints printed)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	at := fs.String("at", "", "validate as of this time (RFC 3339 or YYYY-MM-DD) instead of now")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: signet evidence verify [-roots roots.pem] [-json] package.zip")
+		fmt.Fprintln(stderr, "usage: signet evidence verify [-roots roots.pem] [-json] [-at TIME] package.zip")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the file.
@@ -47,6 +48,10 @@ func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 	file := rest[0]
 
 	var opts bundle.Options
+	var err error
+	if opts.Now, err = parseAt(*at); err != nil {
+		return fmt.Errorf("evidence verify: %w", err)
+	}
 	if *rootsFile != "" {
 		pem, err := os.ReadFile(*rootsFile)
 		if err != nil {

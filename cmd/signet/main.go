@@ -50,8 +50,8 @@ commands:
                            issue the platform's time-stamp, evidence and seal-maker certificates again with today's
                            settings (CRL under SIGNET_PUBLIC_URL); the old ones stay valid for what they signed
   evidence check ID|CHAIN  verify a contract's (or any named chain's) hash-chained event log and its time-stamp anchors
-  evidence verify PKG.zip  verify an exported evidence package offline (-roots roots.pem to pin the roots; -json)
-  verify FILE.pdf          verify every signature of a PDF (exit status 1 unless all are valid; -json for the report)
+  evidence verify PKG.zip  verify an exported evidence package offline (-roots roots.pem to pin the roots; -json; -at TIME to validate as of then)
+  verify FILE.pdf          verify every signature of a PDF (exit status 1 unless all are valid; -json for the report; -at TIME)
   demo                     make a demo company, seal and contract to try the web app with no phone (-json; -verify-signer=false)
   sms tail                 follow the texts the console SMS sender "sends" (-url, default SIGNET_PUBLIC_URL)
   openapi                  print the API's OpenAPI document (the web app's typed client is generated from it)
@@ -258,15 +258,36 @@ func evidenceCheck(ctx context.Context, target string, args []string, getenv fun
 	return nil
 }
 
+// parseAt reads a validation time: empty (now), RFC 3339, or a day (UTC midnight).
+func parseAt(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("-at %q: want RFC 3339 (2056-01-02T15:04:05Z) or a day (2056-01-02)", s)
+	}
+	return t, nil
+}
+
 // verifyCmd prints the same report as POST /api/verify and fails unless
 // every signature is valid.
 func verifyCmd(ctx context.Context, file string, args []string, getenv func(string) string, stdout io.Writer) error {
 	var asJSON bool
+	var at string
 	cfg, err := app.LoadConfig(args, getenv, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+		fs.StringVar(&at, "at", "", "validate as of this time (RFC 3339 or YYYY-MM-DD) instead of now, e.g. after every certificate has expired")
 	})
 	if err != nil {
 		return err
+	}
+	when, err := parseAt(at)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
 	pdf, err := app.ReadPDFFile(file, int64(cfg.BodyLimitBytes))
 	if err != nil {
@@ -277,7 +298,7 @@ func verifyCmd(ctx context.Context, file string, args []string, getenv func(stri
 		return err
 	}
 	defer a.Close()
-	rep, err := a.VerifyPDF(ctx, pdf)
+	rep, err := a.VerifyPDFAt(ctx, pdf, when)
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", file, err)
 	}
@@ -294,6 +315,15 @@ func verifyCmd(ctx context.Context, file string, args []string, getenv func(stri
 				i+1, s.Field, map[bool]string{true: "valid", false: "INVALID"}[s.Valid], s.Signer, s.Serial, s.Algorithm, s.Intact, s.Trusted, s.ChangedAfter)
 			if s.TimestampTime != nil {
 				fmt.Fprintf(stdout, "     time-stamped %s\n", s.TimestampTime.Format(time.RFC3339))
+			}
+			switch {
+			case s.Kind == "document-timestamp":
+				fmt.Fprintf(stdout, "     document time-stamp (archive)\n")
+			case s.Level != "":
+				fmt.Fprintf(stdout, "     PAdES %s\n", s.Level)
+			}
+			for _, w := range s.Warnings {
+				fmt.Fprintf(stdout, "     warning: %s\n", w)
 			}
 			if sl := s.Seal; sl.Present {
 				fmt.Fprintf(stdout, "     seal %q (%s): signature_valid=%t signer_matches=%t picture_matches=%t\n",

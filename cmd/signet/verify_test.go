@@ -17,8 +17,10 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"signet/app"
+	"signet/contracts"
 	"signet/evidence/tsa"
 	"signet/internal/pdfsig"
+	"signet/internal/pdftest"
 	"signet/internal/ses"
 	"signet/pki"
 )
@@ -125,6 +127,66 @@ func TestVerifySealedDocument(t *testing.T) {
 			}
 			var out bytes.Buffer
 			err := run(context.Background(), []string{"verify", file}, getenv, &out, &out)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err %v, output %s", err, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Fatalf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyLongTerm runs `signet verify -at` thirty years ahead, when the
+// signer's, the TSA's and the CA's certificates have all expired: an SM2
+// document archived as a completed contract's is (validation data and a
+// document time-stamp) still verifies from what it carries; the same
+// signature without the archive does not.
+func TestVerifyLongTerm(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SIGNET_DATA_DIR": dir, "SIGNET_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	signed := sealedPDF(t, getenv, pdftest.Document(pdftest.Page{Width: 595, Height: 842}), nil)
+
+	ctx := context.Background()
+	cfg, err := app.LoadConfig(nil, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(ctx, cfg, app.NewLogger(cfg, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived, until, err := a.Signing.Archive(ctx, contracts.Contract{Algorithm: "sm2"}, signed)
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if until.Before(time.Now()) || until.After(time.Now().AddDate(30, 0, 0)) {
+		t.Fatalf("archive renewal due by %s", until)
+	}
+	later := time.Now().AddDate(30, 0, 0).Format(time.DateOnly)
+	for _, tc := range []struct {
+		name string
+		pdf  []byte
+		args []string
+		ok   bool
+		want []string
+	}{
+		{"Signed", signed, nil, true, []string{"valid, 1 signature(s)", "PAdES B-T"}},
+		{"SignedLater", signed, []string{"-at", later}, false, []string{"expired", "no document time-stamp proves the signature existed"}},
+		{"Archived", archived, nil, true, []string{"valid, 2 signature(s)", "PAdES B-LTA", "document time-stamp (archive)", "[pass] longterm"}},
+		{"ArchivedLater", archived, []string{"-at", later}, true, []string{"valid, 2 signature(s)", "PAdES B-LTA", "warning: the newest document time-stamp's TSA certificate expired"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, tc.name+".pdf")
+			if err := os.WriteFile(file, tc.pdf, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			err := run(ctx, append([]string{"verify", file}, tc.args...), getenv, &out, &out)
 			if (err == nil) != tc.ok {
 				t.Fatalf("err %v, output %s", err, out.String())
 			}

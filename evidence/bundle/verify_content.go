@@ -150,13 +150,20 @@ type revision struct {
 func (v *verifier) checkDocuments() {
 	docs := map[string][]revision{}
 	opts := pdfsig.VerifyOptions{Roots: v.roots, TSARoots: v.x509Roots, Now: v.now}
+	proofs := v.archiveProofs(opts)
 	for _, name := range v.names(documentsDir, "") {
 		m := documentName.FindStringSubmatch(name)
 		if m == nil {
 			v.fail("pdf-signatures", name, "not named <n>-original.pdf, <n>-rev-<k>.pdf or <n>-final.pdf")
 			continue
 		}
-		reports, err := pdfsig.Verify(v.files[name], opts)
+		// An earlier revision is part of the final version, whose archive
+		// time-stamp proves it existed then: it is checked as of that time.
+		o := opts
+		if p, ok := proofs[m[1]]; ok && m[2] != "final" && bytes.HasPrefix(p.final, v.files[name]) && p.at.Before(v.now) {
+			o.Now = p.at
+		}
+		reports, err := pdfsig.Verify(v.files[name], o)
 		if err != nil {
 			v.fail("pdf-signatures", name, "%v", err)
 			continue
@@ -225,6 +232,36 @@ func levels(reports []pdfsig.SignatureReport) string {
 		return ""
 	}
 	return " (" + out + ")"
+}
+
+// archiveProof is a document's final version and the time of its oldest
+// valid document time-stamp.
+type archiveProof struct {
+	final []byte
+	at    time.Time
+}
+
+// archiveProofs finds, for each document whose final version carries a
+// valid document time-stamp, the time that time-stamp proves.
+func (v *verifier) archiveProofs(opts pdfsig.VerifyOptions) map[string]archiveProof {
+	out := map[string]archiveProof{}
+	for _, name := range v.names(documentsDir, "") {
+		m := documentName.FindStringSubmatch(name)
+		if m == nil || m[2] != "final" {
+			continue
+		}
+		reports, err := pdfsig.Verify(v.files[name], opts)
+		if err != nil {
+			continue
+		}
+		for _, r := range reports {
+			if r.DocTimeStamp && r.Err == nil {
+				out[m[1]] = archiveProof{final: v.files[name], at: r.Timestamp.GenTime}
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (v *verifier) checkRevisions(id string, revs []revision) {
