@@ -8,6 +8,8 @@ import (
 
 	"github.com/emmansun/gmsm/pkcs7"
 	"github.com/emmansun/gmsm/smx509"
+
+	"signet/internal/ocsp"
 )
 
 // Level is a PAdES baseline conformance level (ETSI EN 319 142-1 §6) that
@@ -51,7 +53,7 @@ type CertStatus struct {
 // validationData is parsed long-term validation data.
 type validationData struct {
 	certs []*smx509.Certificate
-	ocsps []*shimOCSP
+	ocsps []*ocsp.Response
 	crls  []*smx509.RevocationList
 	err   error // the first item that could not be read
 }
@@ -75,7 +77,7 @@ func parseValidationData(d DSS) validationData {
 		v.certs = append(v.certs, c)
 	}
 	for i, der := range d.OCSPs {
-		r, err := shimParse(der)
+		r, err := ocsp.ParseResponse(der)
 		if err != nil {
 			note("OCSP response", i, err)
 			continue
@@ -123,11 +125,11 @@ func (v validationData) status(cert, issuer *smx509.Certificate, at time.Time) (
 		if _, err := r.CheckSignatureFrom(issuer); err != nil {
 			return st, true, fmt.Errorf("OCSP response about %s: %v", st.Subject, err)
 		}
-		if single.Status == shimUnknown {
+		if single.Status == ocsp.Unknown {
 			continue
 		}
 		st.Source, st.Produced = "ocsp", r.ProducedAt
-		if single.Status == shimRevoked {
+		if single.Status == ocsp.Revoked {
 			return st, true, revoked(single.RevokedAt)
 		}
 		return st, true, nil

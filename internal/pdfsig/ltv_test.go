@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/smx509"
+
 	"signet/evidence/tsa"
+	"signet/internal/ocsp"
 	"signet/internal/pdftest"
 )
 
@@ -334,4 +337,56 @@ func TestLongTermTools(t *testing.T) {
 		}
 	})
 	t.Run("digitorus", func(t *testing.T) { pdftest.CheckDigitorus(t, s.final, rootPEM, 1, 1) })
+}
+
+// TestLongTermOCSP puts OCSP responses, signed by the CA itself, into the
+// store instead of CRLs: good, and revoked before the signature.
+func TestLongTermOCSP(t *testing.T) {
+	p := newTestPKI(t)
+	cert, key := p.leaf(t, "Org C")
+	signed, err := Sign(classicPDF(), Request{Signer: CAdESSigner(cert, []*x509.Certificate{p.root}, key, p.tsa, Revocation{}), SubFilter: SubFilterCAdES})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := smx509.ParseCertificate(p.root.Raw)
+	response := func(c *x509.Certificate, st ocsp.Status) []byte {
+		sc, _ := smx509.ParseCertificate(c.Raw)
+		id, err := ocsp.NewCertID(sc, root, ocsp.OIDSHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		single := ocsp.Single{CertID: id, Status: st, Reason: -1, ThisUpdate: time.Now().Add(-time.Minute)}
+		if st == ocsp.Revoked {
+			single.RevokedAt = time.Now().Add(-time.Hour)
+		}
+		der, err := ocsp.CreateResponse(root, p.rootKey, ocsp.Template{ProducedAt: time.Now(), Responses: []ocsp.Single{single}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	tsaCert := p.tsaCert(t)
+	for _, tc := range []struct {
+		name string
+		st   ocsp.Status
+		ok   bool
+	}{{"Good", ocsp.Good, true}, {"Revoked", ocsp.Revoked, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			lt, err := AddDSS(signed, DSS{OCSPs: [][]byte{response(cert, tc.st), response(tsaCert, ocsp.Good)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reps, err := Verify(lt, p.options(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := reps[0]
+			if tc.ok != (r.Err == nil) {
+				t.Fatalf("err %v", r.Err)
+			}
+			if tc.ok && (r.Level != LevelLT || r.Revocation[0].Source != "ocsp" || r.Revocation[1].Source != "ocsp") {
+				t.Errorf("level %s, revocation %+v", r.Level, r.Revocation)
+			}
+		})
+	}
 }
