@@ -286,8 +286,9 @@ func (a *App) signatureAlgorithm(ctx context.Context) (string, error) {
 }
 
 // openPKI opens the platform CA, creating it on first start and issuing
-// platform certificates again when their CRL location is not under
-// cfg.PublicURL; readOnly only loads what is stored.
+// platform certificates again when their CRL or OCSP location is not under
+// cfg.PublicURL; readOnly only loads what is stored. One OCSP URL serves
+// both hierarchies: the responder tells them apart by the issuer's hash.
 func openPKI(ctx context.Context, cfg Config, db *database.DB, keys *kek.Keyring, readOnly bool) (*pki.Service, error) {
 	p, err := pki.New(ctx, pki.NewGormStore(db.DB), keys, pki.Config{
 		ReadOnly:     readOnly,
@@ -296,6 +297,10 @@ func openPKI(ctx context.Context, cfg Config, db *database.DB, keys *kek.Keyring
 		CRLURLs: map[pki.Algorithm]string{
 			pki.SM2:   cfg.PublicURL + "/pki/crl?alg=sm2",
 			pki.ECDSA: cfg.PublicURL + "/pki/crl?alg=ecdsa",
+		},
+		OCSPURLs: map[pki.Algorithm]string{
+			pki.SM2:   cfg.PublicURL + "/pki/ocsp",
+			pki.ECDSA: cfg.PublicURL + "/pki/ocsp",
 		},
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -125,8 +126,31 @@ func TestContractFlow(t *testing.T) {
 			if strings.HasPrefix(tc.name, "mariadb") {
 				opts = append(opts, withMariaDB(t))
 			}
-			testContractFlow(t, newTestApp(t, opts...), tc.alg)
+			// The ECDSA run is served at its public URL, so that poppler
+			// asks the OCSP responder its certificates name.
+			served, serve := servedAtPublicURL(t)
+			ta := newTestApp(t, append(opts, served)...)
+			serve(ta)
+			testContractFlow(t, ta, tc.alg)
 		})
+	}
+}
+
+// servedAtPublicURL makes the app's public URL a loopback listener and
+// returns the option that sets it and the function that serves the app's
+// HTTP handlers there until the test ends.
+func servedAtPublicURL(t *testing.T) (testOpt, func(*testApp)) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := func(c *Config) { c.PublicURL = "http://" + ln.Addr().String() }
+	return opt, func(ta *testApp) {
+		// The HTTP handlers only: the test runs the jobs itself.
+		done := make(chan error, 1)
+		go func() { done <- ta.HTTP.Listener(ln) }()
+		t.Cleanup(func() { ta.HTTP.Shutdown(); <-done })
 	}
 }
 

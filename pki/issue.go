@@ -11,6 +11,8 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 	"github.com/google/uuid"
+
+	"signet/internal/ocsp"
 )
 
 // PartyKind says whether a party is a natural or a legal person.
@@ -40,6 +42,9 @@ const (
 	// PurposeTSA signs RFC 3161 time-stamp tokens (ECDSA only); its extended
 	// key usage id-kp-timeStamping is critical, as RFC 3161 requires.
 	PurposeTSA Purpose = "tsa"
+	// PurposeOCSP is a hierarchy's delegated OCSP responder (SM2 and
+	// ECDSA): extended key usage id-kp-OCSPSigning and id-pkix-ocsp-nocheck.
+	PurposeOCSP Purpose = "ocsp"
 )
 
 // platformCerts are the service certificates every platform has.
@@ -51,6 +56,8 @@ var platformCerts = []struct {
 	{PurposeEvidence, ECDSA},
 	{PurposeSealMaker, SM2},
 	{PurposeTSA, ECDSA},
+	{PurposeOCSP, SM2},
+	{PurposeOCSP, ECDSA},
 }
 
 // IssueRequest asks for a signing certificate for an approved party.
@@ -225,6 +232,8 @@ func (s *Service) subject(spec leafSpec) pkix.Name {
 		return org(spec.name + " Evidence")
 	case PurposeTSA:
 		return org(spec.name + " TSA")
+	case PurposeOCSP:
+		return org(spec.name + " OCSP")
 	}
 	return org(spec.name) // PurposeSealMaker: the platform's organisation certificate
 }
@@ -256,6 +265,15 @@ func (s *Service) leafTemplate(spec leafSpec, pub any, now time.Time, issuer *sm
 	}
 	if u := s.cfg.CRLURLs[spec.alg]; u != "" {
 		tmpl.CRLDistributionPoints = []string{u}
+	}
+	if u := s.cfg.OCSPURLs[spec.alg]; u != "" && spec.purpose != PurposeOCSP {
+		tmpl.OCSPServer = []string{u}
+	}
+	if spec.purpose == PurposeOCSP {
+		// RFC 6960 §4.2.2.2: a delegated responder; nocheck (a NULL) tells
+		// clients not to ask about the responder's own status.
+		tmpl.ExtKeyUsage = []smx509.ExtKeyUsage{smx509.ExtKeyUsageOCSPSigning}
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: ocsp.OIDNoCheck, Value: []byte{0x05, 0x00}})
 	}
 	if spec.purpose == PurposeTSA {
 		// Go writes extendedKeyUsage non-critical; RFC 3161 §2.3 and OpenSSL's

@@ -46,18 +46,22 @@ func (s *Service) ensurePlatform(ctx context.Context) error {
 	return nil
 }
 
-// crlCurrent reports whether rec names exactly the configured CRL location
-// of its hierarchy (none when none is configured).
+// crlCurrent reports whether rec names exactly the configured CRL and OCSP
+// locations of its hierarchy (none when none is configured; a responder
+// names no OCSP location).
 func (s *Service) crlCurrent(rec CertRecord) bool {
 	c, err := smx509.ParseCertificate(rec.Cert)
 	if err != nil {
 		return false
 	}
-	var want []string
+	var crl, ocsp []string
 	if u := s.cfg.CRLURLs[rec.Algorithm]; u != "" {
-		want = []string{u}
+		crl = []string{u}
 	}
-	return slices.Equal(c.CRLDistributionPoints, want)
+	if u := s.cfg.OCSPURLs[rec.Algorithm]; u != "" && rec.Purpose != PurposeOCSP {
+		ocsp = []string{u}
+	}
+	return slices.Equal(c.CRLDistributionPoints, crl) && slices.Equal(c.OCSPServer, ocsp)
 }
 
 // ReissuePlatform issues every platform service certificate again, with a

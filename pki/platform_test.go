@@ -65,7 +65,7 @@ func TestPlatformCRLLocation(t *testing.T) {
 	})
 	t.Run("ReissuePlatform", func(t *testing.T) {
 		creds, err := e.svc.ReissuePlatform(ctx)
-		if err != nil || len(creds) != 4 {
+		if err != nil || len(creds) != 6 {
 			t.Fatalf("ReissuePlatform = %d, %v", len(creds), err)
 		}
 	})

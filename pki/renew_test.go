@@ -89,8 +89,8 @@ func TestRenewExpiring(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(renewed) != 4 {
-			t.Fatalf("renewed %d platform certificates, want 4", len(renewed))
+		if len(renewed) != 6 {
+			t.Fatalf("renewed %d platform certificates, want 6", len(renewed))
 		}
 		fresh, err := e.svc.PlatformCredential(ctx, pki.PurposeTSA, pki.ECDSA)
 		if err != nil || fresh.ID == tsa.ID {

@@ -57,9 +57,9 @@ func TestRewrapKeys(t *testing.T) {
 	}
 	before := certSnapshot(t, e.db)
 	keysBefore := wrappedKeys(t, e.db)
-	// 2 roots + 2 issuing CAs + 4 platform certificates + 2 parties.
-	if len(keysBefore) != 10 {
-		t.Fatalf("%d keys stored, want 10", len(keysBefore))
+	// 2 roots + 2 issuing CAs + 6 platform certificates (evidence ×2, seal maker, TSA, OCSP ×2) + 2 parties.
+	if len(keysBefore) != 12 {
+		t.Fatalf("%d keys stored, want 12", len(keysBefore))
 	}
 	onlyK2 := mustKeyring(t, kek2)
 

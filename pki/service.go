@@ -59,6 +59,13 @@ type Config struct {
 	// A platform service certificate that names another is issued again
 	// when the Service opens (see [New]).
 	CRLURLs map[Algorithm]string
+	// OCSPURLs are the optional OCSP responder URLs written into end-entity
+	// certificates' authority information access, per hierarchy (where
+	// /pki/ocsp answers); as with CRLURLs, platform certificates follow.
+	OCSPURLs map[Algorithm]string
+	// OCSPValidity is the distance from an OCSP response's thisUpdate to
+	// its nextUpdate; zero means [DefaultOCSPValidity].
+	OCSPValidity time.Duration
 	// ReadOnly opens what is stored and creates nothing: no hierarchy, no
 	// platform certificate, no re-issue. New then returns [ErrNotFound]
 	// when a hierarchy is missing. Commands that only read (verifying a PDF
@@ -92,9 +99,11 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fieldErr("Import", fmt.Sprintf("unknown algorithm %q", alg))
 		}
 	}
-	for alg, u := range c.CRLURLs {
-		if !alg.valid() || !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			return c, fieldErr("CRLURLs", fmt.Sprintf("%q: want an http(s) URL for sm2 or ecdsa", alg))
+	for name, urls := range map[string]map[Algorithm]string{"CRLURLs": c.CRLURLs, "OCSPURLs": c.OCSPURLs} {
+		for alg, u := range urls {
+			if !alg.valid() || !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				return c, fieldErr(name, fmt.Sprintf("%q: want an http(s) URL for sm2 or ecdsa", alg))
+			}
 		}
 	}
 	def := func(d *time.Duration, v time.Duration, name string) error {
@@ -116,6 +125,7 @@ func (c Config) withDefaults() (Config, error) {
 		{&c.PartyValidity, DefaultPartyValidity, "PartyValidity"},
 		{&c.ServiceValidity, DefaultServiceValidity, "ServiceValidity"},
 		{&c.CRLValidity, DefaultCRLValidity, "CRLValidity"},
+		{&c.OCSPValidity, DefaultOCSPValidity, "OCSPValidity"},
 	} {
 		if err := def(f.d, f.v, f.name); err != nil {
 			return c, err
@@ -142,6 +152,11 @@ type Service struct {
 	authorities map[string]*authority // by ID, including replaced ones
 
 	fetch Fetcher // finds external certificates' validation data; nil for none
+
+	// ocspCache holds responses without a nonce by algorithm and serial;
+	// responders the OCSP signing credentials (both under mu).
+	ocspCache  map[string]ocspCached
+	responders map[Algorithm]*ocspResponder
 }
 
 type hierarchy struct {
@@ -169,6 +184,8 @@ func New(ctx context.Context, st Store, keys *kek.Keyring, cfg Config) (*Service
 		cfg:         cfg,
 		current:     map[Algorithm]hierarchy{},
 		authorities: map[string]*authority{},
+		ocspCache:   map[string]ocspCached{},
+		responders:  map[Algorithm]*ocspResponder{},
 	}
 	for _, alg := range Algorithms() {
 		load := s.bootstrap

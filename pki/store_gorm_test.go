@@ -58,8 +58,8 @@ func TestServiceMariaDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := svc2.RewrapKeys(ctx); err != nil || n != 11 {
-		t.Fatalf("RewrapKeys = %d, %v; want 11", n, err)
+	if n, err := svc2.RewrapKeys(ctx); err != nil || n != 13 {
+		t.Fatalf("RewrapKeys = %d, %v; want 13", n, err)
 	}
 	svc3, err := pki.New(ctx, st, mustKeyring(t, kek2), testConfig(c))
 	if err != nil {

@@ -62,13 +62,11 @@ func (s *Service) ValidationData(ctx context.Context, certs []*smx509.Certificat
 				return out, err
 			}
 			out.add(ValidationData{CRLs: [][]byte{crl}})
-			ocsp, err := s.ocspFor(ctx, c)
+			resp, err := s.OCSPFor(ctx, c)
 			if err != nil {
 				return out, err
 			}
-			if ocsp != nil {
-				out.add(ValidationData{OCSPs: [][]byte{ocsp}})
-			}
+			out.add(ValidationData{OCSPs: [][]byte{resp}})
 		case s.isAuthority(c):
 			out.add(ValidationData{Certs: [][]byte{c.Raw}})
 		default:
@@ -112,11 +110,6 @@ func (s *Service) isAuthority(c *smx509.Certificate) bool {
 		}
 	}
 	return false
-}
-
-// ocspFor is the platform's OCSP response about c, one of its own.
-func (s *Service) ocspFor(ctx context.Context, c *smx509.Certificate) ([]byte, error) {
-	return nil, nil // until the responder lands
 }
 
 // Fetcher finds the validation data of a certificate another authority
