@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"signet/contracts"
 	"signet/evidence/tsa"
+	"signet/internal/pdfsig"
 	"signet/internal/testenv"
+	"signet/pki"
 )
 
 func openssl(t *testing.T) string {
@@ -132,6 +135,72 @@ func TestTimestampRootsIncludeExternal(t *testing.T) {
 	for name, tok := range map[string]*tsa.Token{"builtin": builtin, "external": external} {
 		if err := verify(tok); err != nil {
 			t.Fatalf("%s token: %v", name, err)
+		}
+	}
+}
+
+// TestExternalTSALongTerm: with another platform's TSA configured as the
+// external one, an archived document carries that TSA's chain and CRL,
+// fetched from where its certificate says, and reaches B-LTA against both
+// platforms' roots.
+func TestExternalTSALongTerm(t *testing.T) {
+	served, serve := servedAtPublicURL(t)
+	ext := newTestApp(t, served)
+	serve(ext)
+	chain := ext.call("GET", "/pki/ca?alg=ecdsa", "", nil)
+	mustStatus(t, chain, 200)
+	file := filepath.Join(t.TempDir(), "ext-roots.pem")
+	if err := os.WriteFile(file, chain.Body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ta := newTestApp(t, func(c *Config) { c.TSAURLs = []string{ext.Config.PublicURL + "/tsa"}; c.TSARootsFile = file })
+
+	ctx := context.Background()
+	_, signer := platformSigner(t, ta, "77")
+	signed, err := pdfsig.Sign(contractPDF(), pdfsig.Request{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived, until, err := ta.Signing.Archive(ctx, contracts.Contract{Algorithm: "ecdsa"}, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extTSA, err := ext.PKI.PlatformCredential(ctx, pki.PurposeTSA, pki.ECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !until.Equal(extTSA.Certificate.NotAfter) {
+		t.Errorf("archive renewal due by %s, want the external TSA certificate's expiry %s", until, extTSA.Certificate.NotAfter)
+	}
+	dss, err := pdfsig.ReadDSS(archived)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extCRL, err := ext.PKI.CRL(ctx, pki.ECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, c := range dss.Certs {
+		found["cert:"+string(c)] = true
+	}
+	for _, c := range dss.CRLs {
+		found["crl:"+string(c)] = true
+	}
+	if !found["cert:"+string(extTSA.Certificate.Raw)] || !found["cert:"+string(extTSA.Chain[0].Raw)] || !found["crl:"+string(extCRL)] {
+		t.Fatalf("the DSS lacks the external TSA's certificate, issuer or CRL (%d certs, %d CRLs)", len(dss.Certs), len(dss.CRLs))
+	}
+	opts := ta.verifyOptions(t)
+	reps, err := pdfsig.Verify(archived, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 2 || reps[0].Err != nil || reps[0].Level != pdfsig.LevelLTA || reps[1].Err != nil {
+		t.Fatalf("reports: %+v", reps)
+	}
+	for _, st := range reps[0].Revocation {
+		if st.Role == "tsa" && (!st.InDSS || st.Source != "crl") {
+			t.Errorf("external TSA status: %+v", st)
 		}
 	}
 }

@@ -390,3 +390,26 @@ func TestLongTermOCSP(t *testing.T) {
 		})
 	}
 }
+
+// TestLongTermSameNameCA: another CA of the same name (two platforms'
+// default names agree) has its CRL in the store too; each certificate's
+// status comes from its own CA's CRL.
+func TestLongTermSameNameCA(t *testing.T) {
+	p, other := newTestPKI(t), newTestPKI(t)
+	cert, key := p.leaf(t, "Org D")
+	signed, err := Sign(classicPDF(), Request{Signer: CAdESSigner(cert, []*x509.Certificate{p.root}, key, p.tsa, Revocation{}), SubFilter: SubFilterCAdES})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt, err := AddDSS(signed, DSS{Certs: [][]byte{other.root.Raw}, CRLs: [][]byte{other.crl(t, map[*x509.Certificate]time.Time{cert: time.Now().Add(-time.Hour)}), p.crl(t, nil)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, err := Verify(lt, p.options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := reps[0]; r.Err != nil || r.Level != LevelLT || !r.Revocation[0].RevokedAt.IsZero() {
+		t.Fatalf("err %v, level %s, %+v", r.Err, r.Level, r.Revocation)
+	}
+}
