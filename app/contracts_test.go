@@ -367,6 +367,15 @@ func testContractFlow(t *testing.T, ta *testApp, alg string) {
 	if vr.Verdict != "valid" || len(vr.Signatures) != 4 || vr.Signatures[3].Kind != "document-timestamp" || vr.Signatures[0].Level != "B-LTA" {
 		t.Fatalf("verification report: %+v", vr)
 	}
+	// The validation data after the archive time-stamp is covered by no
+	// signature; a changed byte in it is still caught (its CRL or OCSP
+	// response no longer verifies) and named by the longterm row.
+	tail := bytes.LastIndex(final, []byte(">>\nstream\n")) + len(">>\nstream\n") + 60
+	bad := bytes.Clone(final)
+	bad[tail] ^= 0x01
+	if vr := verifyBody(t, ta, bad); vr.Verdict != "invalid" || checkOf(vr.Signatures[0], "longterm") != "fail" {
+		t.Fatalf("a changed byte in the last validation data: %+v", vr)
+	}
 	if alg == "ecdsa" {
 		popplerCheck(t, ta, final, 3)
 		pdftest.CheckQPDF(t, final)

@@ -146,6 +146,8 @@ func longTermCheck(r pdfsig.SignatureReport, s Signature) (string, CheckStatus, 
 		warn += "; " + w
 	}
 	switch {
+	case r.LongTermErr != nil:
+		return "longterm", CheckFail, r.LongTermErr.Error()
 	case r.DocTimeStamp && r.Err == nil:
 		return "longterm", CheckPass, fmt.Sprintf("document time-stamp at %s: proves the signatures and validation data before it existed then%s",
 			s.TimestampTime.Format(time.RFC3339), warn)

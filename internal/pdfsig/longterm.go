@@ -206,8 +206,8 @@ func longTerm(doc *document, reports []SignatureReport, lt validationData, opts 
 	}
 	for i := range reports {
 		r := &reports[i]
-		if lt.err != nil && r.Err == nil {
-			r.Err = fmt.Errorf("%w: the document's validation data: %v", ErrSignature, lt.err)
+		if lt.err != nil {
+			failLT(r, "the document's validation data: %v", lt.err)
 		}
 		if !r.Intact || r.Timestamp == nil {
 			if r.Err == nil && r.Trusted && !r.DocTimeStamp {
@@ -330,9 +330,14 @@ func (v validationData) check(reports []SignatureReport) error {
 	return nil
 }
 
-// failLT records a long-term validation failure as the report's error.
+// failLT records a long-term validation failure, as LongTermErr and, if
+// it is the first problem, as the report's error.
 func failLT(r *SignatureReport, format string, args ...any) {
+	if r.LongTermErr != nil {
+		return
+	}
+	r.LongTermErr = fmt.Errorf("%w: %s", ErrSignature, fmt.Sprintf(format, args...))
 	if r.Err == nil {
-		r.Err = fmt.Errorf("%w: %s", ErrSignature, fmt.Sprintf(format, args...))
+		r.Err = r.LongTermErr
 	}
 }

@@ -126,6 +126,11 @@ type SignatureReport struct {
 	ProvenAt time.Time
 	// Warnings are findings that do not make the signature invalid.
 	Warnings []string
+	// LongTermErr is the first long-term validation problem: damaged or
+	// planted validation data, a revocation the document's own data shows,
+	// or a time-stamp whose certificate expired before anything later
+	// proved it. It is also Err when nothing went wrong before it.
+	LongTermErr error
 	// Err is the first problem found; nil means intact, trusted, and
 	// time-stamped by a trusted TSA.
 	Err error

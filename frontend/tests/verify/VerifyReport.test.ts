@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import VerifyReport from '../../src/components/VerifyReport.vue'
-import { tamperedReport, unsignedReport, validReport } from './fixtures'
+import { archivedReport, tamperedReport, unsignedReport, validReport } from './fixtures'
 import { i18nFor } from './mount'
 import type { VerificationReport } from '../../src/composables/useVerify'
 
@@ -26,7 +26,7 @@ describe('VerifyReport', () => {
     expect(cards[1].get('h3').text()).toBe('签名 2：王五')
 
     const rows = cards[0].findAll('[data-testid="check-row"]')
-    expect(rows.map((r) => r.attributes('data-check'))).toEqual(['signer', 'certificate', 'revocation', 'integrity', 'changes', 'seal', 'timestamp'])
+    expect(rows.map((r) => r.attributes('data-check'))).toEqual(['signer', 'certificate', 'revocation', 'integrity', 'changes', 'seal', 'timestamp', 'longterm'])
     expect(rows.every((r) => r.attributes('data-status') === 'pass')).toBe(true)
     // Translated title, a badge with text (not colour alone), the English detail.
     const integrity = rows[3]
@@ -39,6 +39,21 @@ describe('VerifyReport', () => {
     expect(seal2.attributes('data-status')).toBe('n/a')
     expect(seal2.text()).toContain('不适用')
     expect(cards[1].get('[data-check="changes"]').text()).toContain('签署后只追加了其他签名。')
+  })
+
+  it('shows the PAdES level and heads a document time-stamp as the TSA\'s, not a signature', () => {
+    const w = render(archivedReport)
+    const cards = w.findAll('[data-testid="signature-card"]')
+    expect(cards).toHaveLength(2)
+    expect(cards[0].get('[data-testid="pades-level"]').text()).toContain('PAdES B-LTA')
+    expect(cards[0].get('[data-testid="pades-level"]').text()).toContain('证书过期后仍可核验')
+    expect(cards[0].get('[data-check="longterm"]').text()).toContain('长期验证')
+    expect(cards[1].get('h3').text()).toBe('文档时间戳 2：Signet Platform TSA')
+    expect(cards[1].find('[data-testid="pades-level"]').exists()).toBe(false)
+    expect(cards[1].get('[data-check="changes"]').text()).toContain('签署后只追加了长期验证数据')
+    const en = render(archivedReport, 'en').findAll('[data-testid="signature-card"]')
+    expect(en[1].get('h3').text()).toBe('Document time-stamp 2: Signet Platform TSA')
+    expect(en[0].get('[data-testid="pades-level"]').text()).toContain('verifiable after the certificates expire')
   })
 
   it('shows an invalid report with the failing integrity and changes rows and their reasons', () => {

@@ -5,6 +5,7 @@ const pass = (id: string, detail: string): Check => ({ id, status: 'pass', detai
 
 export function signature(over: Partial<SignatureReport> = {}): SignatureReport {
   return {
+    kind: 'signature',
     field: 'Signet-1',
     signer: 'CN=示例科技有限公司,OU=91110000600037341L,O=示例科技有限公司,C=CN',
     issuer: 'CN=Signet Platform SM2 Issuing CA,O=Signet,C=CN',
@@ -17,6 +18,10 @@ export function signature(over: Partial<SignatureReport> = {}): SignatureReport 
     revoked_at_signing: false,
     changed_after: 'unchanged',
     seal: { present: true, seal_name: '示例科技有限公司合同专用章', esid: 'e-1', signature_valid: true, signer_matches: true, picture_matches: true },
+    level: 'B-LTA',
+    proven_at: '2025-03-01T08:10:00Z',
+    revocation: [],
+    warnings: [],
     valid: true,
     checks: [
       pass('signer', 'CN=示例科技有限公司,OU=91110000600037341L,O=示例科技有限公司,C=CN'),
@@ -26,6 +31,7 @@ export function signature(over: Partial<SignatureReport> = {}): SignatureReport 
       pass('changes', 'unchanged'),
       pass('seal', 'seal "示例科技有限公司合同专用章" (e-1): its SES signature verifies'),
       pass('timestamp', '2025-03-01T08:00:20Z by CN=Signet TSA'),
+      pass('longterm', 'PAdES B-LTA: the document carries the revocation status (signer ocsp, tsa crl), and a document time-stamp at 2025-03-01T08:10:00Z covers it'),
     ],
     ...over,
   }
@@ -71,3 +77,30 @@ export const tamperedReport: VerificationReport = {
 }
 
 export const unsignedReport: VerificationReport = { verdict: 'unsigned', sm3: 'c772dcbf4f68acd0b90acb59d2128b2c95ecc8e91983979c80bf9f4bbcfaba7e', signatures: [] }
+
+// A completed contract's final PDF: a signature, then the archive's
+// document time-stamp, after which only validation data was added.
+export const archivedReport: VerificationReport = {
+  verdict: 'valid',
+  sm3: finalSM3,
+  signatures: [
+    signature({ checks: signature().checks.map((c) => (c.id === 'changes' ? { ...c, detail: 'further signatures only' } : c)) }),
+    signature({
+      kind: 'document-timestamp',
+      field: 'DocTimeStamp2',
+      signer: 'CN=Signet Platform TSA,O=Signet,C=CN',
+      algorithm: 'ECDSA',
+      signing_time: undefined,
+      level: undefined,
+      changed_after: 'validation data only',
+      seal: { present: false, signature_valid: false, signer_matches: false, picture_matches: false },
+      checks: signature().checks.map((c) =>
+        c.id === 'seal'
+          ? { id: 'seal', status: 'n/a', detail: 'a document time-stamp carries no electronic seal' }
+          : c.id === 'changes'
+            ? { ...c, detail: 'validation data only' }
+            : c,
+      ),
+    }),
+  ],
+}
