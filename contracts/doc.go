@@ -28,5 +28,9 @@
 //     and sent by the outbox after it commits.
 //   - Final states are final: nothing signs, rejects or extends them, and
 //     their links stop working (a completed contract's copies stay
-//     reachable by their links until they expire).
+//     reachable by their links until they expire). The one revision a
+//     completed document still gets is its archive (archive.go): validation
+//     data and a document time-stamp appended by the [Archiver], at
+//     completion and again before that time-stamp's certificate expires,
+//     committed like a signing (only over the revision it archived).
 package contracts

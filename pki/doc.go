@@ -9,7 +9,10 @@
 // Under them it issues signing certificates to approved parties
 // ([Service.Issue]), the platform's service certificates (evidence signing
 // in both hierarchies, the SM2 seal maker, the ECDSA time-stamping
-// authority), CRLs per issuing CA, renewals and KEK re-wrapping.
+// authority, a delegated OCSP responder per hierarchy), CRLs per issuing
+// CA, OCSP responses ([Service.OCSP], RFC 6960, see ocsp.go), the
+// long-term validation data of certificates for PDFs' /DSS
+// ([Service.ValidationData]), renewals and KEK re-wrapping.
 //
 // # Invariants
 //
@@ -27,6 +30,8 @@
 //     [Service.CRL] signs a new CRL whenever the stored one predates it.
 //   - CRL numbers of an issuing CA strictly increase: a CRL is saved only if
 //     the stored number is still the one it follows.
+//   - An OCSP answer never outlives a revocation: a cached response is
+//     served only while its CA's CRL revision is the one it was signed at.
 //   - At most one certificate is current per party and algorithm, and per
 //     platform purpose and algorithm (a unique slot column enforces it);
 //     issuing again or renewing supersedes the previous one, which stays
@@ -51,8 +56,8 @@
 //	C=CN, CN=<verified name>, serialNumber=<PersonRef>
 //
 // Platform certificates use the organisation layout with the operator's
-// name and USCC; evidence and TSA certificates add " Evidence" and " TSA"
-// to the common name, and the seal maker is the plain organisation
+// name and USCC; evidence, TSA and OCSP responder certificates add
+// " Evidence", " TSA" and " OCSP" to the common name, and the seal maker is the plain organisation
 // certificate GB/T 38540 requires. End-entity key usage is
 // digitalSignature and contentCommitment (nonRepudiation), marked critical;
 // the TSA certificate also has a critical extendedKeyUsage holding only

@@ -3,7 +3,7 @@
 //	signet serve [flags]                  run the server (the embedded default with no config)
 //	signet migrate [flags]                apply pending database migrations and exit
 //	signet admin create-operator [flags]  create or promote a platform operator
-//	signet admin reissue-platform-certs   issue the platform's service certificates again
+//	signet admin reissue-platform-certs   issue the platform's service certificates (TSA, evidence, seal maker, OCSP) again
 //	signet version                        print the version
 //
 // Every flag also reads an environment variable SIGNET_*; see the README.
