@@ -183,3 +183,29 @@ func TestOCSPOpenSSL(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOCSP measures the responder: a request without a nonce, served
+// from the cache, and one with a nonce, signed afresh (ECDSA and SM2).
+func BenchmarkOCSP(b *testing.B) {
+	for _, alg := range pki.Algorithms() {
+		e := newEnv(b)
+		cred := mustIssue(b, e.svc, orgRequest(alg, "org-bench"))
+		for _, nonce := range [][]byte{nil, []byte("a sixteen-byte n")} {
+			name := string(alg) + "/cached"
+			if nonce != nil {
+				name = string(alg) + "/nonce"
+			}
+			req, err := ocsp.CreateRequest(cred.Certificate, cred.Chain[0], ocsp.OIDSHA1, nonce)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := e.svc.OCSP(context.Background(), req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -21,6 +21,9 @@ targets=(
   "./internal/rfc3161 FuzzParseRequest 3s"
   "./internal/rfc3161 FuzzParseResponse 3s"
   "./internal/rfc3161 FuzzParseTSTInfo 3s"
+  # OCSP requests (the public responder's input) and responses (in PDFs' /DSS).
+  "./internal/ocsp FuzzParseRequest 3s"
+  "./internal/ocsp FuzzParseResponse 3s"
   # SES (GB/T 38540) ASN.1 decoding and verification.
   "./internal/ses FuzzDecode 4s"
   # The offline evidence-package verifier.
