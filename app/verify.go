@@ -12,6 +12,7 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"signet/internal/ofd"
 	"signet/pki"
 	"signet/verify"
 )
@@ -176,6 +177,17 @@ func (a *App) VerifyPDFAt(ctx context.Context, pdf []byte, at time.Time) (Verifi
 		return VerificationReport{}, err
 	}
 	t.Now = at
+	if ofd.IsOFD(pdf) {
+		// An OFD (a zip package): its seals, by the same rules and rows.
+		r, err := verify.OFD(pdf, t)
+		if errors.Is(err, verify.ErrNotOFD) {
+			return VerificationReport{}, newAPIError(422, "not_an_ofd", "the file is not a readable OFD: "+err.Error())
+		}
+		if err != nil {
+			return VerificationReport{}, err
+		}
+		return toVerificationReport(r), nil
+	}
 	r, err := verify.PDF(pdf, t)
 	if errors.Is(err, verify.ErrNotPDF) {
 		return VerificationReport{}, errNotPDF

@@ -198,3 +198,23 @@ func TestVerifyLongTerm(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyOFD: `signet verify` reads OFD too: an unsigned one is
+// "unsigned", ofdrw's sealed sample is reported with its reasons.
+func TestVerifyOFD(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SIGNET_DATA_DIR": dir, "SIGNET_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	// A platform must exist for verify to read its roots.
+	_ = sealedPDF(t, getenv, pdftest.Document(pdftest.Page{Width: 595, Height: 842}), nil)
+	for name, want := range map[string]string{
+		"helloworld.ofd":   "unsigned, 0 signature(s)",
+		"SESV4SignDoc.ofd": "seal maker certificate",
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"verify", "../../internal/ofd/testdata/ofdrw/" + name}, getenv, &out, &out)
+		if err == nil || !strings.Contains(out.String(), want) {
+			t.Fatalf("%s: err %v, output:\n%s", name, err, out.String())
+		}
+	}
+}

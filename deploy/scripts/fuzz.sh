@@ -24,6 +24,8 @@ targets=(
   # OCSP requests (the public responder's input) and responses (in PDFs' /DSS).
   "./internal/ocsp FuzzParseRequest 3s"
   "./internal/ocsp FuzzParseResponse 3s"
+  # OFD packages: zip bounds, XML, the signature list and signatures.
+  "./internal/ofd FuzzInspect 4s"
   # SES (GB/T 38540) ASN.1 decoding and verification.
   "./internal/ses FuzzDecode 4s"
   # The offline evidence-package verifier.

@@ -26,7 +26,8 @@ type CertDigest struct {
 
 // PropertyInfo is SES_ESPropertyInfo.
 type PropertyInfo struct {
-	// Type is SealTypeOrganization or SealTypePersonal.
+	// Type is SealTypeOrganization or SealTypePersonal (Signet makes only
+	// these; another producer's seal may carry another positive value).
 	Type int
 	// Name is the seal's name (UTF8String, not empty).
 	Name string
@@ -123,7 +124,10 @@ func (p *PropertyInfo) Unmarshal(der []byte) error {
 
 func (p *PropertyInfo) check() error {
 	switch {
-	case p.Type != SealTypeOrganization && p.Type != SealTypePersonal:
+	// GB/T 38540 names 1 (organisation) and 2 (personal); other producers
+	// number their kinds further (ofdrw writes 3), and such seals are read
+	// and reported as they are.
+	case p.Type < 1 || p.Type > 255:
 		return fmt.Errorf("property info: seal type %d", p.Type)
 	case p.CertListType == CertListCertificates && len(p.CertDigests) > 0,
 		p.CertListType == CertListDigests && len(p.Certs) > 0:

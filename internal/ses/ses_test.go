@@ -245,7 +245,7 @@ func TestMarshalRejects(t *testing.T) {
 	for name, edit := range map[string]func(*ses.SealInfo){
 		"EmptyVendor":     func(i *ses.SealInfo) { i.Header.VendorID = "" },
 		"NonASCIIESID":    func(i *ses.SealInfo) { i.ESID = "印章" },
-		"BadSealType":     func(i *ses.SealInfo) { i.Property.Type = 3 },
+		"BadSealType":     func(i *ses.SealInfo) { i.Property.Type = 0 },
 		"BadCertListType": func(i *ses.SealInfo) { i.Property.CertListType = 0 },
 		"MixedLists":      func(i *ses.SealInfo) { i.Property.CertDigests = []ses.CertDigest{{Type: "sm3"}} },
 		"NotPrintable": func(i *ses.SealInfo) {

@@ -1,0 +1,242 @@
+package app
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"signet/evidence/tsa"
+	"signet/internal/ofd"
+	"signet/internal/ses"
+	"signet/pki"
+)
+
+// ofdSealer seals OFDs as an organisation of the platform would: a seal
+// made by the platform's seal maker, SES signatures by the organisation's
+// SM2 certificate, time-stamped by the platform's TSA.
+type ofdSealer struct {
+	seal   *ses.SESeal
+	sealDR []byte
+	req    ofd.Request
+}
+
+func newOFDSealer(t *testing.T, ta *testApp, name, uscc, partyID string) ofdSealer {
+	t.Helper()
+	ctx := context.Background()
+	org, err := ta.PKI.Issue(ctx, pki.IssueRequest{PartyKind: pki.Organisation, PartyID: partyID, Name: name, USCC: uscc, Algorithm: pki.SM2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maker, err := ta.PKI.PlatformCredential(ctx, pki.PurposeSealMaker, pki.SM2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	makerKey, _ := maker.Signer(ctx)
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 40))
+	for i := range 40 {
+		img.SetNRGBA(i, 39-i, color.NRGBA{R: 0xd0, A: 0xff})
+	}
+	var pic bytes.Buffer
+	png.Encode(&pic, img)
+	now := time.Now().UTC().Truncate(time.Second)
+	seal, err := ses.SignSeal(ses.SealInfo{Header: ses.Header{VendorID: "signet"}, ESID: "ofd-" + partyID,
+		Property: ses.PropertyInfo{Type: ses.SealTypeOrganization, Name: name + "合同专用章", CertListType: ses.CertListCertificates,
+			Certs: [][]byte{org.Certificate.Raw}, CreateDate: now, ValidStart: now.Add(-time.Minute), ValidEnd: now.Add(time.Hour)},
+		Picture: ses.PictrueInfo{Type: "png", Data: pic.Bytes(), Width: 40, Height: 40}}, maker.Certificate.Raw, makerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealDER, _ := seal.Marshal()
+	orgKey, _ := org.Signer(ctx)
+	s := ofdSealer{seal: seal, sealDR: sealDER}
+	s.req = ofd.Request{Seal: sealDER, Stamps: []ofd.Stamp{{PageID: "1", Box: [4]float64{120, 200, 40, 40}}},
+		SignSES: func(ctx context.Context, h []byte, prop string) ([]byte, error) {
+			sig, err := ses.SignSignature(ses.TBSSign{Seal: *seal, TimeInfo: time.Now().UTC().Truncate(time.Second), DataHash: h, PropertyInfo: prop},
+				org.Certificate.Raw, orgKey)
+			if err != nil {
+				return nil, err
+			}
+			d := sm3.Sum(sig.Signature)
+			tok, err := ta.Timestamps.Timestamp(ctx, d[:], tsa.SM3)
+			if err != nil {
+				return nil, err
+			}
+			if err := ses.AttachTimestamp(sig, tok.DER); err != nil {
+				return nil, err
+			}
+			return sig.Marshal()
+		}}
+	return s
+}
+
+// rezip returns the package with edit applied to its files (by absolute
+// path; a nil value removes the file).
+func rezip(t *testing.T, data []byte, edit map[string][]byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	done := map[string]bool{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if nb, ok := edit["/"+f.Name]; ok {
+			done["/"+f.Name] = true
+			if nb == nil {
+				continue
+			}
+			b = nb
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(b)
+	}
+	for n, b := range edit {
+		if !done[n] && b != nil {
+			w, _ := zw.Create(strings.TrimPrefix(n, "/"))
+			w.Write(b)
+		}
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func verifyOFDBody(t *testing.T, ta *testApp, data []byte) VerificationReport {
+	t.Helper()
+	r := ta.call("POST", "/api/verify", "", data, "Content-Type", "application/ofd")
+	mustStatus(t, r, http.StatusOK)
+	var rep VerificationReport
+	if err := json.Unmarshal(r.Body, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Signatures {
+		failed := false
+		for _, c := range s.Checks {
+			failed = failed || c.Status == "fail"
+		}
+		if s.Valid == failed {
+			t.Fatalf("signature valid=%v but checks %+v", s.Valid, s.Checks)
+		}
+	}
+	return rep
+}
+
+// TestOFDSeals seals an OFD twice (two organisations, the second in
+// continue mode), verifies both seals through POST /api/verify, and then
+// tampers with the package in each way a forger might: each is caught and
+// named.
+func TestOFDSeals(t *testing.T) {
+	ta := newTestApp(t)
+	ctx := context.Background()
+	doc, err := os.ReadFile("../internal/ofd/testdata/ofdrw/helloworld.ofd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newOFDSealer(t, ta, "示例科技有限公司", "91350100M000100Y43", "ofd-org-a")
+	b := newOFDSealer(t, ta, "丙方贸易有限公司", "91110000600037341L", "ofd-org-b")
+	once, err := ofd.Sign(ctx, doc, a.req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := ofd.Sign(ctx, once, b.req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"once": once, "twice": twice} {
+		rep := verifyOFDBody(t, ta, data)
+		if rep.Verdict != "valid" {
+			t.Fatalf("%s: %+v", name, rep)
+		}
+		for _, s := range rep.Signatures {
+			if !s.Seal.Present || !strings.Contains(s.Seal.SealName, "合同专用章") || s.TimestampTime == nil {
+				t.Errorf("%s: %+v", name, s)
+			}
+		}
+	}
+	if rep := verifyOFDBody(t, ta, doc); rep.Verdict != "unsigned" {
+		t.Fatalf("unsigned: %+v", rep)
+	}
+
+	p, _ := ofd.Open(twice)
+	file := func(n string) []byte { b, _ := p.File(n); return b }
+	flip := func(b []byte, i int) []byte { c := bytes.Clone(b); c[i] ^= 1; return c }
+	sig0 := file("/Doc_0/Signs/Sign_0/Signature.xml")
+	for _, tc := range []struct {
+		name  string
+		edit  map[string][]byte
+		check string // the row that must fail on the first signature
+		says  string
+	}{
+		{"ContentByte", map[string][]byte{"/Doc_0/Pages/Page_0/Content.xml": flip(file("/Doc_0/Pages/Page_0/Content.xml"), 200)}, "integrity", "Content.xml was changed"},
+		{"FileAdded", map[string][]byte{"/Doc_0/Res/extra.xml": []byte("<x/>")}, "changes", "extra.xml was added"},
+		{"FileRemoved", map[string][]byte{"/Doc_0/PublicRes.xml": nil}, "integrity", "PublicRes.xml was removed"},
+		{"CheckValue", map[string][]byte{"/Doc_0/Signs/Sign_0/Signature.xml": bytes.Replace(sig0, []byte("<ofd:CheckValue>"), []byte("<ofd:CheckValue>A"), 1)}, "integrity", "SES signature does not verify"},
+		{"StampMoved", map[string][]byte{"/Doc_0/Signs/Sign_0/Signature.xml": bytes.Replace(sig0, []byte(`Boundary="120 200 40 40"`), []byte(`Boundary="10 200 40 40"`), 1)}, "integrity", "SES signature does not verify"},
+		{"SealSwapped", map[string][]byte{"/Doc_0/Signs/Sign_0/Seal.esl": b.sealDR}, "seal", "not the seal the SES signature applies"},
+		{"ValueTruncated", map[string][]byte{"/Doc_0/Signs/Sign_0/SignedValue.dat": file("/Doc_0/Signs/Sign_0/SignedValue.dat")[:100]}, "integrity", "SES signature does not verify"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := verifyOFDBody(t, ta, rezip(t, twice, tc.edit))
+			if rep.Verdict != "invalid" {
+				t.Fatalf("verdict %s", rep.Verdict)
+			}
+			s := rep.Signatures[0]
+			if checkOf(s, tc.check) != "fail" || !strings.Contains(s.Problem+detailOf(s, tc.check), tc.says) {
+				t.Fatalf("first signature: %s row %s; problem %q; checks %+v", tc.check, checkOf(s, tc.check), s.Problem, s.Checks)
+			}
+		})
+	}
+}
+
+// detailOf is the detail of one check of s.
+func detailOf(s signatureReport, id string) string {
+	for _, c := range s.Checks {
+		if c.ID == id {
+			return c.Detail
+		}
+	}
+	return ""
+}
+
+// TestOFDInteropOfdrw verifies seals that ofdrw wrote. The files and the
+// SES signature verify; what Signet cannot accept is said precisely: the
+// test certificates chain to no root Signet trusts, the seal maker's
+// certificate is not an organisation certificate (GB/T 38540 requires
+// one), and the seals carry no time-stamp.
+func TestOFDInteropOfdrw(t *testing.T) {
+	ta := newTestApp(t)
+	for _, name := range []string{"SESV4SignDoc.ofd", "V4RideRight.ofd"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile("../internal/ofd/testdata/ofdrw/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := verifyOFDBody(t, ta, data)
+			if rep.Verdict != "invalid" || len(rep.Signatures) != 1 {
+				t.Fatalf("%+v", rep)
+			}
+			s := rep.Signatures[0]
+			if checkOf(s, "integrity") != "pass" || checkOf(s, "changes") != "pass" || checkOf(s, "timestamp") != "fail" || checkOf(s, "seal") != "fail" {
+				t.Errorf("checks %+v", s.Checks)
+			}
+			if !strings.Contains(s.Problem, "not an organisation certificate") || !strings.Contains(s.Signer, "Test Certificate") {
+				t.Errorf("problem %q, signer %q", s.Problem, s.Signer)
+			}
+		})
+	}
+}
