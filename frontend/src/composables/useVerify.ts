@@ -12,9 +12,12 @@ export type PublicContract = Schemas['PublicContract']
 export type Verdict = 'valid' | 'invalid' | 'unsigned'
 export type CheckStatus = 'pass' | 'fail' | 'n/a'
 
-// verifyPdf sends the PDF itself and returns the server's report.
-export function verifyPdf(file: Blob): Promise<VerificationReport> {
-  return postBinary<VerificationReport>('/api/verify', file, 'application/pdf')
+// verifyPdf sends the file itself and returns the server's report: a PDF,
+// or an OFD (GB/T 33190), which is a zip package and says so.
+export async function verifyPdf(file: Blob): Promise<VerificationReport> {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer())
+  const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04
+  return postBinary<VerificationReport>('/api/verify', file, isZip ? 'application/ofd' : 'application/pdf')
 }
 
 // useVerifyFile checks one chosen file at a time. The report carries the

@@ -40,11 +40,21 @@ describe('VerifyPage (/verify)', () => {
     w.unmount()
   })
 
+  it('sends an OFD (a zip package) as application/ofd', async () => {
+    postBinary.mockResolvedValue(unsignedReport)
+    const w = render()
+    const file = new File([new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00])], 'invoice.ofd')
+    await w.get('[data-testid="verify-drop"]').trigger('drop', { dataTransfer: { files: [file] } })
+    await flush()
+    expect(postBinary).toHaveBeenCalledWith('/api/verify', file, 'application/ofd')
+    w.unmount()
+  })
+
   it('labels the file input and opens a record by code', async () => {
     const w = render()
     const input = w.get('[data-testid="verify-file"]')
     const label = w.get(`label[for="${input.attributes('id')}"]`)
-    expect(label.text()).toContain('选择 PDF 文件')
+    expect(label.text()).toContain('选择 PDF 或 OFD 文件')
     await w.get('#verify-code-input').setValue(' ab12 cd34ef ')
     await w.get('form').trigger('submit')
     expect(push).toHaveBeenCalledWith({ name: 'verify-code', params: { code: 'AB12CD34EF' } })

@@ -2,23 +2,23 @@
 export default {
   verify: {
     home: {
-      verifyBody: 'Check whether a PDF’s electronic signatures and seals are valid and whether the document was changed. No log-in needed.',
+      verifyBody: 'Check whether the electronic signatures and seals of a PDF or OFD are valid and whether the document was changed. No log-in needed.',
       codeBody: 'Holding a printed contract? Scan its QR code, or enter its verification code on the verify page, to see the platform’s record.',
     },
     nav: {
       home: 'Signet home',
     },
     page: {
-      title: 'Verify a signed PDF',
-      intro: 'Upload a PDF to check each of its electronic signatures and seals: who signed and their certificate chain, whether the document was changed after signing, whether the seal picture matches the seal’s data, and the trusted time-stamp.',
+      title: 'Verify a signed PDF or OFD',
+      intro: 'Upload a PDF or an OFD (China’s fixed-layout format) to check each of its electronic signatures and seals: who signed and their certificate chain, whether the document was changed after signing, whether the seal picture matches the seal’s data, and the trusted time-stamp.',
       privacy: 'The file is used for this check only; it is not stored.',
       codeHeading: 'Have a verification code?',
       codeLabel: 'Verification code (the 10 characters next to the contract’s QR code)',
       codeSubmit: 'Show the record',
     },
     upload: {
-      choose: 'Choose a PDF file',
-      chooseAnother: 'Choose another PDF file',
+      choose: 'Choose a PDF or OFD file',
+      chooseAnother: 'Choose another file',
       drop: 'or drop the file here',
       dropActive: 'Drop it to start the check',
       chosen: 'Chosen: {name} ({size})',

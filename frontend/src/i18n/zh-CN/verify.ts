@@ -2,23 +2,23 @@
 export default {
   verify: {
     home: {
-      verifyBody: '检查一份 PDF 的电子签名和电子印章是否有效、文档是否被改动。无需登录。',
+      verifyBody: '检查一份 PDF 或 OFD 的电子签名和电子印章是否有效、文档是否被改动。无需登录。',
       codeBody: '手里有纸质合同？扫描合同上的二维码，或在验证页输入核验码，查看平台存档记录。',
     },
     nav: {
       home: 'Signet 首页',
     },
     page: {
-      title: '验证 PDF 签名',
-      intro: '上传一份 PDF，检查其中每个电子签名和电子印章：签署人身份与证书链、文档是否在签署后被修改、印章图像与印章数据是否一致，以及可信时间戳。',
+      title: '验证 PDF / OFD 签名',
+      intro: '上传一份 PDF 或 OFD（版式文档），检查其中每个电子签名和电子印章：签署人身份与证书链、文档是否在签署后被修改、印章图像与印章数据是否一致，以及可信时间戳。',
       privacy: '文件只用于本次核验，平台不会保存。',
       codeHeading: '有核验码？',
       codeLabel: '核验码（合同二维码旁的 10 位字符）',
       codeSubmit: '查看存档记录',
     },
     upload: {
-      choose: '选择 PDF 文件',
-      chooseAnother: '选择另一份 PDF 文件',
+      choose: '选择 PDF 或 OFD 文件',
+      chooseAnother: '选择另一份文件',
       drop: '或把文件拖放到这里',
       dropActive: '松开鼠标即开始核验',
       chosen: '已选择 {name}（{size}）',
