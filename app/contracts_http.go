@@ -16,6 +16,7 @@ import (
 	"signet/contracts"
 	"signet/evidence"
 	"signet/identity"
+	"signet/internal/ofd"
 	"signet/notify"
 )
 
@@ -24,22 +25,24 @@ import (
 // contracts of their own tenant.
 
 type contractFileDTO struct {
-	ID             string    `json:"id"`
-	ContractID     string    `json:"contract_id,omitempty"`
-	Name           string    `json:"name"`
-	Pages          int       `json:"pages"`
-	Size           int64     `json:"size"`
-	OriginalSM3    string    `json:"original_sm3"`
-	OriginalSHA256 string    `json:"original_sha256"`
-	Converted      bool      `json:"converted"`
-	CurrentSM3     string    `json:"current_sm3"`
-	Revision       int       `json:"revision"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string `json:"id"`
+	ContractID     string `json:"contract_id,omitempty"`
+	Name           string `json:"name"`
+	Pages          int    `json:"pages"`
+	Size           int64  `json:"size"`
+	OriginalSM3    string `json:"original_sm3"`
+	OriginalSHA256 string `json:"original_sha256"`
+	Converted      bool   `json:"converted"`
+	// Format is pdf or ofd (GB/T 33190, sealed inside the package).
+	Format     string    `json:"format"`
+	CurrentSM3 string    `json:"current_sm3"`
+	Revision   int       `json:"revision"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 func toContractFile(d contracts.Document) contractFileDTO {
 	return contractFileDTO{ID: d.ID, ContractID: d.ContractID, Name: d.Name, Pages: d.Pages, Size: d.Size, OriginalSM3: d.OriginalSM3,
-		OriginalSHA256: d.OriginalSHA256, Converted: d.SourceKey != "", CurrentSM3: d.CurrentSM3, Revision: d.Revision, CreatedAt: d.CreatedAt}
+		OriginalSHA256: d.OriginalSHA256, Converted: d.SourceKey != "", Format: orPDF(d.Format), CurrentSM3: d.CurrentSM3, Revision: d.Revision, CreatedAt: d.CreatedAt}
 }
 
 type contractDTO struct {
@@ -330,16 +333,29 @@ func (a *App) getFilePDF(c *fiber.Ctx) error {
 	return sendPDF(c, d.Name, data)
 }
 
-// sendPDF answers with a PDF as an attachment.
+// orPDF is a document's format, "pdf" for rows from before formats.
+func orPDF(f string) string {
+	if f == "" {
+		return contracts.FormatPDF
+	}
+	return f
+}
+
+// sendPDF answers with a document as an attachment: a PDF, or an OFD
+// (a zip package), each with its own media type and extension.
 func sendPDF(c *fiber.Ctx, name string, data []byte) error {
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(name))
+	typ, ext := "application/pdf", ".pdf"
+	if ofd.IsOFD(data) {
+		typ, ext = "application/ofd", ".ofd"
+	}
+	c.Set(fiber.HeaderContentType, typ)
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(name, ext))
 	return c.Send(data)
 }
 
-func contentDisposition(name string) string {
-	if !strings.HasSuffix(strings.ToLower(name), ".pdf") {
-		name += ".pdf"
+func contentDisposition(name, ext string) string {
+	if !strings.HasSuffix(strings.ToLower(name), ext) {
+		name += ext
 	}
 	ascii := strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {

@@ -240,3 +240,116 @@ func TestOFDInteropOfdrw(t *testing.T) {
 		})
 	}
 }
+
+// TestOFDContract sends an OFD as a contract and has it signed through
+// the API: a person by SMS link with a drawn signature (a personal seal
+// the platform makes) and willingness code, placed by a keyword of the
+// document's text, then an organisation with its seal, PIN and code. The
+// final OFD carries both seals, each verifying, the first untouched by the
+// second; the contract completes without a PDF archive revision.
+func TestOFDContract(t *testing.T) {
+	ta := newTestApp(t)
+	sms := ta.inbox()
+	ops := ta.operatorToken()
+	a, sealA := ta.verifiedOrgWithSeal(ops, sms, "示例科技有限公司", "owner-ofd@example.com", "李雷", idOwnerA, "13800000001", usccOrgA)
+	mustStatus(t, ta.call("POST", "/api/seals/"+sealA+"/authorisations", a.Access, map[string]any{"role": "owner", "valid_until": time.Now().Add(time.Hour)}), http.StatusCreated)
+	mustStatus(t, ta.call("PUT", "/api/seals/"+sealA+"/pin", a.Access, map[string]any{"pin": "246810"}), http.StatusNoContent)
+
+	doc, err := os.ReadFile("../internal/ofd/testdata/ofdrw/helloworld.ofd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		data []byte
+		code string
+	}{
+		"Damaged": {rezip(t, doc, map[string][]byte{"/Doc_0/Document.xml": []byte("<ofd:Document")}), "invalid_ofd"},
+		"Signed":  {mustRead(t, "../internal/ofd/testdata/ofdrw/SESV4SignDoc.ofd"), "invalid_ofd"},
+	} {
+		r := ta.uploadFile(a.Access, name+".ofd", tc.data)
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		wantCode(t, r, tc.code)
+	}
+	r := ta.uploadFile(a.Access, "你好.ofd", doc)
+	mustStatus(t, r, http.StatusCreated)
+	fileID := r.JSON(t)["id"].(string)
+	if r.JSON(t)["pages"] != float64(1) {
+		t.Fatalf("upload: %s", r.Body)
+	}
+	const mobile = "13800000002"
+	r = ta.call("POST", "/api/contracts", a.Access, map[string]any{"title": "OFD 合同", "document_ids": []string{fileID}, "send": true,
+		"parties": []any{
+			map[string]any{"kind": "person", "order": 1, "name": "王五", "mobile": mobile, "fields": []any{
+				map[string]any{"kind": "signature", "document": 0, "anchor": "Reader", "offset_y": -60},
+			}},
+			map[string]any{"kind": "organization", "order": 2, "org_name": "示例科技有限公司", "org_uscc": usccOrgA, "fields": []any{
+				map[string]any{"kind": "seal", "document": 0, "page": 1, "x": 380, "y": 500},
+			}},
+		}})
+	mustStatus(t, r, http.StatusCreated)
+	kid := r.JSON(t)["id"].(string)
+	link := sms.lastLink(t)
+
+	mustStatus(t, ta.call("POST", "/api/auth/mobile/code", "", map[string]any{"mobile": mobile}), http.StatusAccepted)
+	r = ta.call("POST", "/api/auth/mobile", "", map[string]any{"mobile": mobile, "code": sms.code(t), "name": "王五"})
+	mustStatus(t, r, http.StatusOK)
+	signer := r.JSON(t)["access_token"].(string)
+	ta.verifyPerson(signer, ops, sms, "王五", idMember, mobile)
+	sig := signaturePNG(t)
+	mustStatus(t, ta.call("POST", "/api/links/"+link+"/code", signer, map[string]any{"signature_png": sig}), http.StatusAccepted)
+	mustStatus(t, ta.call("POST", "/api/links/"+link+"/sign", signer, map[string]any{"signature_png": sig, "code": sms.code(t)}), http.StatusOK)
+
+	r = ta.call("GET", "/api/files/"+fileID+"/pdf", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	afterPerson := r.Body
+	if r.Header.Get("Content-Type") != "application/ofd" || !strings.Contains(r.Header.Get("Content-Disposition"), ".ofd") {
+		t.Fatalf("download: %v", r.Header)
+	}
+
+	r = ta.call("GET", "/api/inbox", a.Access, nil)
+	orgParty := ""
+	for _, it := range r.JSON(t)["items"].([]any) {
+		m := it.(map[string]any)
+		if m["contract"].(map[string]any)["id"] == kid {
+			orgParty = m["party"].(map[string]any)["id"].(string)
+		}
+	}
+	if orgParty == "" {
+		t.Fatalf("inbox: %s", r.Body)
+	}
+	mustStatus(t, ta.call("POST", "/api/inbox/"+orgParty+"/code", a.Access, map[string]any{"seal_id": sealA}), http.StatusAccepted)
+	r = ta.call("POST", "/api/inbox/"+orgParty+"/sign", a.Access, map[string]any{"seal_id": sealA, "code": sms.code(t), "pin": "246810"})
+	mustStatus(t, r, http.StatusOK)
+
+	r = ta.call("GET", "/api/contracts/"+kid, a.Access, nil)
+	if k := r.JSON(t); k["state"] != "completed" || k["documents"].([]any)[0].(map[string]any)["revision"] != float64(2) {
+		t.Fatalf("contract: %s", r.Body)
+	}
+	r = ta.call("GET", "/api/files/"+fileID+"/pdf", a.Access, nil)
+	final := r.Body
+	if !ofd.Extends(afterPerson, final) {
+		t.Fatal("the organisation's seal changed what the person's protects")
+	}
+	rep := verifyOFDBody(t, ta, final)
+	if rep.Verdict != "valid" || len(rep.Signatures) != 2 {
+		t.Fatalf("final OFD: %+v", rep)
+	}
+	if !strings.Contains(rep.Signatures[0].Seal.SealName, "王五") || !strings.Contains(rep.Signatures[1].Seal.SealName, "示例科技有限公司") {
+		t.Errorf("seals %q and %q", rep.Signatures[0].Seal.SealName, rep.Signatures[1].Seal.SealName)
+	}
+	// The person's stamp sits below the keyword "Reader" (x ≈ 31.7+12+4.5 mm).
+	sigs, _, err := ofd.Signatures(final)
+	if err != nil || len(sigs[0].Stamps) != 1 || sigs[0].Stamps[0].Box[0] < 45 || sigs[0].Stamps[0].Box[0] > 52 {
+		t.Fatalf("person's stamp: %+v %v", sigs[0].Stamps, err)
+	}
+	ta.mustCheckChain(a, kid)
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

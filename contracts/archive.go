@@ -1,7 +1,6 @@
 package contracts
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -129,7 +128,7 @@ func (s *Service) archiveDocument(ctx context.Context, d Document) error {
 	if err != nil {
 		return err
 	}
-	if !bytes.HasPrefix(out, pdf) || len(out) == len(pdf) {
+	if !d.extendedBy(pdf, out) {
 		return errors.New("archive: the archived revision does not extend the current one")
 	}
 	art, err := evidence.PutArtefact(ctx, s.vault, c.TenantID, kindRevision, out, "application/pdf")

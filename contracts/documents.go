@@ -10,6 +10,7 @@ import (
 
 	"signet/evidence"
 	"signet/internal/ids"
+	"signet/internal/ofd"
 	"signet/internal/pdfsig"
 	"signet/internal/valid"
 	"signet/tenants"
@@ -81,6 +82,8 @@ func (s *Service) Upload(ctx context.Context, a Actor, name string, data []byte)
 	var source []byte
 	switch {
 	case isPDF(data):
+	case ofd.IsPackage(data):
+		return s.uploadOFD(ctx, tenantID, a, name, data)
 	case isZip(data):
 		if s.convert == nil {
 			return Document{}, fmt.Errorf("upload %s: %w", name, ErrConversionUnavailable)
@@ -98,7 +101,7 @@ func (s *Service) Upload(ctx context.Context, a Actor, name string, data []byte)
 		return Document{}, err
 	}
 	boxes, _ := json.Marshal(info.Boxes)
-	doc := Document{ID: ids.New(), Name: name, Pages: info.Pages, Boxes: string(boxes), Size: int64(len(data)), CreatedBy: a.Who()}
+	doc := Document{ID: ids.New(), Name: name, Format: FormatPDF, Pages: info.Pages, Boxes: string(boxes), Size: int64(len(data)), CreatedBy: a.Who()}
 	if source != nil {
 		art, err := evidence.PutArtefact(ctx, s.vault, tenantID, kindSource, source, "application/octet-stream")
 		if err != nil {

@@ -18,7 +18,6 @@ import (
 	"signet/identity"
 	"signet/internal/database"
 	"signet/internal/ids"
-	"signet/internal/pdfsig"
 	"signet/internal/valid"
 	"signet/tenants"
 )
@@ -477,7 +476,7 @@ func (s *Service) resolveAnchor(ctx context.Context, v *valid.Errors, field stri
 		v.Add(field+".anchor", "unreadable", "the document could not be read")
 		return false
 	}
-	hits, err := pdfsig.FindText(data, fl.Anchor)
+	hits, err := findText(doc, data, fl.Anchor)
 	if err != nil || len(hits) < fl.AnchorIndex {
 		v.Add(field+".anchor", "not_found", fmt.Sprintf("occurrence %d of %q is not in the document (found %d)", fl.AnchorIndex, fl.Anchor, len(hits)))
 		return false

@@ -102,6 +102,11 @@ var (
 	ErrBadPDF = errors.New("contracts: not a valid PDF")
 	// ErrEncryptedPDF means an upload is a password-protected PDF.
 	ErrEncryptedPDF = errors.New("contracts: PDF is encrypted")
+	// ErrBadOFD means an upload is an OFD package that is damaged or that
+	// Signet cannot read (GB/T 33190).
+	ErrBadOFD = errors.New("contracts: not a valid OFD")
+	// ErrEncryptedOFD means an upload is an OFD with encrypted entries.
+	ErrEncryptedOFD = errors.New("contracts: OFD is encrypted")
 	// ErrUnsupportedFormat means an upload is neither PDF nor a convertible
 	// office document.
 	ErrUnsupportedFormat = errors.New("contracts: unsupported document format")
@@ -220,8 +225,11 @@ type Document struct {
 	PreparedSM3 string `gorm:"column:prepared_sm3;size:64;not null;default:''"`
 	Revision    int    `gorm:"not null;default:0"`
 	CreatedBy   string `gorm:"size:80;not null"`
+	// Format is the document's format: [FormatPDF] or [FormatOFD].
+	Format string `gorm:"size:8;not null;default:'pdf'"`
 	// ArchiveDueAt is when the document is next due for an archive
-	// time-stamp (see [Archiver]); nil until its contract completes.
+	// time-stamp (see [Archiver]); nil until its contract completes, and
+	// always for an OFD (its seals' time-stamps are what it carries).
 	ArchiveDueAt *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time

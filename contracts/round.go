@@ -68,7 +68,7 @@ func (s *Service) complete(ctx context.Context, tx *gorm.DB, c *Contract, a Acto
 		return err
 	}
 	now := s.now()
-	if err := tx.Model(&Document{}).Where("contract_id = ?", c.ID).Update("archive_due_at", now).Error; err != nil {
+	if err := tx.Model(&Document{}).Where("contract_id = ? AND format = ?", c.ID, FormatPDF).Update("archive_due_at", now).Error; err != nil {
 		return fmt.Errorf("mark documents for archiving: %w", err)
 	}
 	base, err := s.params(tx, *c)

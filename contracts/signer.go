@@ -1,7 +1,6 @@
 package contracts
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -585,7 +584,7 @@ func (s *Service) storeSigned(ctx context.Context, job Job, signed []Signed) ([]
 	}
 	arts := make([]evidence.Artefact, len(signed))
 	for i, jd := range job.Documents {
-		if signed[i].DocumentID != jd.Document.ID || !bytes.HasPrefix(signed[i].PDF, jd.PDF) || len(signed[i].PDF) == len(jd.PDF) {
+		if signed[i].DocumentID != jd.Document.ID || !jd.Document.extendedBy(jd.PDF, signed[i].PDF) {
 			return nil, fmt.Errorf("sign %s: the signed revision does not extend the current one", jd.Document.Name)
 		}
 		art, err := evidence.PutArtefact(ctx, s.vault, job.Contract.TenantID, kindRevision, signed[i].PDF, "application/pdf")

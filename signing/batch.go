@@ -15,6 +15,7 @@ import (
 	"signet/internal/lease"
 	"signet/internal/page"
 	"signet/internal/pdfsig"
+	"signet/internal/ses"
 	"signet/internal/valid"
 	"signet/pki"
 	"signet/seals"
@@ -387,7 +388,7 @@ func (s *Service) stamp(ctx context.Context, b Batch, it BatchItem) (evidence.Ar
 	size := 42 * 72 / 25.4
 	now := s.now()
 	// The SES signs the input; the PDF signature then carries it.
-	sesDER, err := s.sesSignature(ctx, use.sesCred, use.seseal, pdf, now, fmt.Sprintf("batch=%s;item=%d", b.ID, it.N))
+	sesDER, err := s.sesSignature(ctx, use.sesCred, use.seseal, ses.DataHash(pdf), now, fmt.Sprintf("batch=%s;item=%d", b.ID, it.N))
 	if err != nil {
 		return evidence.Artefact{}, "", "", err
 	}

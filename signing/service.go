@@ -72,6 +72,9 @@ type CA interface {
 	// ValidationData returns the chains and revocation data of certs. It
 	// may ask other authorities' servers, for certificates it did not issue.
 	ValidationData(ctx context.Context, certs []*smx509.Certificate) (pki.ValidationData, error)
+	// PlatformCredential returns a platform certificate: the seal maker
+	// makes the personal seals that carry people's signatures in OFDs.
+	PlatformCredential(ctx context.Context, p pki.Purpose, alg pki.Algorithm) (*pki.Credential, error)
 }
 
 // Deps are what a Service is built from.
@@ -359,6 +362,17 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 		now := s.now()
 		out := make([]contracts.Signed, 0, len(job.Documents))
 		for _, jd := range job.Documents {
+			if jd.Document.Format == contracts.FormatOFD {
+				signed, err := s.signOFD(ctx, job, jd, who, m, use, image, now)
+				if err != nil {
+					return nil, fmt.Errorf("sign %s: %w", jd.Document.Name, err)
+				}
+				if willing != nil {
+					signed.Evidence.WillingnessSM3 = willing.RecordSM3
+				}
+				out = append(out, signed)
+				continue
+			}
 			places, err := s.placements(jd, image, now)
 			if err != nil {
 				return nil, err
@@ -371,7 +385,7 @@ func (s *Service) sign(acc contracts.Access, job contracts.Job, who Signer, m Ma
 			// it exists before the PDF signature, which then carries it.
 			var sesDER []byte
 			if m.SealID != "" {
-				sesDER, err = s.sesSignature(ctx, use.sesCred, use.seseal, jd.PDF, now,
+				sesDER, err = s.sesSignature(ctx, use.sesCred, use.seseal, ses.DataHash(jd.PDF), now,
 					fmt.Sprintf("contract=%s;document=%s;revision=%d", job.Contract.ID, jd.Document.ID, jd.Document.Revision))
 				if err != nil {
 					return nil, err
@@ -493,7 +507,7 @@ func (s *Service) pdfSigner(ctx context.Context, cred *pki.Credential) (pdfsig.S
 // data, the document before it is signed: signed with the organisation's
 // SM2 credential cred and time-stamped (SM3 over the signature value). It
 // returns the DER, which the caller stores in the vault.
-func (s *Service) sesSignature(ctx context.Context, cred *pki.Credential, sealDER, data []byte, now time.Time, property string) ([]byte, error) {
+func (s *Service) sesSignature(ctx context.Context, cred *pki.Credential, sealDER, dataHash []byte, now time.Time, property string) ([]byte, error) {
 	var seal ses.SESeal
 	if err := seal.Unmarshal(sealDER); err != nil {
 		return nil, fmt.Errorf("read seseal: %w", err)
@@ -502,7 +516,7 @@ func (s *Service) sesSignature(ctx context.Context, cred *pki.Credential, sealDE
 	if err != nil {
 		return nil, err
 	}
-	tbs := ses.TBSSign{Seal: seal, TimeInfo: now, DataHash: ses.DataHash(data), PropertyInfo: property}
+	tbs := ses.TBSSign{Seal: seal, TimeInfo: now, DataHash: dataHash, PropertyInfo: property}
 	sig, err := ses.SignSignature(tbs, cred.Certificate.Raw, key)
 	if err != nil {
 		return nil, fmt.Errorf("ses signature: %w", err)
@@ -588,7 +602,8 @@ func crossPages(f contracts.Field, n int) []int {
 // Prepare adds the verification page to a document before anyone signs:
 // the QR code and short code of the contract's public verification page.
 func (s *Service) Prepare(ctx context.Context, c contracts.Contract, d contracts.Document, original []byte) ([]byte, error) {
-	if s.d.Renderer == nil {
+	if s.d.Renderer == nil || d.Format == contracts.FormatOFD {
+		// An OFD is signed as uploaded: a page cannot be added to it here.
 		return original, nil
 	}
 	url := VerifyURL(s.d.PublicURL, c.VerifyCode)

@@ -20,4 +20,5 @@ var All = []Migration{
 	{Version: 13, Name: "stamp batch lease", Up: v0013StampBatchLease},
 	{Version: 14, Name: "rate limits", Up: v0014RateLimits},
 	{Version: 15, Name: "document archive", Up: v0015DocumentArchive},
+	{Version: 16, Name: "document format", Up: v0016DocumentFormat},
 }

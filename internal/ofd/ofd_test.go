@@ -187,3 +187,48 @@ func TestZipBomb(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestExtends(t *testing.T) {
+	doc := fixture(t, "helloworld.ofd")
+	fake := func(ctx context.Context, h []byte, prop string) ([]byte, error) { return h, nil }
+	req := Request{Seal: []byte("s"), Stamps: []Stamp{{PageID: "1", Box: [4]float64{1, 1, 10, 10}}}, SignSES: fake}
+	once, _ := Sign(context.Background(), doc, req)
+	twice, _ := Sign(context.Background(), once, req)
+	if !Extends(doc, once) || !Extends(once, twice) || !Extends(doc, twice) {
+		t.Fatal("a signing does not extend")
+	}
+	if Extends(once, doc) || Extends(once, once) {
+		t.Fatal("a revision extends itself or an earlier one")
+	}
+	p, _ := Open(twice)
+	content, _ := p.File("/Doc_0/Pages/Page_0/Content.xml")
+	names := append([]string(nil), p.Names...)
+	files := map[string][]byte{}
+	for _, n := range names {
+		files[n], _ = p.File(n)
+	}
+	files["/Doc_0/Pages/Page_0/Content.xml"] = append(bytes.Clone(content), ' ')
+	changed, _ := write(append(names, "/extra"), func() map[string][]byte { files["/extra"] = []byte("x"); return files }())
+	if Extends(once, changed) || !IsPackage(doc) || IsPackage([]byte("PK\x03\x04 not a zip")) {
+		t.Fatal("a changed page passes as an extension, or package detection is wrong")
+	}
+}
+
+func TestFindText(t *testing.T) {
+	// helloworld: "你好呀，OFD Reader&Writer！" at Boundary 31.7 25.4, X 0 Y 3,
+	// DeltaX 3 3 3 3 then 1.5 each.
+	hits, err := FindText(fixture(t, "helloworld.ofd"), "OFD")
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("%+v %v", hits, err)
+	}
+	h := hits[0]
+	if h.Page != 1 || h.Box[0] != 31.7+12 || h.Box[2] != 4.5 || h.Box[1] > 28.4 || h.Box[1] < 25 {
+		t.Errorf("hit %+v", h)
+	}
+	if hits, _ := FindText(fixture(t, "V4RideRight.ofd"), "不在文中的词"); len(hits) != 0 {
+		t.Errorf("found %+v", hits)
+	}
+	if d := deltas("g 3 1.5 2"); len(d) != 4 || d[0] != 1.5 || d[3] != 2 {
+		t.Errorf("deltas %v", d)
+	}
+}

@@ -227,3 +227,45 @@ func write(names []string, files map[string][]byte) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// IsPackage reports whether data is a zip whose root holds OFD.xml: an
+// OFD, not another zip-based format (DOCX, ODT).
+func IsPackage(data []byte) bool {
+	if !IsOFD(data) {
+		return false
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return false
+	}
+	for _, f := range zr.File {
+		if f.Name == "OFD.xml" {
+			return true
+		}
+	}
+	return false
+}
+
+// Extends reports whether next is a later revision of prev as signing
+// makes one: every file of prev is in next unchanged, but for prev's
+// signature list and, when prev had none, OFD.xml (which then gains
+// one); and next has files prev has not.
+func Extends(prev, next []byte) bool {
+	a, err := Open(prev)
+	if err != nil {
+		return false
+	}
+	b, err := Open(next)
+	if err != nil || len(b.Names) <= len(a.Names) {
+		return false
+	}
+	for _, n := range a.Names {
+		if n == a.SignaturesLoc || (a.SignaturesLoc == "" && n == "/OFD.xml") {
+			continue
+		}
+		if nb, ok := b.files[n]; !ok || !bytes.Equal(nb, a.files[n]) {
+			return false
+		}
+	}
+	return true
+}
