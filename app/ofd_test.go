@@ -343,6 +343,31 @@ func TestOFDContract(t *testing.T) {
 		t.Fatalf("person's stamp: %+v %v", sigs[0].Stamps, err)
 	}
 	ta.mustCheckChain(a, kid)
+
+	// The evidence package carries the OFD's revisions and verifies
+	// offline, today and thirty years on; a changed seal file is caught.
+	r = ta.call("GET", "/api/contracts/"+kid+"/evidence", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	pkg := r.Body
+	res := mustVerifyPackage(t, pkg, ta.evidenceRoots())
+	seen := map[string]bool{}
+	for _, c := range res.Checks {
+		seen[c.Name+" "+c.File] = true
+	}
+	for _, want := range []string{"ofd-signatures documents/1-final.ofd", "ofd-signatures documents/1-rev-1.ofd", "document-revisions documents/1-final.ofd"} {
+		if !seen[want] {
+			t.Errorf("no check %q", want)
+		}
+	}
+	zr, err := zip.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, ".pdf") && strings.HasPrefix(f.Name, "documents/") {
+			t.Errorf("an OFD contract's package holds %s", f.Name)
+		}
+	}
 }
 
 func mustRead(t *testing.T, path string) []byte {

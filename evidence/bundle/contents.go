@@ -15,7 +15,8 @@ type Kind string
 
 // The kinds of file a caller hands to Build.
 const (
-	// KindDocument is a PDF under documents/: <n>-original.pdf, <n>-rev-<k>.pdf or <n>-final.pdf.
+	// KindDocument is a PDF or an OFD under documents/: <n>-original.pdf,
+	// <n>-rev-<k>.pdf or <n>-final.pdf (.ofd for an OFD).
 	KindDocument Kind = "document"
 	// KindSES is a DER GB/T 38540 SES_Signature under ses/.
 	KindSES Kind = "ses"
@@ -42,7 +43,7 @@ const (
 
 // kindDirs maps each caller kind to its directory and file extension.
 var kindDirs = map[Kind]struct{ dir, ext string }{
-	KindDocument:     {"documents/", ".pdf"},
+	KindDocument:     {"documents/", ""}, // .pdf or .ofd: documentName checks
 	KindSES:          {"ses/", ".der"},
 	KindCertificate:  {"certs/", ".pem"},
 	KindCRL:          {"crl/", ".crl"},
@@ -159,7 +160,7 @@ const (
 	keyRootTSA    = "keys/root-tsa.pem"
 	anchorsDir    = "anchors/"
 	documentsDir  = "documents/"
-	documentsGlob = "documents/*.pdf"
+	documentsGlob = "documents/*"
 )
 
 // signatureFiles are the entries the manifest cannot list: they sign it.
@@ -185,7 +186,7 @@ func cleanPath(p string) bool {
 	return true
 }
 
-var documentName = regexp.MustCompile(`^documents/([0-9A-Za-z_.-]+?)-(original|rev-([1-9][0-9]{0,3})|final)\.pdf$`)
+var documentName = regexp.MustCompile(`^documents/([0-9A-Za-z_.-]+?)-(original|rev-([1-9][0-9]{0,3})|final)\.(pdf|ofd)$`)
 
 // checkFile says why f cannot go into a package, or returns nil.
 func checkFile(f File) error {
@@ -198,7 +199,7 @@ func checkFile(f File) error {
 	case !strings.HasPrefix(f.Path, d.dir) || !strings.HasSuffix(f.Path, d.ext) || strings.Count(f.Path, "/") != 1:
 		return fmt.Errorf("file %q: a %s goes directly under %s and ends in %s", f.Path, f.Kind, d.dir, d.ext)
 	case f.Kind == KindDocument && !documentName.MatchString(f.Path):
-		return fmt.Errorf("file %q: documents are named <n>-original.pdf, <n>-rev-<k>.pdf or <n>-final.pdf", f.Path)
+		return fmt.Errorf("file %q: documents are named <n>-original.pdf, <n>-rev-<k>.pdf or <n>-final.pdf (or .ofd)", f.Path)
 	}
 	return nil
 }

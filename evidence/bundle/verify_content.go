@@ -14,6 +14,7 @@ import (
 
 	"signet/evidence"
 	"signet/evidence/tsa"
+	"signet/internal/ofd"
 	"signet/internal/pdfsig"
 	"signet/internal/ses"
 	"signet/verify"
@@ -142,7 +143,8 @@ func (v *verifier) checkTimestamps() {
 type revision struct {
 	path    string
 	order   int // 0 original, k rev-k, maxInt final
-	reports []pdfsig.SignatureReport
+	signed  int // how many signatures (and document time-stamps) it holds
+	ofd     bool
 }
 
 // checkDocuments verifies every signature of every document, and that
@@ -157,41 +159,11 @@ func (v *verifier) checkDocuments() {
 			v.fail("pdf-signatures", name, "not named <n>-original.pdf, <n>-rev-<k>.pdf or <n>-final.pdf")
 			continue
 		}
-		// An earlier revision is part of the final version, whose archive
-		// time-stamp proves it existed then: it is checked as of that time.
-		o := opts
-		if p, ok := proofs[m[1]]; ok && m[2] != "final" && bytes.HasPrefix(p.final, v.files[name]) && p.at.Before(v.now) {
-			o.Now = p.at
-		}
-		reports, err := pdfsig.Verify(v.files[name], o)
-		if err != nil {
-			v.fail("pdf-signatures", name, "%v", err)
-			continue
-		}
-		good := true
-		for i, r := range reports {
-			last := i == len(reports)-1
-			switch {
-			case r.Err != nil:
-				v.fail("pdf-signatures", name, "signature %d (%s): %v", i+1, r.Field, r.Err)
-			case !r.Intact || !r.Trusted || r.Timestamp == nil:
-				v.fail("pdf-signatures", name, "signature %d (%s) is not intact, trusted and time-stamped", i+1, r.Field)
-			case last && r.Change != pdfsig.Unchanged && r.Change != pdfsig.ValidationDataOnly, !last && r.Change != pdfsig.FurtherSignaturesOnly:
-				v.fail("pdf-signatures", name, "signature %d (%s): document %s after it %s", i+1, r.Field, r.Change, r.ChangeDetail)
-			case v.isRevoked(r.Certificate, r.Timestamp.GenTime):
-				at, _ := v.revokedBefore(r.Certificate, r.Timestamp.GenTime)
-				v.fail("pdf-signatures", name, "signature %d (%s): the signer's certificate was revoked %s, before the signature's time-stamp %s",
-					i+1, r.Field, at.UTC().Format(time.RFC3339), r.Timestamp.GenTime.UTC().Format(time.RFC3339))
-			default:
-				continue
-			}
-			good = false
-		}
-		switch {
-		case good && len(reports) == 0:
-			v.ok("pdf-signatures", name, "not signed")
-		case good:
-			v.ok("pdf-signatures", name, "%d signatures intact, trusted and time-stamped; nothing but signatures and validation data added after each%s", len(reports), levels(reports))
+		signed := 0
+		if m[4] == "ofd" {
+			signed = v.checkOFD(name)
+		} else {
+			signed = v.checkPDF(name, m, opts, proofs)
 		}
 		order := 0
 		switch {
@@ -200,7 +172,7 @@ func (v *verifier) checkDocuments() {
 		case m[3] != "":
 			order, _ = strconv.Atoi(m[3])
 		}
-		docs[m[1]] = append(docs[m[1]], revision{name, order, reports})
+		docs[m[1]] = append(docs[m[1]], revision{path: name, order: order, signed: signed, ofd: m[4] == "ofd"})
 	}
 	var ids []string
 	for id := range docs {
@@ -210,6 +182,79 @@ func (v *verifier) checkDocuments() {
 	for _, id := range ids {
 		v.checkRevisions(id, docs[id])
 	}
+}
+
+// checkPDF verifies every signature of one PDF revision and returns how
+// many it has.
+func (v *verifier) checkPDF(name string, m []string, opts pdfsig.VerifyOptions, proofs map[string]archiveProof) int {
+	// An earlier revision is part of the final version, whose archive
+	// time-stamp proves it existed then: it is checked as of that time.
+	o := opts
+	if p, ok := proofs[m[1]]; ok && m[2] != "final" && bytes.HasPrefix(p.final, v.files[name]) && p.at.Before(v.now) {
+		o.Now = p.at
+	}
+	reports, err := pdfsig.Verify(v.files[name], o)
+	if err != nil {
+		v.fail("pdf-signatures", name, "%v", err)
+		return 0
+	}
+	good := true
+	for i, r := range reports {
+		last := i == len(reports)-1
+		switch {
+		case r.Err != nil:
+			v.fail("pdf-signatures", name, "signature %d (%s): %v", i+1, r.Field, r.Err)
+		case !r.Intact || !r.Trusted || r.Timestamp == nil:
+			v.fail("pdf-signatures", name, "signature %d (%s) is not intact, trusted and time-stamped", i+1, r.Field)
+		case last && r.Change != pdfsig.Unchanged && r.Change != pdfsig.ValidationDataOnly, !last && r.Change != pdfsig.FurtherSignaturesOnly:
+			v.fail("pdf-signatures", name, "signature %d (%s): document %s after it %s", i+1, r.Field, r.Change, r.ChangeDetail)
+		case v.isRevoked(r.Certificate, r.Timestamp.GenTime):
+			at, _ := v.revokedBefore(r.Certificate, r.Timestamp.GenTime)
+			v.fail("pdf-signatures", name, "signature %d (%s): the signer's certificate was revoked %s, before the signature's time-stamp %s",
+				i+1, r.Field, at.UTC().Format(time.RFC3339), r.Timestamp.GenTime.UTC().Format(time.RFC3339))
+		default:
+			continue
+		}
+		good = false
+	}
+	switch {
+	case good && len(reports) == 0:
+		v.ok("pdf-signatures", name, "not signed")
+	case good:
+		v.ok("pdf-signatures", name, "%d signatures intact, trusted and time-stamped; nothing but signatures and validation data added after each%s", len(reports), levels(reports))
+	}
+	return len(reports)
+}
+
+// checkOFD verifies every seal of one OFD revision by the verify domain's
+// rules (each protected file, the SES, the seal, the time-stamp, the
+// revocation data of the package) and returns how many it has.
+func (v *verifier) checkOFD(name string) int {
+	rep, err := verify.OFD(v.files[name], verify.Trust{Roots: v.roots, Intermediates: v.certInter, Timestamp: v.verifyToken, Now: v.now,
+		Revoked: func(c *smx509.Certificate, t time.Time) string {
+			if at, ok := v.revokedBefore(c, t); ok {
+				return "revoked on " + at.UTC().Format(time.RFC3339)
+			}
+			return ""
+		}})
+	if err != nil {
+		v.fail("ofd-signatures", name, "%v", err)
+		return 0
+	}
+	good := true
+	for i, s := range rep.Signatures {
+		if !s.Valid {
+			v.fail("ofd-signatures", name, "seal %d (%s): %s", i+1, s.Field, s.Problem)
+			good = false
+		}
+	}
+	switch {
+	case good && len(rep.Signatures) == 0:
+		v.ok("ofd-signatures", name, "not signed")
+	case good:
+		v.ok("ofd-signatures", name, "%d seals valid: every protected file unchanged, SES signatures, seals and time-stamps verified", len(rep.Signatures))
+	}
+	return len(rep.Signatures)
 }
 
 // levels names the PAdES level of each signature and counts the document
@@ -271,7 +316,7 @@ func (v *verifier) checkRevisions(id string, revs []revision) {
 		v.fail("document-revisions", last.path, "document %s has no final version (%s%s-final.pdf)", id, documentsDir, id)
 		return
 	}
-	if len(last.reports) == 0 {
+	if last.signed == 0 {
 		v.fail("document-revisions", last.path, "the final version is not signed")
 		return
 	}
@@ -279,13 +324,19 @@ func (v *verifier) checkRevisions(id string, revs []revision) {
 		prev, cur := revs[i-1], revs[i]
 		pb, cb := v.files[prev.path], v.files[cur.path]
 		switch {
-		case !bytes.HasPrefix(cb, pb):
+		case bytes.Equal(cb, pb) && cur.order == 1<<30:
+			// The final version may be the last revision itself.
+		case cur.ofd != prev.ofd:
+			v.fail("document-revisions", cur.path, "is not of the format of %s", prev.path)
+			return
+		case cur.ofd && !ofd.Extends(pb, cb):
+			v.fail("document-revisions", cur.path, "does not extend %s: every file of an earlier OFD revision must be in a later one unchanged", prev.path)
+			return
+		case !cur.ofd && !bytes.HasPrefix(cb, pb):
 			v.fail("document-revisions", cur.path, "does not extend %s: an earlier revision must be a prefix of a later one", prev.path)
 			return
-		case len(cb) == len(pb) && cur.order == 1<<30:
-			// The final version may be the last revision itself.
-		case len(cur.reports) <= len(prev.reports):
-			v.fail("document-revisions", cur.path, "adds no signature to %s (%d, was %d)", prev.path, len(cur.reports), len(prev.reports))
+		case cur.signed <= prev.signed:
+			v.fail("document-revisions", cur.path, "adds no signature to %s (%d, was %d)", prev.path, cur.signed, prev.signed)
 			return
 		}
 	}

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
 	"signet/contracts"
 	"signet/evidence"
 	"signet/evidence/bundle"
+	"signet/evidence/tsa"
+	"signet/internal/ofd"
 	"signet/internal/pdfsig"
+	"signet/internal/ses"
 	"signet/notify/messages"
 	"signet/pki"
 	"signet/signing"
@@ -169,12 +173,16 @@ func (g *gatherer) document(doc contracts.Document, revs []contracts.Revision, s
 		if err != nil {
 			return err
 		}
-		name := fmt.Sprintf("%srev-%d.pdf", prefix, r.N)
+		ext := ".pdf"
+		if doc.Format == contracts.FormatOFD {
+			ext = ".ofd"
+		}
+		name := fmt.Sprintf("%srev-%d%s", prefix, r.N, ext)
 		switch {
 		case r.N == 0:
-			name = prefix + "original.pdf"
+			name = prefix + "original" + ext
 		case i == len(revs)-1:
-			name = prefix + "final.pdf"
+			name = prefix + "final" + ext
 		}
 		g.add(name, bundle.KindDocument, data)
 		if r.N == 0 {
@@ -190,11 +198,61 @@ func (g *gatherer) document(doc contracts.Document, revs []contracts.Revision, s
 			}
 			continue
 		}
-		if err := g.signature(doc, revs[i-1], r, name, data, signed[r.N]); err != nil {
+		sign := g.signature
+		if doc.Format == contracts.FormatOFD {
+			sign = g.seal
+		}
+		if err := sign(doc, revs[i-1], r, name, data, signed[r.N]); err != nil {
 			return fmt.Errorf("revision %d: %w", r.N, err)
 		}
 	}
 	return nil
+}
+
+// seal adds what an OFD revision's seal brings: its report line and the
+// signer's certificate. Its SES signature stays inside the OFD (the
+// revision's SignedValue.dat), where the package verifier checks it
+// against Signature.xml; a copy under ses/ would sign no file of the
+// package.
+func (g *gatherer) seal(doc contracts.Document, prev, r contracts.Revision, name string, data []byte, s signedRevision) error {
+	sigs, _, err := ofd.Signatures(data)
+	if err != nil {
+		return err
+	}
+	if len(sigs) == 0 {
+		return errors.New("the signed revision has no seal")
+	}
+	var sig ses.SESSignature
+	if err := sig.Unmarshal(sigs[len(sigs)-1].Value); err != nil {
+		return fmt.Errorf("the revision's seal: %w", err)
+	}
+	out := bundle.Signature{Signer: g.partyName(s.PartyID), Document: name, CertSubject: s.Sig.CertSubject, CertSerial: s.Sig.CertSerial,
+		Algorithm: algorithmName("sm2"), HashBefore: prev.SHA256, HashAfter: r.SHA256}
+	if c, err := smx509.ParseCertificate(sig.Cert); err == nil {
+		out.CertSM3, _ = evidence.Digests(c.Raw)
+		if serial := c.SerialNumber.Text(16); !g.certs[serial] {
+			g.certs[serial] = true
+			g.add("certs/signer-"+serial+".pem", bundle.KindCertificate, bundle.EncodeCertificates(c.Raw))
+		}
+	}
+	if info, err := tsa.Verify(sig.Timestamp, sm3Sum(sig.Signature), tsa.SM3, tsa.VerifyOptions{Roots: g.opts.TSARoots}); err == nil {
+		out.TimestampTime, out.TSA = info.GenTime, info.Certificate.Subject.CommonName
+	}
+	switch {
+	case s.Sig.AutoStamp:
+		g.signers[s.PartyID] = "auto-stamp by " + s.Actor
+	case s.Sig.SealID != "":
+		g.signers[s.PartyID] = "seal applied by " + s.Actor
+	default:
+		g.signers[s.PartyID] = "signed by " + s.Actor
+	}
+	g.in.Report.Signatures = append(g.in.Report.Signatures, out)
+	return nil
+}
+
+func sm3Sum(b []byte) []byte {
+	h := sm3.Sum(b)
+	return h[:]
 }
 
 // archive adds an archive revision's document time-stamp token, which
