@@ -9,14 +9,17 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/image/font/sfnt"
 
 	"signet/contracts"
 	"signet/evidence"
 	"signet/identity"
 	"signet/internal/ofd"
+	"signet/seals/render"
 	"signet/notify"
 )
 
@@ -333,6 +336,17 @@ func (a *App) getFilePDF(c *fiber.Ctx) error {
 	return sendPDF(c, d.Name, data)
 }
 
+// previewFont is the CJK font OFD previews draw text in, loaded once;
+// nil (no text drawn) when none is installed.
+var previewFont = sync.OnceValue(func() *sfnt.Font {
+	for _, p := range render.FontPaths {
+		if f, err := render.LoadFont(p); err == nil {
+			return f
+		}
+	}
+	return nil
+})
+
 // orPDF is a document's format, "pdf" for rows from before formats.
 func orPDF(f string) string {
 	if f == "" {
@@ -342,11 +356,20 @@ func orPDF(f string) string {
 }
 
 // sendPDF answers with a document as an attachment: a PDF, or an OFD
-// (a zip package), each with its own media type and extension.
+// (a zip package), each with its own media type and extension. With
+// ?preview=1 an OFD is answered as a PDF picture of its pages, seals
+// drawn (ofd.PreviewPDF), for the web app's viewer.
 func sendPDF(c *fiber.Ctx, name string, data []byte) error {
 	typ, ext := "application/pdf", ".pdf"
 	if ofd.IsOFD(data) {
 		typ, ext = "application/ofd", ".ofd"
+		if c.Query("preview") == "1" {
+			pdf, err := ofd.PreviewPDF(data, ofd.RenderOptions{DPI: 110, Font: previewFont()})
+			if err != nil {
+				return err
+			}
+			data, typ, ext = pdf, "application/pdf", ".pdf"
+		}
 	}
 	c.Set(fiber.HeaderContentType, typ)
 	c.Set(fiber.HeaderContentDisposition, contentDisposition(name, ext))

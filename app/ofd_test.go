@@ -19,6 +19,8 @@ import (
 
 	"signet/evidence/tsa"
 	"signet/internal/ofd"
+	"signet/internal/pdfsig"
+	"signet/internal/pdftest"
 	"signet/internal/ses"
 	"signet/pki"
 )
@@ -330,6 +332,20 @@ func TestOFDContract(t *testing.T) {
 	if !ofd.Extends(afterPerson, final) {
 		t.Fatal("the organisation's seal changed what the person's protects")
 	}
+	// The web app's viewer gets the pages as a PDF picture with the seals
+	// drawn: red where the organisation's stamp is (x 380 y 500 points).
+	r = ta.call("GET", "/api/files/"+fileID+"/pdf?preview=1", a.Access, nil)
+	mustStatus(t, r, http.StatusOK)
+	if info, err := pdfsig.Inspect(r.Body); err != nil || r.Header.Get("Content-Type") != "application/pdf" || info.Pages != 1 || int(info.Boxes[0][2]) != 595 {
+		t.Fatalf("preview: %v %v %+v", r.Header, err, info)
+	}
+	if dir := os.Getenv("SIGNET_KEEP_PDF"); dir != "" {
+		os.WriteFile(dir+"/ofd-preview.pdf", r.Body, 0o644) // to look at by hand
+		os.WriteFile(dir+"/contract.ofd", final, 0o644)
+	}
+	if n := redPixelsAt(t, r.Body, 380, 500, 100, 100); n < 200 {
+		t.Errorf("%d red pixels where the seal is on the preview", n)
+	}
 	rep := verifyOFDBody(t, ta, final)
 	if rep.Verdict != "valid" || len(rep.Signatures) != 2 {
 		t.Fatalf("final OFD: %+v", rep)
@@ -377,4 +393,32 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// redPixelsAt renders page 1 of pdf with poppler at 72 dpi and counts
+// strongly red pixels in the box x y w h (points, origin bottom left).
+func redPixelsAt(t *testing.T, pdf []byte, x, y, w, h int) int {
+	t.Helper()
+	dir := t.TempDir()
+	pdftest.Poppler(t, pdf, "pdftoppm", "-r", "72", "-f", "1", "-l", "1", "-png", "FILE", dir+"/p")
+	f, err := os.Open(dir + "/p-1.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := img.Bounds().Dy() - y - h
+	n := 0
+	for py := top; py < top+h; py++ {
+		for px := x; px < x+w; px++ {
+			r, g, b, _ := img.At(px, py).RGBA()
+			if r>>8 > 170 && g>>8 < 100 && b>>8 < 100 {
+				n++
+			}
+		}
+	}
+	return n
 }

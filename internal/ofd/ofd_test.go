@@ -232,3 +232,39 @@ func TestFindText(t *testing.T) {
 		t.Errorf("deltas %v", d)
 	}
 }
+
+// TestRenderPage draws ofdrw's sealed page: its text is dark where the
+// TextCode is, its seal red where its stamp is, and the rest white.
+func TestRenderPage(t *testing.T) {
+	img, err := RenderPage(fixture(t, "SESV4SignDoc.ofd"), 0, RenderOptions{DPI: 96, Font: testFont(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scale := 96 / 25.4
+	count := func(x, y, w, h float64, want func(r, g, b uint32) bool) int {
+		n := 0
+		for py := int(y * scale); py < int((y+h)*scale); py++ {
+			for px := int(x * scale); px < int((x+w)*scale); px++ {
+				r, g, b, _ := img.At(px, py).RGBA()
+				if want(r>>8, g>>8, b>>8) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	dark := func(r, g, b uint32) bool { return r < 100 && g < 100 && b < 100 }
+	red := func(r, g, b uint32) bool { return r > 180 && g < 90 && b < 90 }
+	if n := count(31.7, 25.4, 40.5, 5, dark); n < 50 {
+		t.Errorf("%d dark pixels where the text is", n)
+	}
+	if n := count(50, 50, 40, 40, red); n < 500 {
+		t.Errorf("%d red pixels where the stamp is", n)
+	}
+	if n := count(120, 150, 60, 60, func(r, g, b uint32) bool { return r < 250 }); n != 0 {
+		t.Errorf("%d marks on blank paper", n)
+	}
+	if _, err := RenderPage(fixture(t, "SESV4SignDoc.ofd"), 1, RenderOptions{}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("page 2 of 1: %v", err)
+	}
+}

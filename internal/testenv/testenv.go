@@ -76,3 +76,10 @@ func Tool(tb testing.TB, names ...string) string {
 	tb.Skip(msg)
 	return ""
 }
+
+// Unavailable stops a test that needs something the machine lacks (a
+// font, a tool): a failure in CI, a loud skip elsewhere.
+func Unavailable(tb testing.TB, what string, err error) {
+	tb.Helper()
+	unavailable(tb, what, err)
+}

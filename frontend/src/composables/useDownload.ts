@@ -15,6 +15,8 @@ export function saveBlob(blob: Blob, filename: string) {
 
 // pdfName makes a file name end in .pdf, with an optional suffix before it.
 export function pdfName(name: string, suffix = ''): string {
-  const base = name.replace(/\.pdf$/i, '')
-  return `${base}${suffix}.pdf`
+  // An OFD stays an OFD (the server sends the document as it is).
+  const ext = /\.ofd$/i.test(name) ? 'ofd' : 'pdf'
+  const base = name.replace(/\.(pdf|ofd)$/i, '')
+  return `${base}${suffix}.${ext}`
 }

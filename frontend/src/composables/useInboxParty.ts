@@ -10,6 +10,8 @@ export function useInboxParty(partyID: string) {
   return {
     view: () => must(api.GET('/api/inbox/{partyID}', { params: { path } })),
     pdf: (fileID: string) => fetchBlob(`/api/inbox/${encodeURIComponent(partyID)}/files/${encodeURIComponent(fileID)}/pdf`),
+    // preview is what the viewer draws: a PDF, or an OFD's pages as a PDF.
+    preview: (fileID: string) => fetchBlob(`/api/inbox/${encodeURIComponent(partyID)}/files/${encodeURIComponent(fileID)}/pdf?preview=1`),
     // seals are the tenant's seals that can stamp a contract: official and active.
     async seals(): Promise<Seal[]> {
       const all = await must(api.GET('/api/seals'))

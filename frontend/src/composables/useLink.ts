@@ -22,6 +22,8 @@ export function useLink(token: string) {
     },
     view: () => must(api.GET('/api/links/{token}', { params: { path } })),
     pdf: (fileID: string) => fetchBlob(`/api/links/${encodeURIComponent(token)}/files/${encodeURIComponent(fileID)}/pdf`),
+    // preview is what the viewer draws: a PDF, or an OFD's pages as a PDF.
+    preview: (fileID: string) => fetchBlob(`/api/links/${encodeURIComponent(token)}/files/${encodeURIComponent(fileID)}/pdf?preview=1`),
     // requestCode texts the willingness code bound to exactly this signature.
     requestCode: (signaturePNG: string) =>
       must(api.POST('/api/links/{token}/code', { params: { path }, body: { signature_png: signaturePNG } })),

@@ -46,7 +46,7 @@ export function usePdfPages() {
   async function open(key: string, fileID: string) {
     docs[key] = { state: 'loading', error: null, pages: [] }
     try {
-      const [m, blob] = await Promise.all([pdfjs(), fetchBlob(`/api/files/${encodeURIComponent(fileID)}/pdf?version=original`)])
+      const [m, blob] = await Promise.all([pdfjs(), fetchBlob(`/api/files/${encodeURIComponent(fileID)}/pdf?version=original&preview=1`)])
       const data = new Uint8Array(await blob.arrayBuffer())
       const pdf = await m.getDocument({ data, ...assets, isEvalSupported: false, enableXfa: false }).promise
       if (destroyed || !docs[key]) {
