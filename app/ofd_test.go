@@ -272,10 +272,16 @@ func TestOFDContract(t *testing.T) {
 		mustStatus(t, r, http.StatusUnprocessableEntity)
 		wantCode(t, r, tc.code)
 	}
+	// A second page, for the cross-page seal.
+	docXML := mustFile(t, doc, "/Doc_0/Document.xml")
+	doc = rezip(t, doc, map[string][]byte{
+		"/Doc_0/Document.xml": bytes.Replace(docXML, []byte(`</ofd:Pages>`), []byte(`<ofd:Page ID="5" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages>`), 1),
+		"/Doc_0/Pages/Page_1/Content.xml": bytes.Replace(mustFile(t, doc, "/Doc_0/Pages/Page_0/Content.xml"), []byte("你好呀"), []byte("第二页"), 1),
+	})
 	r := ta.uploadFile(a.Access, "你好.ofd", doc)
 	mustStatus(t, r, http.StatusCreated)
 	fileID := r.JSON(t)["id"].(string)
-	if r.JSON(t)["pages"] != float64(1) {
+	if r.JSON(t)["pages"] != float64(2) {
 		t.Fatalf("upload: %s", r.Body)
 	}
 	const mobile = "13800000002"
@@ -286,6 +292,7 @@ func TestOFDContract(t *testing.T) {
 			}},
 			map[string]any{"kind": "organization", "order": 2, "org_name": "示例科技有限公司", "org_uscc": usccOrgA, "fields": []any{
 				map[string]any{"kind": "seal", "document": 0, "page": 1, "x": 380, "y": 500},
+				map[string]any{"kind": "cross_page", "document": 0},
 			}},
 		}})
 	mustStatus(t, r, http.StatusCreated)
@@ -336,7 +343,7 @@ func TestOFDContract(t *testing.T) {
 	// drawn: red where the organisation's stamp is (x 380 y 500 points).
 	r = ta.call("GET", "/api/files/"+fileID+"/pdf?preview=1", a.Access, nil)
 	mustStatus(t, r, http.StatusOK)
-	if info, err := pdfsig.Inspect(r.Body); err != nil || r.Header.Get("Content-Type") != "application/pdf" || info.Pages != 1 || int(info.Boxes[0][2]) != 595 {
+	if info, err := pdfsig.Inspect(r.Body); err != nil || r.Header.Get("Content-Type") != "application/pdf" || info.Pages != 2 || int(info.Boxes[0][2]) != 595 {
 		t.Fatalf("preview: %v %v %+v", r.Header, err, info)
 	}
 	if dir := os.Getenv("SIGNET_KEEP_PDF"); dir != "" {
@@ -353,10 +360,14 @@ func TestOFDContract(t *testing.T) {
 	if !strings.Contains(rep.Signatures[0].Seal.SealName, "王五") || !strings.Contains(rep.Signatures[1].Seal.SealName, "示例科技有限公司") {
 		t.Errorf("seals %q and %q", rep.Signatures[0].Seal.SealName, rep.Signatures[1].Seal.SealName)
 	}
-	// The person's stamp sits below the keyword "Reader" (x ≈ 31.7+12+4.5 mm).
+	// The person's stamp sits below the keyword "Reader" (x ≈ 31.7+12+4.5 mm);
+	// the organisation's seal and a slice of it at each page's right edge.
 	sigs, _, err := ofd.Signatures(final)
 	if err != nil || len(sigs[0].Stamps) != 1 || sigs[0].Stamps[0].Box[0] < 45 || sigs[0].Stamps[0].Box[0] > 52 {
 		t.Fatalf("person's stamp: %+v %v", sigs[0].Stamps, err)
+	}
+	if st := sigs[1].Stamps; len(st) != 3 || st[1].Clip[2] == 0 || st[2].PageID != "5" || st[1].Box[0]+st[1].Clip[0]+st[1].Clip[2] != 210 {
+		t.Fatalf("organisation's stamps: %+v", st)
 	}
 	ta.mustCheckChain(a, kid)
 
@@ -384,6 +395,20 @@ func TestOFDContract(t *testing.T) {
 			t.Errorf("an OFD contract's package holds %s", f.Name)
 		}
 	}
+}
+
+// mustFile is one file of an OFD package.
+func mustFile(t *testing.T, data []byte, name string) []byte {
+	t.Helper()
+	p, err := ofd.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ok := p.File(name)
+	if !ok {
+		t.Fatalf("no %s", name)
+	}
+	return b
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -36,14 +36,21 @@ func (s *Service) signOFD(ctx context.Context, job contracts.Job, jd contracts.J
 	}
 	var stamps []ofd.Stamp
 	for _, f := range jd.Fields {
-		if f.Kind != contracts.FieldSignature && f.Kind != contracts.FieldSeal {
-			continue // dates and other drawn fields are not written into an OFD
+		switch f.Kind {
+		case contracts.FieldSignature, contracts.FieldSeal:
+			if f.Page < 1 || f.Page > len(info.Pages) {
+				return contracts.Signed{}, fmt.Errorf("field on page %d of %d", f.Page, len(info.Pages))
+			}
+			pg := info.Pages[f.Page-1]
+			stamps = append(stamps, ofd.Stamp{PageID: pg.ID, Box: [4]float64{f.X * mmPerPt, pg.Height - (f.Y+f.H)*mmPerPt, f.W * mmPerPt, f.H * mmPerPt}})
+		case contracts.FieldCrossPage:
+			cross, err := crossPageStamps(info.Pages, crossPages(f, len(info.Pages)), f.W*mmPerPt, (f.Y+f.H/2)*mmPerPt)
+			if err != nil {
+				return contracts.Signed{}, err
+			}
+			stamps = append(stamps, cross...)
 		}
-		if f.Page < 1 || f.Page > len(info.Pages) {
-			return contracts.Signed{}, fmt.Errorf("field on page %d of %d", f.Page, len(info.Pages))
-		}
-		pg := info.Pages[f.Page-1]
-		stamps = append(stamps, ofd.Stamp{PageID: pg.ID, Box: [4]float64{f.X * mmPerPt, pg.Height - (f.Y+f.H)*mmPerPt, f.W * mmPerPt, f.H * mmPerPt}})
+		// Dates are not written into an OFD: that would change a page.
 	}
 	if len(stamps) == 0 {
 		return contracts.Signed{}, fmt.Errorf("the party has no signature or seal field on this document")
@@ -102,4 +109,27 @@ func (s *Service) personalSeal(ctx context.Context, cred *pki.Credential, name s
 		return nil, fmt.Errorf("personal seal: %w", err)
 	}
 	return seal.Marshal()
+}
+
+// crossPageStamps lays a cross-page seal (骑缝章) of diameter d mm over the
+// right edges of pages (numbers from 1), as ofdrw does: on the k-th page
+// the seal's box stands out past the edge so that its k-th slice, of d/n
+// mm, shows at the edge (the stamp's Clip), centred on the height
+// centreFromBottom (mm from the page's bottom edge).
+func crossPageStamps(pages []ofd.Page, numbers []int, d, centreFromBottom float64) ([]ofd.Stamp, error) {
+	if len(numbers) < 2 || d <= 0 {
+		return nil, fmt.Errorf("a cross-page seal needs two pages or more and a size")
+	}
+	w := d / float64(len(numbers))
+	var out []ofd.Stamp
+	for k, n := range numbers {
+		if n < 1 || n > len(pages) {
+			return nil, fmt.Errorf("cross-page seal on page %d of %d", n, len(pages))
+		}
+		pg := pages[n-1]
+		out = append(out, ofd.Stamp{PageID: pg.ID,
+			Box:  [4]float64{pg.Width - w - float64(k)*w, pg.Height - centreFromBottom - d/2, d, d},
+			Clip: [4]float64{float64(k) * w, 0, w, d}})
+	}
+	return out, nil
 }

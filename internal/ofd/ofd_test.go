@@ -268,3 +268,30 @@ func TestRenderPage(t *testing.T) {
 		t.Errorf("page 2 of 1: %v", err)
 	}
 }
+
+// TestRenderCrossPage draws ofdrw's cross-page seal: on each page only its
+// slice shows, at the page's right edge.
+func TestRenderCrossPage(t *testing.T) {
+	for page := range 2 {
+		img, err := RenderPage(fixture(t, "V4RideRight.ofd"), page, RenderOptions{DPI: 96})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scale := 96 / 25.4
+		red := func(x0, x1 float64) int {
+			n := 0
+			for py := int(40 * scale); py < int(80*scale); py++ {
+				for px := int(x0 * scale); px < int(x1*scale); px++ {
+					r, g, b, _ := img.At(px, py).RGBA()
+					if r>>8 > 180 && g>>8 < 90 && b>>8 < 90 {
+						n++
+					}
+				}
+			}
+			return n
+		}
+		if edge, inside := red(202, 209.5), red(185, 200); edge < 100 || inside != 0 {
+			t.Errorf("page %d: %d red pixels at the edge, %d inside", page+1, edge, inside)
+		}
+	}
+}

@@ -88,7 +88,7 @@ func RenderPage(data []byte, i int, o RenderOptions) (*image.RGBA, error) {
 			}
 			for _, st := range s.Stamps {
 				if st.PageID == pg.ID {
-					r.image(pic, st.Box[0], st.Box[1], st.Box[2], st.Box[3])
+					r.stamp(pic, st)
 				}
 			}
 		}
@@ -397,6 +397,23 @@ func (r *renderer) path(o *object) {
 		}
 		st.Draw(r.img, b, image.NewUniform(o.strokeC), image.Point{})
 	}
+}
+
+// stamp draws a seal's picture at its stamp, only its clip when it has one.
+func (r *renderer) stamp(pic image.Image, st Stamp) {
+	if st.Clip[2] <= 0 {
+		r.image(pic, st.Box[0], st.Box[1], st.Box[2], st.Box[3])
+		return
+	}
+	w, h := int(st.Box[2]*r.scale), int(st.Box[3]*r.scale)
+	if w <= 0 || h <= 0 || w > MaxRenderSide || h > MaxRenderSide {
+		return
+	}
+	full := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.CatmullRom.Scale(full, full.Bounds(), pic, pic.Bounds(), xdraw.Over, nil)
+	clip := image.Rect(int(st.Clip[0]*r.scale), int(st.Clip[1]*r.scale), int((st.Clip[0]+st.Clip[2])*r.scale), int((st.Clip[1]+st.Clip[3])*r.scale))
+	at := image.Pt(int(st.Box[0]*r.scale), int(st.Box[1]*r.scale))
+	draw.Draw(r.img, clip.Add(at), full, clip.Min, draw.Over)
 }
 
 // image draws pic scaled into the box x y w h (mm).

@@ -116,7 +116,11 @@ func Sign(ctx context.Context, data []byte, req Request) ([]byte, error) {
 	}
 	x.WriteString(`</ofd:References>`)
 	for i, st := range req.Stamps {
-		fmt.Fprintf(&x, `<ofd:StampAnnot ID="%d" PageRef="%s" Boundary="%s"/>`, i+1, escape(st.PageID), box(st.Box).String())
+		clip := ""
+		if st.Clip[2] > 0 {
+			clip = ` Clip="` + box(st.Clip).String() + `"`
+		}
+		fmt.Fprintf(&x, `<ofd:StampAnnot ID="%d" PageRef="%s" Boundary="%s"%s/>`, i+1, escape(st.PageID), box(st.Box).String(), clip)
 	}
 	fmt.Fprintf(&x, `<ofd:Seal><ofd:BaseLoc>%s</ofd:BaseLoc></ofd:Seal>`, sealLoc)
 	fmt.Fprintf(&x, `</ofd:SignedInfo><ofd:SignedValue>%s</ofd:SignedValue></ofd:Signature>`, valueLoc)
