@@ -233,7 +233,7 @@ func (a *App) contractRoutes(r *router) {
 		Access: member, Scope: read, Response: contractFileDTO{}, Handler: a.getFile})
 	r.add(route{Method: "GET", Path: "/api/files/:fileID/pdf", Tag: tag, Summary: "A document's PDF: ?version=original, or current (the latest signed revision)",
 		Access: member, Scope: read, Raw: "application/pdf", Handler: a.getFilePDF,
-		Query: []queryParam{{Name: "version", Desc: "original, or current (default)", Enum: []string{"original", "current"}}}})
+		Query: []queryParam{{Name: "version", Desc: "original, or current (default)", Enum: []string{"original", "current"}}, previewQuery}})
 	r.add(route{Method: "POST", Path: "/api/contracts", Tag: tag, Summary: "Draft a contract from uploaded documents, with its signers, CC recipients and fields; send=true sends it",
 		Access: member, Scope: write, Request: createContractRequest{}, Response: contractDetailDTO{}, Status: fiber.StatusCreated, Idempotent: true, Handler: a.createContract})
 	r.add(route{Method: "GET", Path: "/api/contracts", Tag: tag, Summary: "The tenant's contracts, newest first: ?status=, ?party= (exact name, credit code or mobile), ?q= (keyword), ?from=, ?to= (RFC 3339)",
@@ -346,6 +346,9 @@ var previewFont = sync.OnceValue(func() *sfnt.Font {
 	}
 	return nil
 })
+
+// previewQuery is the ?preview= of the routes that answer a document.
+var previewQuery = queryParam{Name: "preview", Desc: "1: an OFD answered as a PDF picture of its pages, seals drawn (a PDF as it is)", Enum: []string{"1"}}
 
 // orPDF is a document's format, "pdf" for rows from before formats.
 func orPDF(f string) string {

@@ -133,7 +133,7 @@ func (a *App) signerRoutes(r *router) {
 	r.add(route{Method: "GET", Path: "/api/links/:token", Tag: tag, Summary: "Open a signing link: the contract as its signer sees it (records the first view)",
 		Access: person, Response: signerViewDTO{}, Handler: a.openLink})
 	r.add(route{Method: "GET", Path: "/api/links/:token/files/:fileID/pdf", Tag: tag, Summary: "A document of the linked contract, at its latest revision",
-		Access: person, Raw: "application/pdf", Handler: a.linkFilePDF})
+		Access: person, Raw: "application/pdf", Handler: a.linkFilePDF, Query: []queryParam{previewQuery}})
 	r.add(route{Method: "POST", Path: "/api/links/:token/reject", Tag: tag, Summary: "Refuse to sign, with a reason; this ends the contract",
 		Access: person, Request: reasonRequest{}, Response: contractDTO{}, Handler: a.linkReject})
 
@@ -152,7 +152,7 @@ func (a *App) signerRoutes(r *router) {
 	r.add(route{Method: "GET", Path: "/api/inbox/:partyID", Tag: tag, Summary: "One contract in the inbox, as the organisation signer sees it",
 		Access: member, Scope: "contracts:read", Response: signerViewDTO{}, Handler: a.openInbox})
 	r.add(route{Method: "GET", Path: "/api/inbox/:partyID/files/:fileID/pdf", Tag: tag, Summary: "A document of an inbox contract, at its latest revision",
-		Access: member, Scope: "contracts:read", Raw: "application/pdf", Handler: a.inboxFilePDF})
+		Access: member, Scope: "contracts:read", Raw: "application/pdf", Handler: a.inboxFilePDF, Query: []queryParam{previewQuery}})
 	r.add(route{Method: "POST", Path: "/api/inbox/:partyID/reject", Tag: tag, Summary: "Refuse to sign for the organisation, with a reason; this ends the contract",
 		Access: member, Scope: "contracts:write", Request: reasonRequest{}, Response: contractDTO{}, Handler: a.inboxReject})
 }
