@@ -19,8 +19,8 @@ import (
 	"signet/evidence"
 	"signet/identity"
 	"signet/internal/ofd"
-	"signet/seals/render"
 	"signet/notify"
+	"signet/seals/render"
 )
 
 // The initiating side: members (and API keys with contracts:read or

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"signet/internal/ofd"
 	"signet/internal/pdftest"
 )
 
@@ -52,6 +53,9 @@ type DemoOptions struct {
 	VerifySigner bool
 	// Pages is the sample contract's length (at least 2).
 	Pages int
+	// OFD makes the sample contract an OFD document (GB/T 33190) rather
+	// than a PDF.
+	OFD bool
 }
 
 // DemoResult is what a person needs to try the demo.
@@ -103,7 +107,7 @@ func (a *App) Demo(ctx context.Context, opt DemoOptions) (DemoResult, error) {
 			return DemoResult{}, err
 		}
 	}
-	id, title, link, err := d.contract(owner, opt.Pages)
+	id, title, link, err := d.contract(owner, opt.Pages, opt.OFD)
 	if err != nil {
 		return DemoResult{}, err
 	}
@@ -328,8 +332,15 @@ func (d *demo) seal(owner, ops string) error {
 
 // contract uploads the sample contract and sends it to the company itself
 // (stamped from its inbox) and the individual (signing from the link).
-func (d *demo) contract(owner string, pages int) (id, title, link string, err error) {
-	f, err := d.upload("/api/files", owner, nil, "示例采购合同.pdf", DemoContractPDF(pages))
+func (d *demo) contract(owner string, pages int, asOFD bool) (id, title, link string, err error) {
+	name, doc := "示例采购合同.pdf", DemoContractPDF(pages)
+	if asOFD {
+		if doc, err = DemoContractOFD(pages); err != nil {
+			return "", "", "", err
+		}
+		name = "示例采购合同.ofd"
+	}
+	f, err := d.upload("/api/files", owner, nil, name, doc)
 	if err != nil {
 		return "", "", "", err
 	}
@@ -376,6 +387,39 @@ var demoLinkRE = regexp.MustCompile(`/s/([A-Za-z0-9_-]{43})`)
 // DemoContractPDF is the sample contract: a purchase agreement of n pages
 // whose last page has the parties' signature blocks.
 func DemoContractPDF(n int) []byte {
+	var ps []pdftest.Page
+	for _, p := range demoContractPages(n) {
+		pg := pdftest.Page{Width: 595, Height: 842}
+		for _, t := range p {
+			pg.Texts = append(pg.Texts, pdftest.Text{X: t.x, Y: t.y, Size: t.size, S: t.s})
+		}
+		ps = append(ps, pg)
+	}
+	return pdftest.Document(ps...)
+}
+
+// DemoContractOFD is the sample contract as an OFD, laid out as the PDF.
+func DemoContractOFD(n int) ([]byte, error) {
+	const mm = 25.4 / 72
+	var ps []ofd.BuildPage
+	for _, p := range demoContractPages(n) {
+		pg := ofd.BuildPage{Width: 210, Height: 297}
+		for _, t := range p {
+			pg.Texts = append(pg.Texts, ofd.BuildText{X: t.x * mm, Y: 297 - t.y*mm, Size: t.size * mm, S: t.s})
+		}
+		ps = append(ps, pg)
+	}
+	return ofd.Build(ps)
+}
+
+// demoText is one line of the sample contract, in points from the bottom left.
+type demoText struct {
+	x, y, size float64
+	s          string
+}
+
+// demoContractPages lays out the sample contract's n pages.
+func demoContractPages(n int) [][]demoText {
 	clauses := []string{
 		"第一条 标的：甲方向乙方采购办公设备一批，明细见附件。",
 		"第二条 价款：合同总价人民币伍万元整（¥50,000.00），含税。",
@@ -387,12 +431,10 @@ func DemoContractPDF(n int) []byte {
 		"第八条 争议：因本合同引起的争议，提交甲方所在地人民法院诉讼解决。",
 		"第九条 本合同以电子形式订立，各方的可靠电子签名与手写签名或盖章具有同等法律效力。",
 	}
-	var ps []pdftest.Page
+	out := make([][]demoText, 0, n)
 	for i := 0; i < n; i++ {
-		p := pdftest.Page{Width: 595, Height: 842}
-		add := func(y float64, size float64, s string) {
-			p.Texts = append(p.Texts, pdftest.Text{X: 72, Y: y, Size: size, S: s})
-		}
+		var p []demoText
+		add := func(y float64, size float64, s string) { p = append(p, demoText{72, y, size, s}) }
 		if i == 0 {
 			add(770, 20, "采购合同 Purchase Agreement")
 			add(730, 12, "甲方（采购方）："+DemoCompany)
@@ -404,11 +446,11 @@ func DemoContractPDF(n int) []byte {
 		}
 		if i == n-1 {
 			add(300, 12, "甲方（盖章）")
-			p.Texts = append(p.Texts, pdftest.Text{X: 330, Y: 300, Size: 12, S: "乙方（签字）"})
+			p = append(p, demoText{330, 300, 12, "乙方（签字）"})
 		}
-		ps = append(ps, p)
+		out = append(out, p)
 	}
-	return pdftest.Document(ps...)
+	return out
 }
 
 // demoIDImage stands in for a photo of an ID card.

@@ -48,6 +48,8 @@ type demoRequest struct {
 	VerifySigner *bool `json:"verify_signer,omitempty"`
 	// Pages is the sample contract's length (default 3, at most 50).
 	Pages int `json:"pages,omitempty"`
+	// Format is pdf (default) or ofd.
+	Format string `json:"format,omitempty"`
 }
 
 func (a *App) devDemo(c *fiber.Ctx) error {
@@ -57,7 +59,7 @@ func (a *App) devDemo(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	opt := DemoOptions{VerifySigner: in.VerifySigner == nil || *in.VerifySigner, Pages: min(max(in.Pages, 3), 50)}
+	opt := DemoOptions{VerifySigner: in.VerifySigner == nil || *in.VerifySigner, Pages: min(max(in.Pages, 3), 50), OFD: in.Format == "ofd"}
 	res, err := a.Demo(c.UserContext(), opt)
 	if err != nil {
 		return err

@@ -275,7 +275,7 @@ func TestOFDContract(t *testing.T) {
 	// A second page, for the cross-page seal.
 	docXML := mustFile(t, doc, "/Doc_0/Document.xml")
 	doc = rezip(t, doc, map[string][]byte{
-		"/Doc_0/Document.xml": bytes.Replace(docXML, []byte(`</ofd:Pages>`), []byte(`<ofd:Page ID="5" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages>`), 1),
+		"/Doc_0/Document.xml":             bytes.Replace(docXML, []byte(`</ofd:Pages>`), []byte(`<ofd:Page ID="5" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages>`), 1),
 		"/Doc_0/Pages/Page_1/Content.xml": bytes.Replace(mustFile(t, doc, "/Doc_0/Pages/Page_0/Content.xml"), []byte("你好呀"), []byte("第二页"), 1),
 	})
 	r := ta.uploadFile(a.Access, "你好.ofd", doc)

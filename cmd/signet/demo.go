@@ -64,11 +64,12 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verify := fs.Bool("verify-signer", true, "verify the individual signer's real name in advance (false: they verify in the browser and an operator approves)")
 	pages := fs.Int("pages", 3, "pages of the sample contract (3 to 50)")
+	format := fs.String("format", "pdf", "the sample contract's format: pdf or ofd (GB/T 33190)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var res app.DemoResult
-	if err := devCall(ctx, "POST", strings.TrimRight(*url, "/")+"/api/dev/demo", map[string]any{"verify_signer": *verify, "pages": *pages}, &res); err != nil {
+	if err := devCall(ctx, "POST", strings.TrimRight(*url, "/")+"/api/dev/demo", map[string]any{"verify_signer": *verify, "pages": *pages, "format": *format}, &res); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	if *asJSON {

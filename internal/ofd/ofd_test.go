@@ -295,3 +295,18 @@ func TestRenderCrossPage(t *testing.T) {
 		}
 	}
 }
+
+func TestBuild(t *testing.T) {
+	data, err := Build([]BuildPage{{Width: 210, Height: 297, Texts: []BuildText{{X: 20, Y: 30, Size: 5, S: "甲方（盖章）ABC"}}}, {Width: 210, Height: 297}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _, err := Inspect(data)
+	if err != nil || len(info.Pages) != 2 {
+		t.Fatalf("%+v %v", info, err)
+	}
+	hits, err := FindText(data, "盖章")
+	if err != nil || len(hits) != 1 || hits[0].Box[0] != 20+3*5 || hits[0].Box[2] != 10 {
+		t.Fatalf("%+v %v", hits, err)
+	}
+}
