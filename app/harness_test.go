@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -178,4 +179,19 @@ func (ta *testApp) invite(c company, email, role string) (access, memberID strin
 		}
 	}
 	return access, memberID
+}
+
+// serveLoopback runs the whole server (jobs included) on a loopback port
+// until the test ends, and returns its base URL.
+func (ta *testApp) serveLoopback(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ta.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "http://" + ln.Addr().String()
 }

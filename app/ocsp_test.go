@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,15 +25,8 @@ import (
 // hierarchies: good, then revoked.
 func TestOCSPHTTP(t *testing.T) {
 	ta := newTestApp(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ta.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-	base := "http://" + ln.Addr().String()
+	base := ta.serveLoopback(t)
+	ctx := context.Background()
 
 	for _, alg := range pki.Algorithms() {
 		t.Run(string(alg), func(t *testing.T) {

@@ -238,6 +238,13 @@ func (g *gatherer) seal(doc contracts.Document, prev, r contracts.Revision, name
 	if info, err := tsa.Verify(sig.Timestamp, sm3Sum(sig.Signature), tsa.SM3, tsa.VerifyOptions{Roots: g.opts.TSARoots}); err == nil {
 		out.TimestampTime, out.TSA = info.GenTime, info.Certificate.Subject.CommonName
 	}
+	g.noteSigner(s)
+	g.in.Report.Signatures = append(g.in.Report.Signatures, out)
+	return nil
+}
+
+// noteSigner records how the party signed, for the report's parties.
+func (g *gatherer) noteSigner(s signedRevision) {
 	switch {
 	case s.Sig.AutoStamp:
 		g.signers[s.PartyID] = "auto-stamp by " + s.Actor
@@ -246,8 +253,6 @@ func (g *gatherer) seal(doc contracts.Document, prev, r contracts.Revision, name
 	default:
 		g.signers[s.PartyID] = "signed by " + s.Actor
 	}
-	g.in.Report.Signatures = append(g.in.Report.Signatures, out)
-	return nil
 }
 
 func sm3Sum(b []byte) []byte {
@@ -315,14 +320,7 @@ func (g *gatherer) signature(doc contracts.Document, prev, r contracts.Revision,
 		}
 		g.add("ses/"+base+".der", bundle.KindSES, der)
 	}
-	switch {
-	case s.Sig.AutoStamp:
-		g.signers[s.PartyID] = "auto-stamp by " + s.Actor
-	case s.Sig.SealID != "":
-		g.signers[s.PartyID] = "seal applied by " + s.Actor
-	default:
-		g.signers[s.PartyID] = "signed by " + s.Actor
-	}
+	g.noteSigner(s)
 	g.in.Report.Signatures = append(g.in.Report.Signatures, sig)
 	return nil
 }
