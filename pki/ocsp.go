@@ -186,4 +186,3 @@ func (s *Service) ocspResponder(ctx context.Context, alg Algorithm) (*ocspRespon
 	s.mu.Unlock()
 	return r, nil
 }
-

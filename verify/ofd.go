@@ -62,7 +62,9 @@ func ofdSignature(si ofd.SignatureInfo, t Trust) Signature {
 	}
 
 	var out []Check
-	add := func(id string, st CheckStatus, detail string) { out = append(out, Check{ID: id, Status: st, Detail: detail}) }
+	add := func(id string, st CheckStatus, detail string) {
+		out = append(out, Check{ID: id, Status: st, Detail: detail})
+	}
 	if si.Type != "Seal" {
 		s.Problem = fmt.Sprintf("a signature of type %q: Signet checks OFD seals (type Seal) only", si.Type)
 		add("signer", CheckFail, s.Problem)

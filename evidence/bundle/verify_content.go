@@ -141,10 +141,10 @@ func (v *verifier) checkTimestamps() {
 
 // revision is one file of a document's history.
 type revision struct {
-	path    string
-	order   int // 0 original, k rev-k, maxInt final
-	signed  int // how many signatures (and document time-stamps) it holds
-	ofd     bool
+	path   string
+	order  int // 0 original, k rev-k, maxInt final
+	signed int // how many signatures (and document time-stamps) it holds
+	ofd    bool
 }
 
 // checkDocuments verifies every signature of every document, and that
