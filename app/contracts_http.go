@@ -45,7 +45,7 @@ type contractFileDTO struct {
 
 func toContractFile(d contracts.Document) contractFileDTO {
 	return contractFileDTO{ID: d.ID, ContractID: d.ContractID, Name: d.Name, Pages: d.Pages, Size: d.Size, OriginalSM3: d.OriginalSM3,
-		OriginalSHA256: d.OriginalSHA256, Converted: d.SourceKey != "", Format: orPDF(d.Format), CurrentSM3: d.CurrentSM3, Revision: d.Revision, CreatedAt: d.CreatedAt}
+		OriginalSHA256: d.OriginalSHA256, Converted: d.SourceKey != "", Format: d.Format, CurrentSM3: d.CurrentSM3, Revision: d.Revision, CreatedAt: d.CreatedAt}
 }
 
 type contractDTO struct {
@@ -349,14 +349,6 @@ var previewFont = sync.OnceValue(func() *sfnt.Font {
 
 // previewQuery is the ?preview= of the routes that answer a document.
 var previewQuery = queryParam{Name: "preview", Desc: "1: an OFD answered as a PDF picture of its pages, seals drawn (a PDF as it is)", Enum: []string{"1"}}
-
-// orPDF is a document's format, "pdf" for rows from before formats.
-func orPDF(f string) string {
-	if f == "" {
-		return contracts.FormatPDF
-	}
-	return f
-}
 
 // sendPDF answers with a document as an attachment: a PDF, or an OFD
 // (a zip package), each with its own media type and extension. With

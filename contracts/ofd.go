@@ -77,14 +77,6 @@ func (d Document) extendedBy(prev, next []byte) bool {
 	return bytes.HasPrefix(next, prev) && len(next) > len(prev)
 }
 
-// ContentType is the media type of the document's files.
-func (d Document) ContentType() string {
-	if d.Format == FormatOFD {
-		return "application/ofd"
-	}
-	return "application/pdf"
-}
-
 // findText finds an anchor keyword in a document of either format, each
 // hit as a PDF text hit is: a page and a rectangle in points from the
 // bottom left.

@@ -51,17 +51,21 @@ func containsDER(list [][]byte, der []byte) bool {
 // it. It makes no network request for the platform's own certificates.
 func (s *Service) ValidationData(ctx context.Context, certs []*smx509.Certificate) (ValidationData, error) {
 	var out ValidationData
+	crls := map[Algorithm][]byte{} // one CRL per hierarchy, read once
 	for _, c := range certs {
 		alg, own := s.issuedBy(c)
 		switch {
 		case own:
 			h := s.current[alg]
 			out.add(ValidationData{Certs: [][]byte{c.Raw, h.issuing.cert.Raw, h.root.cert.Raw}})
-			crl, err := s.CRL(ctx, alg)
-			if err != nil {
-				return out, err
+			if crls[alg] == nil {
+				crl, err := s.CRL(ctx, alg)
+				if err != nil {
+					return out, err
+				}
+				crls[alg] = crl
+				out.add(ValidationData{CRLs: [][]byte{crl}})
 			}
-			out.add(ValidationData{CRLs: [][]byte{crl}})
 			resp, err := s.OCSPFor(ctx, c)
 			if err != nil {
 				return out, err

@@ -189,11 +189,19 @@ func (v *verifier) checkDocuments() {
 func (v *verifier) checkPDF(name string, m []string, opts pdfsig.VerifyOptions, proofs map[string]archiveProof) int {
 	// An earlier revision is part of the final version, whose archive
 	// time-stamp proves it existed then: it is checked as of that time.
-	o := opts
-	if p, ok := proofs[m[1]]; ok && m[2] != "final" && bytes.HasPrefix(p.final, v.files[name]) && p.at.Before(v.now) {
+	p, ok := proofs[m[1]]
+	var reports []pdfsig.SignatureReport
+	var err error
+	switch {
+	case ok && m[2] == "final":
+		reports, err = p.reports, p.err // verified once, by archiveProofs
+	case ok && !p.at.IsZero() && bytes.HasPrefix(p.final, v.files[name]) && p.at.Before(v.now):
+		o := opts
 		o.Now = p.at
+		reports, err = pdfsig.Verify(v.files[name], o)
+	default:
+		reports, err = pdfsig.Verify(v.files[name], opts)
 	}
-	reports, err := pdfsig.Verify(v.files[name], o)
 	if err != nil {
 		v.fail("pdf-signatures", name, "%v", err)
 		return 0
@@ -279,32 +287,34 @@ func levels(reports []pdfsig.SignatureReport) string {
 	return " (" + out + ")"
 }
 
-// archiveProof is a document's final version and the time of its oldest
-// valid document time-stamp.
+// archiveProof is a PDF document's final version, what verifying it
+// found, and the time of its oldest valid document time-stamp (zero when
+// it has none).
 type archiveProof struct {
-	final []byte
-	at    time.Time
+	final   []byte
+	reports []pdfsig.SignatureReport
+	err     error
+	at      time.Time
 }
 
-// archiveProofs finds, for each document whose final version carries a
-// valid document time-stamp, the time that time-stamp proves.
+// archiveProofs verifies each PDF document's final version and finds the
+// time its archive time-stamp proves.
 func (v *verifier) archiveProofs(opts pdfsig.VerifyOptions) map[string]archiveProof {
 	out := map[string]archiveProof{}
 	for _, name := range v.names(documentsDir, "") {
 		m := documentName.FindStringSubmatch(name)
-		if m == nil || m[2] != "final" {
+		if m == nil || m[2] != "final" || m[4] != "pdf" {
 			continue
 		}
-		reports, err := pdfsig.Verify(v.files[name], opts)
-		if err != nil {
-			continue
-		}
-		for _, r := range reports {
+		p := archiveProof{final: v.files[name]}
+		p.reports, p.err = pdfsig.Verify(p.final, opts)
+		for _, r := range p.reports {
 			if r.DocTimeStamp && r.Err == nil {
-				out[m[1]] = archiveProof{final: v.files[name], at: r.Timestamp.GenTime}
+				p.at = r.Timestamp.GenTime
 				break
 			}
 		}
+		out[m[1]] = p
 	}
 	return out
 }

@@ -49,7 +49,23 @@ const MaxRenderSide = 4000
 
 // RenderPage draws page i (from 0) of an OFD, its seals' stamps on top.
 func RenderPage(data []byte, i int, o RenderOptions) (*image.RGBA, error) {
-	p, err := Open(data)
+	d, err := openDrawing(data)
+	if err != nil {
+		return nil, err
+	}
+	return d.page(i, o)
+}
+
+// drawing is an OFD read once for drawing any of its pages.
+type drawing struct {
+	pkg   *Package
+	info  Info
+	sigs  []SignatureInfo
+	media map[string]string
+}
+
+func openDrawing(data []byte) (*drawing, error) {
+	sigs, p, err := Signatures(data)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +73,11 @@ func RenderPage(data []byte, i int, o RenderOptions) (*image.RGBA, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &drawing{pkg: p, info: info, sigs: sigs, media: p.media()}, nil
+}
+
+func (d *drawing) page(i int, o RenderOptions) (*image.RGBA, error) {
+	info, p := d.info, d.pkg
 	if i < 0 || i >= len(info.Pages) {
 		return nil, fmt.Errorf("%w: page %d of %d", ErrMalformed, i+1, len(info.Pages))
 	}
@@ -72,24 +93,22 @@ func RenderPage(data []byte, i int, o RenderOptions) (*image.RGBA, error) {
 	}
 	r := &renderer{img: image.NewRGBA(image.Rect(0, 0, w, h)), scale: scale, pkg: p, faces: map[float64]font.Face{}, font: o.Font}
 	draw.Draw(r.img, r.img.Bounds(), image.White, image.Point{}, draw.Src)
-	r.media = p.media()
+	r.media = d.media
 	if err := r.content(p.files[pg.Loc]); err != nil {
 		return nil, err
 	}
-	if sigs, _, err := Signatures(data); err == nil {
-		for _, s := range sigs {
-			var seal ses.SESeal
-			if seal.Unmarshal(s.Seal) != nil {
-				continue
-			}
-			pic, _, err := image.Decode(bytes.NewReader(seal.Info.Picture.Data))
-			if err != nil {
-				continue
-			}
-			for _, st := range s.Stamps {
-				if st.PageID == pg.ID {
-					r.stamp(pic, st)
-				}
+	for _, s := range d.sigs {
+		var seal ses.SESeal
+		if seal.Unmarshal(s.Seal) != nil {
+			continue
+		}
+		pic, _, err := image.Decode(bytes.NewReader(seal.Info.Picture.Data))
+		if err != nil {
+			continue
+		}
+		for _, st := range s.Stamps {
+			if st.PageID == pg.ID {
+				r.stamp(pic, st)
 			}
 		}
 	}
@@ -98,7 +117,15 @@ func RenderPage(data []byte, i int, o RenderOptions) (*image.RGBA, error) {
 
 // RenderPNG is RenderPage encoded as PNG.
 func RenderPNG(data []byte, i int, o RenderOptions) ([]byte, error) {
-	img, err := RenderPage(data, i, o)
+	d, err := openDrawing(data)
+	if err != nil {
+		return nil, err
+	}
+	return d.png(i, o)
+}
+
+func (d *drawing) png(i int, o RenderOptions) ([]byte, error) {
+	img, err := d.page(i, o)
 	if err != nil {
 		return nil, err
 	}
@@ -450,15 +477,16 @@ func rgb(s string) (color.RGBA, bool) {
 // document for reading, not the document: the OFD itself is what is
 // signed, downloaded and verified.
 func PreviewPDF(data []byte, o RenderOptions) ([]byte, error) {
-	info, _, err := Inspect(data)
+	d, err := openDrawing(data)
 	if err != nil {
 		return nil, err
 	}
+	info := d.info
 	doc := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: info.Pages[0].Width, Ht: info.Pages[0].Height}})
 	doc.SetAutoPageBreak(false, 0)
 	doc.SetCompression(true)
 	for i, pg := range info.Pages {
-		png, err := RenderPNG(data, i, o)
+		png, err := d.png(i, o)
 		if err != nil {
 			return nil, err
 		}

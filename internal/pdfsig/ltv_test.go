@@ -151,8 +151,20 @@ func TestLongTermLevels(t *testing.T) {
 			t.Fatalf("dss %d certs, %d crls, err %v", len(dss.Certs), len(dss.CRLs), err)
 		}
 		// Two signatures, two /VRI keys: the upper-case hex SHA-1 of each /Contents.
-		if got := bytes.Count(s.final, []byte("/Type /VRI")); got < 1 {
-			t.Errorf("no /VRI entry written")
+		doc, err := readDocument(s.final)
+		if err != nil {
+			t.Fatal(err)
+		}
+		catalog := doc.resolve(doc.trailer()["Root"]).(dict)
+		vri, _ := doc.resolve(doc.resolve(catalog["DSS"]).(dict)["VRI"]).(dict)
+		sigs := allSignatures(doc)
+		if len(vri) != 2 || len(sigs) != 2 {
+			t.Fatalf("%d /VRI entries for %d signatures", len(vri), len(sigs))
+		}
+		for _, f := range sigs {
+			if vri[name(VRIKey(f.sig["Contents"].([]byte)))] == nil {
+				t.Errorf("no /VRI entry for %s", f.title)
+			}
 		}
 	})
 	t.Run("Unchanged", func(t *testing.T) {
