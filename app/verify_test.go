@@ -13,6 +13,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"signet/internal/ofd"
 	"signet/internal/pdfsig"
 	"signet/internal/pdftest"
 	"signet/pki"
@@ -57,7 +58,11 @@ func platformSigner(t *testing.T, ta *testApp, ref string) (*pki.Credential, pdf
 
 func verifyBody(t *testing.T, ta *testApp, pdf []byte) VerificationReport {
 	t.Helper()
-	r := ta.call("POST", "/api/verify", "", pdf, "Content-Type", "application/pdf")
+	ct := "application/pdf"
+	if ofd.IsOFD(pdf) {
+		ct = "application/ofd"
+	}
+	r := ta.call("POST", "/api/verify", "", pdf, "Content-Type", ct)
 	mustStatus(t, r, http.StatusOK)
 	var rep VerificationReport
 	if err := json.Unmarshal(r.Body, &rep); err != nil {

@@ -152,6 +152,7 @@ func ofdSignature(si ofd.SignatureInfo, t Trust) Signature {
 	} else {
 		add("timestamp", CheckFail, "the SES signature has no verified RFC 3161 time-stamp; its time is only the signer's claim ("+si.Time+")")
 	}
+	add("longterm", CheckNA, "an OFD seal carries its certificates and time-stamp in its SES signature; PAdES long-term data is for PDFs")
 	s.Checks = out
 	return s
 }

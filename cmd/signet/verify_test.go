@@ -125,16 +125,7 @@ func TestVerifySealedDocument(t *testing.T) {
 			if err := os.WriteFile(file, sealedPDF(t, getenv, []byte(pdf), tc.stamp), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			var out bytes.Buffer
-			err := run(context.Background(), []string{"verify", file}, getenv, &out, &out)
-			if (err == nil) != tc.ok {
-				t.Fatalf("err %v, output %s", err, out.String())
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(out.String(), w) {
-					t.Fatalf("output lacks %q:\n%s", w, out.String())
-				}
-			}
+			mustVerifyOutput(t, getenv, []string{file}, tc.ok, tc.want...)
 		})
 	}
 }
@@ -185,16 +176,7 @@ func TestVerifyLongTerm(t *testing.T) {
 			if err := os.WriteFile(file, tc.pdf, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			var out bytes.Buffer
-			err := run(ctx, append([]string{"verify", file}, tc.args...), getenv, &out, &out)
-			if (err == nil) != tc.ok {
-				t.Fatalf("err %v, output %s", err, out.String())
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(out.String(), w) {
-					t.Fatalf("output lacks %q:\n%s", w, out.String())
-				}
-			}
+			mustVerifyOutput(t, getenv, append([]string{file}, tc.args...), tc.ok, tc.want...)
 		})
 	}
 }
@@ -211,10 +193,22 @@ func TestVerifyOFD(t *testing.T) {
 		"helloworld.ofd":   "unsigned, 0 signature(s)",
 		"SESV4SignDoc.ofd": "seal maker certificate",
 	} {
-		var out bytes.Buffer
-		err := run(context.Background(), []string{"verify", "../../internal/ofd/testdata/ofdrw/" + name}, getenv, &out, &out)
-		if err == nil || !strings.Contains(out.String(), want) {
-			t.Fatalf("%s: err %v, output:\n%s", name, err, out.String())
+		mustVerifyOutput(t, getenv, []string{"../../internal/ofd/testdata/ofdrw/" + name}, false, want)
+	}
+}
+
+// mustVerifyOutput runs `signet verify args…` and wants it to succeed when
+// ok (fail otherwise) with every string of want in its output.
+func mustVerifyOutput(t *testing.T, getenv func(string) string, args []string, ok bool, want ...string) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), append([]string{"verify"}, args...), getenv, &out, &out)
+	if (err == nil) != ok {
+		t.Fatalf("verify %v: err %v, output %s", args, err, out.String())
+	}
+	for _, w := range want {
+		if !strings.Contains(out.String(), w) {
+			t.Fatalf("verify %v: output lacks %q:\n%s", args, w, out.String())
 		}
 	}
 }
