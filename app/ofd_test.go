@@ -117,7 +117,6 @@ func rezip(t *testing.T, data []byte, edit map[string][]byte) []byte {
 	return buf.Bytes()
 }
 
-
 // TestOFDSeals seals an OFD twice (two organisations, the second in
 // continue mode), verifies both seals through POST /api/verify, and then
 // tampers with the package in each way a forger might: each is caught and
