@@ -2,6 +2,7 @@ package pdfsig
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,6 +19,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"signet/evidence/tsa"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
@@ -173,4 +176,44 @@ func BenchmarkVerify10(b *testing.B) {
 			b.Fatalf("%d reports, %v", len(reps), err)
 		}
 	}
+}
+
+// BenchmarkLongTerm is what long-term validation adds to a signing of the
+// same 200 KB document as BenchmarkSignSeal: reading the certificates its
+// signatures carry, and appending the /DSS (chains, a CRL) after it; and,
+// at completion, the document time-stamp with its own /DSS.
+func BenchmarkLongTerm(b *testing.B) {
+	p := newTestPKI(b)
+	cert, key := p.leaf(b, "甲方科技有限公司")
+	crl := p.crl(b, nil)
+	signed, err := Sign(contract200K(), Request{Signer: CAdESSigner(cert, []*x509.Certificate{p.root}, key, p.tsa, Revocation{CRLs: [][]byte{crl}}),
+		SubFilter: SubFilterCAdES, Placements: []Placement{{Page: 1, Rect: [4]float64{300, 100, 420, 220}, PNG: sealPNG(b)}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dss := DSS{Certs: [][]byte{p.root.Raw, cert.Raw}, CRLs: [][]byte{crl}}
+	b.Run("DSS", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := EmbeddedCertificates(signed); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := AddDSS(signed, dss); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Archive", func(b *testing.B) {
+		lt, _ := AddDSS(signed, dss)
+		b.ReportAllocs()
+		for b.Loop() {
+			out, _, err := AddDocTimeStamp(context.Background(), lt, p.tsa, tsa.SHA256)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := AddDSS(out, DSS{CRLs: [][]byte{crl}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
